@@ -1,0 +1,32 @@
+//! The vocabulary every other crate of orderly speaks.
+//!
+//! Types here are parsed, never merely validated: once a value of one of these
+//! types exists it is known to be well formed, so workflows, activities and the
+//! API never re-check it. Everything is plain serde data because the same
+//! values travel through HTTP, the database and Temporal payloads.
+
+mod address;
+mod error;
+mod events;
+mod ids;
+mod money;
+mod notification;
+mod order;
+mod payment;
+mod quantity;
+mod role;
+mod shipment;
+mod view;
+
+pub use address::{Address, Fulfillment};
+pub use error::DomainError;
+pub use events::{CarrierEvent, PaymentWebhook, PaymentWebhookStatus};
+pub use ids::{EventId, OrderId, Sku, TrackingId, UserId, new_v7};
+pub use money::{Currency, Money};
+pub use notification::NotificationKind;
+pub use order::{OrderLine, OrderStatus, TimelineEntry};
+pub use payment::{CardNumber, PaymentDetails, PaymentMethod, PaymentStatus};
+pub use quantity::Quantity;
+pub use role::Role;
+pub use shipment::ShipmentStatus;
+pub use view::{LedgerKind, OrderView, PaymentView, Receipt, ReceiptEntry, ShipmentView};

@@ -1,0 +1,29 @@
+//! Who an account is to the shop.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Customer,
+    Seller,
+    Admin,
+    Delivery,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Seller => "seller",
+            Role::Admin => "admin",
+            Role::Delivery => "delivery",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Role::Customer, Role::Seller, Role::Admin, Role::Delivery]
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+    }
+}
