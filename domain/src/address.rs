@@ -39,13 +39,13 @@ impl Address {
         required("line1", &self.line1, 200);
         required("city", &self.city, 100);
         required("postal_code", &self.postal_code, 20);
-        if let Some(line2) = &self.line2 {
-            if line2.chars().count() > 200 {
-                errors.push(DomainError::new(
-                    "fulfillment.address.line2",
-                    "must be at most 200 characters",
-                ));
-            }
+        if let Some(line2) = &self.line2
+            && line2.chars().count() > 200
+        {
+            errors.push(DomainError::new(
+                "fulfillment.address.line2",
+                "must be at most 200 characters",
+            ));
         }
         let country = self.country.as_bytes();
         if !(country.len() == 2 && country.iter().all(u8::is_ascii_uppercase)) {

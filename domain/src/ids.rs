@@ -68,7 +68,9 @@ uuid_id!(
 );
 
 /// A stock keeping unit: 1 to 64 characters of `A-Z`, `0-9`, `-` and `_`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, example = "APPLE-1KG")]
 pub struct Sku(String);
@@ -95,6 +97,13 @@ impl Sku {
     }
 }
 
+impl FromStr for Sku {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 impl TryFrom<String> for Sku {
     type Error = DomainError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -115,7 +124,9 @@ impl fmt::Display for Sku {
 }
 
 /// An event id chosen by a carrier or payment provider; used to drop duplicates.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String)]
 pub struct EventId(String);

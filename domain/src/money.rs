@@ -108,7 +108,11 @@ mod tests {
     #[test]
     fn adding_different_currencies_is_refused() {
         let usd = Currency::parse("USD").unwrap();
-        assert!(Money::new(1, Currency::INR).plus(Money::new(1, usd)).is_none());
+        assert!(
+            Money::new(1, Currency::INR)
+                .plus(Money::new(1, usd))
+                .is_none()
+        );
     }
 
     #[test]

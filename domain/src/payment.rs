@@ -113,7 +113,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The method with the details the provider needs.
@@ -155,7 +155,9 @@ impl PaymentDetails {
             }
             PaymentDetails::Netbanking { bank_code } => {
                 let valid = (2..=16).contains(&bank_code.len())
-                    && bank_code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                    && bank_code
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
                 if valid {
                     vec![]
                 } else {
@@ -172,7 +174,9 @@ impl PaymentDetails {
     /// What may be shown back to the customer: never a full card number.
     pub fn display_hint(&self) -> Option<String> {
         match self {
-            PaymentDetails::Card { card_number } => Some(format!("card ending {}", card_number.last4())),
+            PaymentDetails::Card { card_number } => {
+                Some(format!("card ending {}", card_number.last4()))
+            }
             PaymentDetails::Upi { vpa } => Some(vpa.clone()),
             PaymentDetails::Netbanking { bank_code } => Some(bank_code.clone()),
             PaymentDetails::Cod => None,

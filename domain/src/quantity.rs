@@ -5,7 +5,19 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 
 /// A quantity in `1..=1000`; larger orders go through sales, not checkout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(try_from = "i64", into = "u32")]
 #[schema(value_type = u32, example = 2)]
 pub struct Quantity(u32);

@@ -1,0 +1,98 @@
+//! Issuing and rotating a user's pair of tokens.
+//!
+//! A login starts a new refresh-token family; every refresh continues it, so
+//! the store can revoke exactly the sessions descended from a stolen token.
+
+use chrono::Utc;
+use orderly_activities::store::User;
+use uuid::Uuid;
+
+use super::access_token;
+use super::refresh_token::{RefreshToken, hash_of};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// What a client receives after logging in or refreshing.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+}
+
+/// Starts a new session (a new refresh-token family) for `user`.
+pub async fn start(state: &AppState, user: &User) -> Result<Session, ApiError> {
+    let now = Utc::now();
+    let refresh = RefreshToken::generate();
+    state
+        .store
+        .insert_refresh_token(
+            &refresh.hash,
+            user.id,
+            Uuid::now_v7(),
+            now + refresh_ttl(state)?,
+        )
+        .await?;
+    finish(state, user, refresh.token, now)
+}
+
+/// Exchanges a presented refresh token for a new pair. The presented token
+/// stops working; presenting it again revokes the whole family.
+pub async fn rotate(state: &AppState, presented: &str) -> Result<(User, Session), ApiError> {
+    let now = Utc::now();
+    let refresh = RefreshToken::generate();
+    let user_id = state
+        .store
+        .rotate_refresh_token(
+            &hash_of(presented),
+            &refresh.hash,
+            now + refresh_ttl(state)?,
+            now,
+        )
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let user = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let session = finish(state, &user, refresh.token, now)?;
+    Ok((user, session))
+}
+
+/// Ends the session family of a refresh token. Unknown tokens are ignored:
+/// logging out twice is not an error.
+pub async fn end(state: &AppState, presented: &str) -> Result<(), ApiError> {
+    state
+        .store
+        .revoke_refresh_token(&hash_of(presented))
+        .await?;
+    Ok(())
+}
+
+fn finish(
+    state: &AppState,
+    user: &User,
+    refresh_token: String,
+    now: chrono::DateTime<Utc>,
+) -> Result<Session, ApiError> {
+    let settings = &state.settings;
+    let access_token = access_token::issue(
+        settings.jwt_secret.as_bytes(),
+        user.id,
+        user.role,
+        settings.access_token_ttl,
+        now,
+    )?;
+    Ok(Session {
+        access_token,
+        refresh_token,
+        expires_in: settings.access_token_ttl.as_secs(),
+    })
+}
+
+fn refresh_ttl(state: &AppState) -> Result<chrono::Duration, ApiError> {
+    chrono::Duration::from_std(state.settings.refresh_token_ttl)
+        .map_err(|error| ApiError::internal(error, "converting the refresh token lifetime"))
+}

@@ -1,0 +1,228 @@
+//! The catalogue and its stock: `/v1/products` and `/v1/inventory`.
+//!
+//! Products are public and show how many units can still be ordered;
+//! inactive products are hidden as if they did not exist. Stock counts are
+//! staff business: sellers may read them, only admins may correct them.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures::future::try_join_all;
+use orderly_activities::store::{Product, StockLevel, StoreError};
+use orderly_domain::{Money, Role, Sku};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthUser;
+use crate::json::ValidJson;
+use crate::pagination::{PageQuery, PageRequest, Paginated};
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/products", get(list_products))
+        .route("/v1/products/{sku}", get(get_product))
+        .route("/v1/inventory/{sku}", get(get_inventory).put(set_inventory))
+}
+
+/// A product as customers see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProductBody {
+    pub sku: Sku,
+    pub name: String,
+    pub description: String,
+    /// What one unit is: `each`, `kg`, `100g` or `litre`.
+    pub unit: String,
+    /// Price of one unit.
+    pub price: Money,
+    pub category: String,
+    /// Units that can be ordered right now (on hand minus reserved).
+    pub available: i64,
+}
+
+impl ProductBody {
+    fn new(product: Product, stock: Option<StockLevel>) -> Self {
+        Self {
+            sku: product.sku,
+            name: product.name,
+            description: product.description,
+            unit: product.unit,
+            price: product.price,
+            category: product.category,
+            available: stock.map_or(0, |stock| stock.available().max(0)),
+        }
+    }
+}
+
+/// The stock of one SKU.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StockBody {
+    pub sku: Sku,
+    /// Units physically in the warehouse.
+    pub on_hand: i64,
+    /// Units promised to orders that have not shipped yet.
+    pub reserved: i64,
+    /// `on_hand - reserved`: what new orders may take.
+    pub available: i64,
+}
+
+impl From<StockLevel> for StockBody {
+    fn from(stock: StockLevel) -> Self {
+        Self {
+            available: stock.available(),
+            sku: stock.sku,
+            on_hand: stock.on_hand,
+            reserved: stock.reserved,
+        }
+    }
+}
+
+/// A stock count correction.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetStockRequest {
+    /// Units now in the warehouse; at least what is reserved.
+    #[schema(minimum = 0)]
+    pub on_hand: i64,
+}
+
+/// Lists active products in SKU order.
+#[utoipa::path(
+    get,
+    path = "/v1/products",
+    tag = "catalog",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of products", body = Paginated<ProductBody>),
+        (status = 422, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_products(
+    State(state): State<AppState>,
+    page: PageRequest,
+) -> Result<Json<Paginated<ProductBody>>, ApiError> {
+    let after: Option<Sku> = page.cursor()?;
+    let rows = state
+        .store
+        .list_products(after.as_ref(), page.fetch_limit())
+        .await?;
+    // The cursor is taken before hiding inactive products, so a page of
+    // hidden products does not end the listing early.
+    let (rows, next_cursor) = page.split(rows, |product| product.sku.to_string());
+    let active: Vec<Product> = rows.into_iter().filter(|product| product.active).collect();
+    let stock = try_join_all(active.iter().map(|product| state.store.stock(&product.sku))).await?;
+    let items = active
+        .into_iter()
+        .zip(stock)
+        .map(|(product, stock)| ProductBody::new(product, stock))
+        .collect();
+    Ok(Json(Paginated { items, next_cursor }))
+}
+
+/// One active product.
+#[utoipa::path(
+    get,
+    path = "/v1/products/{sku}",
+    tag = "catalog",
+    params(("sku" = String, Path, description = "The product's SKU", example = "APPLE-1KG")),
+    responses(
+        (status = 200, description = "The product", body = ProductBody),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed SKU", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_product(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+) -> Result<Json<ProductBody>, ApiError> {
+    let sku = parse_sku(&sku)?;
+    let product = state
+        .store
+        .product(&sku)
+        .await?
+        .filter(|product| product.active)
+        .ok_or(ApiError::NotFound)?;
+    let stock = state.store.stock(&sku).await?;
+    Ok(Json(ProductBody::new(product, stock)))
+}
+
+/// Stock of one SKU (admins and sellers).
+#[utoipa::path(
+    get,
+    path = "/v1/inventory/{sku}",
+    tag = "catalog",
+    security(("bearer" = [])),
+    params(("sku" = String, Path, description = "The product's SKU", example = "APPLE-1KG")),
+    responses(
+        (status = 200, description = "The stock level", body = StockBody),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin or seller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_inventory(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(sku): Path<String>,
+) -> Result<Json<StockBody>, ApiError> {
+    caller.require(&[Role::Admin, Role::Seller])?;
+    let sku = parse_sku(&sku)?;
+    if let Some(stock) = state.store.stock(&sku).await? {
+        return Ok(Json(stock.into()));
+    }
+    // A product that was never counted simply has nothing in stock.
+    state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(StockBody::from(StockLevel {
+        sku,
+        on_hand: 0,
+        reserved: 0,
+    })))
+}
+
+/// Corrects the counted stock of a SKU (admins).
+#[utoipa::path(
+    put,
+    path = "/v1/inventory/{sku}",
+    tag = "catalog",
+    security(("bearer" = [])),
+    params(("sku" = String, Path, description = "The product's SKU", example = "APPLE-1KG")),
+    request_body = SetStockRequest,
+    responses(
+        (status = 200, description = "The new stock level", body = StockBody),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Below what is reserved for open orders", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Negative count or malformed SKU", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn set_inventory(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(sku): Path<String>,
+    ValidJson(request): ValidJson<SetStockRequest>,
+) -> Result<Json<StockBody>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let sku = parse_sku(&sku)?;
+    if request.on_hand < 0 {
+        return Err(ApiError::validation("on_hand", "must be zero or more"));
+    }
+    state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+    match state.store.set_on_hand(&sku, request.on_hand).await {
+        Ok(stock) => Ok(Json(stock.into())),
+        Err(StoreError::Conflict(detail)) => {
+            let reserved = state
+                .store
+                .stock(&sku)
+                .await?
+                .map_or(0, |stock| stock.reserved);
+            Err(ApiError::Conflict(format!(
+                "{reserved} units of {sku} are reserved for open orders; on_hand cannot go below that ({detail})"
+            )))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn parse_sku(raw: &str) -> Result<Sku, ApiError> {
+    Sku::parse(raw).map_err(|error| ApiError::Validation(vec![FieldError::from(error)]))
+}

@@ -1,0 +1,8 @@
+//! The HTTP resources, one module per area. Each exposes `router()`, and
+//! `crate::app` merges them; authentication lives in `crate::auth`.
+
+pub mod catalog;
+pub mod inbox;
+pub mod ops;
+pub mod orders;
+pub mod webhooks;

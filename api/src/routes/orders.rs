@@ -1,0 +1,548 @@
+//! Orders: placing one starts its workflow; everything after is an update
+//! or a read of the read model.
+//!
+//! `POST /v1/orders` uses update-with-start: the workflow is started and
+//! asked, in the same call, whether it could reserve the stock. The client
+//! gets a synchronous 201 or 409 while the order is already durable in
+//! Temporal. Reads never go to Temporal: the workflow writes the read model
+//! at every transition.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use temporalio_client::{
+    WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
+    WorkflowUpdateWithStartOptions,
+};
+
+use orderly_activities::store::{IdempotencyClaim, OrderFilter};
+use orderly_domain::{
+    DomainError, Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails,
+    Quantity, Role, ShipmentView, Sku, TimelineEntry,
+};
+use orderly_workflows::{
+    Admission, CancelRequest, Customer, OrderWorkflow, PlaceOrder, order_workflow_id,
+};
+
+use crate::auth::AuthUser;
+use crate::json::ValidJson;
+use crate::problem::{ApiError, FieldError};
+use crate::state::AppState;
+use crate::workflow_errors::{update_refusal, workflow_unavailable};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/orders", post(place_order).get(list_orders))
+        .route("/v1/orders/{id}", get(get_order))
+        .route("/v1/orders/{id}/tracking", get(get_tracking))
+        .route("/v1/orders/{id}/cancel", post(cancel_order))
+        .route("/v1/orders/{id}/pack", post(pack_order))
+        .route("/v1/orders/{id}/ready-for-pickup", post(ready_for_pickup))
+        .route("/v1/orders/{id}/picked-up", post(picked_up))
+}
+
+/// Most lines one order may have.
+const MAX_LINES: usize = 50;
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderItemRequest {
+    pub sku: Sku,
+    pub quantity: Quantity,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderRequest {
+    pub items: Vec<OrderItemRequest>,
+    pub payment: PaymentDetails,
+    pub fulfillment: Fulfillment,
+}
+
+impl PlaceOrderRequest {
+    /// What serde cannot check: the shape of the whole order.
+    fn problems(&self) -> Vec<FieldError> {
+        let mut errors: Vec<DomainError> = Vec::new();
+        if self.items.is_empty() {
+            errors.push(DomainError::new("items", "must contain at least one item"));
+        }
+        if self.items.len() > MAX_LINES {
+            errors.push(DomainError::new(
+                "items",
+                format!("must contain at most {MAX_LINES} lines"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, item) in self.items.iter().enumerate() {
+            if !seen.insert(&item.sku) {
+                errors.push(DomainError::new(
+                    format!("items[{i}].sku"),
+                    format!(
+                        "{} appears more than once; combine the quantities",
+                        item.sku
+                    ),
+                ));
+            }
+        }
+        errors.extend(self.payment.validate());
+        if let Fulfillment::Delivery { address } = &self.fulfillment {
+            errors.extend(address.validate());
+        }
+        errors.into_iter().map(FieldError::from).collect()
+    }
+
+    /// Hash of the request as parsed, so formatting differences between two
+    /// retries of the same order do not count as a different body.
+    fn fingerprint(&self) -> String {
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(canonical))
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .map_err(|_| ApiError::validation("Idempotency-Key", "must be printable ASCII"))?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "must be 1-255 characters",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Place an order.
+#[utoipa::path(
+    post, path = "/v1/orders", tag = "orders",
+    request_body = PlaceOrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the same order")),
+    responses(
+        (status = 201, description = "Order placed", body = OrderView),
+        (status = 200, description = "The order an earlier request with this Idempotency-Key placed", body = OrderView),
+        (status = 409, description = "Out of stock (names the SKU)"),
+        (status = 422, description = "Invalid order"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn place_order(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    ValidJson(request): ValidJson<PlaceOrderRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let problems = request.problems();
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let items = price(&state, &request).await?;
+    let total = items
+        .iter()
+        .try_fold(Money::zero(items[0].unit_price.currency), |sum, line| {
+            sum.plus(line.subtotal)
+        })
+        .ok_or_else(|| ApiError::validation("items", "the order total is too large"))?;
+    let account = state
+        .store
+        .user_by_id(user.id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+
+    let mut order_id = OrderId::new();
+    if let Some(key) = &key {
+        let fingerprint = request.fingerprint();
+        match state
+            .store
+            .claim_idempotency_key(user.id, key, &fingerprint, order_id)
+            .await?
+        {
+            IdempotencyClaim::Claimed => {}
+            IdempotencyClaim::Existing {
+                request_hash,
+                order_id: existing,
+            } => {
+                if request_hash != fingerprint {
+                    return Err(ApiError::IdempotencyMismatch);
+                }
+                if let Some(view) = state.store.order(existing).await? {
+                    return Ok((StatusCode::OK, Json(view)).into_response());
+                }
+                order_id = existing;
+            }
+        }
+    }
+
+    let input = PlaceOrder {
+        order_id,
+        customer: Customer {
+            id: account.id,
+            name: account.name,
+            email: account.email,
+        },
+        items,
+        total,
+        payment: request.payment,
+        fulfillment: request.fulfillment,
+        timings: state.settings.order_timings.clone(),
+    };
+    let options = WorkflowUpdateWithStartOptions::new(
+        state.settings.task_queue.clone(),
+        order_workflow_id(order_id),
+        WorkflowIdConflictPolicy::UseExisting,
+    )
+    .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+    .build();
+    let admission = state
+        .temporal
+        .execute_update_with_start_workflow(
+            OrderWorkflow::run,
+            input,
+            OrderWorkflow::admit,
+            (),
+            options,
+        )
+        .await;
+    let admission = match admission {
+        Ok(admission) => admission,
+        Err(err) => {
+            // An earlier attempt with this key may have finished already.
+            if let Some(view) = state.store.order(order_id).await? {
+                return Ok((StatusCode::OK, Json(view)).into_response());
+            }
+            if let Some(key) = &key {
+                state.store.forget_idempotency_key(user.id, key).await?;
+            }
+            return Err(workflow_unavailable(err));
+        }
+    };
+    match admission {
+        Admission::Accepted(view) => Ok((
+            StatusCode::CREATED,
+            [(header::LOCATION, format!("/v1/orders/{}", view.id))],
+            Json(*view),
+        )
+            .into_response()),
+        Admission::OutOfStock {
+            sku,
+            requested,
+            available,
+        } => {
+            if let Some(key) = &key {
+                state.store.forget_idempotency_key(user.id, key).await?;
+            }
+            Err(ApiError::OutOfStock {
+                sku,
+                requested,
+                available: available.max(0),
+            })
+        }
+    }
+}
+
+/// Prices every line from the catalog as it is now; the order keeps these
+/// prices whatever happens to the catalog later.
+async fn price(state: &AppState, request: &PlaceOrderRequest) -> Result<Vec<OrderLine>, ApiError> {
+    let skus: Vec<Sku> = request.items.iter().map(|i| i.sku.clone()).collect();
+    let products = state.store.products_by_skus(&skus).await?;
+    let mut lines = Vec::with_capacity(request.items.len());
+    let mut errors = Vec::new();
+    for (i, item) in request.items.iter().enumerate() {
+        let Some(product) = products.iter().find(|p| p.sku == item.sku && p.active) else {
+            errors.push(FieldError::new(
+                format!("items[{i}].sku"),
+                format!("no product with SKU {} is for sale", item.sku),
+            ));
+            continue;
+        };
+        let Some(subtotal) = product.price.times(item.quantity.get()) else {
+            errors.push(FieldError::new(format!("items[{i}].quantity"), "too large"));
+            continue;
+        };
+        lines.push(OrderLine {
+            sku: item.sku.clone(),
+            name: product.name.clone(),
+            quantity: item.quantity,
+            unit_price: product.price,
+            subtotal,
+        });
+    }
+    if let Some(first) = lines.first() {
+        let currency = first.unit_price.currency;
+        if lines.iter().any(|l| l.unit_price.currency != currency) {
+            errors.push(FieldError::new(
+                "items",
+                "all items of one order must be priced in the same currency",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn parse_order_id(raw: &str) -> Result<OrderId, ApiError> {
+    // An id that cannot exist is simply not found; it reveals nothing.
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// The order, if the caller may see it: customers see only their own;
+/// another customer's order is indistinguishable from a missing one.
+pub(crate) async fn visible_order(
+    state: &AppState,
+    user: &AuthUser,
+    raw_id: &str,
+) -> Result<OrderView, ApiError> {
+    let id = parse_order_id(raw_id)?;
+    let view = state.store.order(id).await?.ok_or(ApiError::NotFound)?;
+    if user.role != Role::Admin && view.customer_id != user.id {
+        return Err(ApiError::NotFound);
+    }
+    Ok(view)
+}
+
+/// One order with its payment receipt, shipment and timeline.
+#[utoipa::path(
+    get, path = "/v1/orders/{id}", tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 404, description = "No such order")),
+    security(("bearer" = []))
+)]
+pub async fn get_order(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    visible_order(&state, &user, &id).await.map(Json)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListOrdersQuery {
+    /// Only orders in this status.
+    pub status: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1-100, default 20.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderPage {
+    pub items: Vec<OrderView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Own orders, newest first (admins see every order).
+#[utoipa::path(
+    get, path = "/v1/orders", tag = "orders",
+    params(ListOrdersQuery),
+    responses((status = 200, body = OrderPage)),
+    security(("bearer" = []))
+)]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(query): Query<ListOrdersQuery>,
+) -> Result<Json<OrderPage>, ApiError> {
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(raw) => Some(OrderStatus::parse(raw).ok_or_else(|| {
+            ApiError::validation("status", "must be one of the order statuses, e.g. paid")
+        })?),
+    };
+    let before = match query.cursor.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<OrderId>()
+                .map_err(|_| ApiError::validation("cursor", "is not a cursor this API issued"))?,
+        ),
+    };
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 100"));
+    }
+    let customer = (user.role != Role::Admin).then_some(user.id);
+    let items = state
+        .store
+        .list_orders(&OrderFilter {
+            customer,
+            status,
+            before,
+            limit,
+        })
+        .await?;
+    let next_cursor = (items.len() == limit as usize)
+        .then(|| items.last().map(|o| o.id.to_string()))
+        .flatten();
+    Ok(Json(OrderPage { items, next_cursor }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Tracking {
+    pub order_id: OrderId,
+    pub status: OrderStatus,
+    pub shipment: Option<ShipmentView>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Where the parcel is.
+#[utoipa::path(
+    get, path = "/v1/orders/{id}/tracking", tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = Tracking), (status = 404, description = "No such order")),
+    security(("bearer" = []))
+)]
+pub async fn get_tracking(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Tracking>, ApiError> {
+    let view = visible_order(&state, &user, &id).await?;
+    Ok(Json(Tracking {
+        order_id: view.id,
+        status: view.status,
+        shipment: view.shipment,
+        timeline: view.timeline,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// Why the order is cancelled, shown in its timeline.
+    pub reason: Option<String>,
+}
+
+/// Cancel an order; allowed until it is shipped. Refunds and restocks.
+#[utoipa::path(
+    post, path = "/v1/orders/{id}/cancel", tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    request_body(content = Option<CancelBody>, description = "Optional reason"),
+    responses(
+        (status = 200, description = "Cancelled, compensations done", body = OrderView),
+        (status = 409, description = "Too late to cancel (the reason is in `detail`)"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel_order(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: Option<ValidJson<CancelBody>>,
+) -> Result<Json<OrderView>, ApiError> {
+    let view = visible_order(&state, &user, &id).await?;
+    let reason = body
+        .and_then(|ValidJson(b)| b.reason)
+        .map(|r| r.trim().chars().take(500).collect::<String>())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| match user.role {
+            Role::Admin => "cancelled by the shop".to_owned(),
+            _ => "cancelled by the customer".to_owned(),
+        });
+    let handle = state
+        .temporal
+        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id));
+    handle
+        .execute_update(
+            OrderWorkflow::cancel,
+            CancelRequest { reason },
+            WorkflowExecuteUpdateOptions::default(),
+        )
+        .await
+        .map(Json)
+        .map_err(|err| update_refusal(err, &view))
+}
+
+async fn warehouse_step(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+    step: WarehouseStep,
+) -> Result<Json<OrderView>, ApiError> {
+    user.require(&[Role::Admin])?;
+    let view = visible_order(state, user, id).await?;
+    let handle = state
+        .temporal
+        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id));
+    let options = WorkflowExecuteUpdateOptions::default();
+    let result = match step {
+        WarehouseStep::Pack => {
+            handle
+                .execute_update(OrderWorkflow::pack, (), options)
+                .await
+        }
+        WarehouseStep::ReadyForPickup => {
+            handle
+                .execute_update(OrderWorkflow::ready_for_pickup, (), options)
+                .await
+        }
+        WarehouseStep::PickedUp => {
+            handle
+                .execute_update(OrderWorkflow::picked_up, (), options)
+                .await
+        }
+    };
+    result.map(Json).map_err(|err| update_refusal(err, &view))
+}
+
+enum WarehouseStep {
+    Pack,
+    ReadyForPickup,
+    PickedUp,
+}
+
+/// Warehouse: the order is packed (admin).
+#[utoipa::path(
+    post, path = "/v1/orders/{id}/pack", tag = "warehouse",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 409, description = "Not paid yet, or already past this step")),
+    security(("bearer" = []))
+)]
+pub async fn pack_order(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    warehouse_step(&state, &user, &id, WarehouseStep::Pack).await
+}
+
+/// Warehouse: a packed pickup order is waiting at the counter (admin).
+#[utoipa::path(
+    post, path = "/v1/orders/{id}/ready-for-pickup", tag = "warehouse",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 409, description = "Not packed, or not a pickup order")),
+    security(("bearer" = []))
+)]
+pub async fn ready_for_pickup(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    warehouse_step(&state, &user, &id, WarehouseStep::ReadyForPickup).await
+}
+
+/// Warehouse: the customer collected the order (admin).
+#[utoipa::path(
+    post, path = "/v1/orders/{id}/picked-up", tag = "warehouse",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 409, description = "Not ready for pickup")),
+    security(("bearer" = []))
+)]
+pub async fn picked_up(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    warehouse_step(&state, &user, &id, WarehouseStep::PickedUp).await
+}

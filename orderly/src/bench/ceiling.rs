@@ -1,0 +1,97 @@
+//! Drives the ceiling workflow: the same conversation with Temporal as an
+//! order (update-with-start, an update, three signals to a child that
+//! signals back), with no business code behind it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use temporalio_client::{
+    Client, WorkflowExecuteUpdateOptions, WorkflowGetResultOptions, WorkflowIdConflictPolicy,
+    WorkflowSignalOptions, WorkflowUpdateWithStartOptions,
+};
+use tokio::sync::Semaphore;
+
+use orderly_workflows::{CARRIER_EVENTS, CeilingChildWorkflow, CeilingWorkflow, ceiling_child_id};
+
+pub async fn run(
+    client: &Client,
+    task_queue: &str,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<f64> {
+    let run_id = uuid::Uuid::now_v7().simple().to_string();
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let permit = permits.clone().acquire_owned().await.context("semaphore")?;
+        let client = client.clone();
+        let task_queue = task_queue.to_owned();
+        let id = format!("ceiling-{run_id}-{i}");
+        tasks.push(tokio::spawn(async move {
+            let result = one(&client, &task_queue, id).await;
+            drop(permit);
+            result
+        }));
+    }
+    for task in tasks {
+        task.await.context("ceiling task")??;
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()> {
+    let options = WorkflowUpdateWithStartOptions::new(
+        task_queue.to_owned(),
+        id.clone(),
+        WorkflowIdConflictPolicy::Fail,
+    )
+    .build();
+    client
+        .execute_update_with_start_workflow(
+            CeilingWorkflow::run,
+            (),
+            CeilingWorkflow::admit,
+            (),
+            options,
+        )
+        .await
+        .context("ceiling start")?;
+    let handle = client.get_workflow_handle::<CeilingWorkflow>(id.clone());
+    handle
+        .execute_update(
+            CeilingWorkflow::pack,
+            (),
+            WorkflowExecuteUpdateOptions::default(),
+        )
+        .await
+        .context("ceiling pack")?;
+    let child = client.get_workflow_handle::<CeilingChildWorkflow>(ceiling_child_id(&id));
+    for event in 1..=CARRIER_EVENTS {
+        // The child starts a moment after `pack`; a carrier would retry too.
+        let mut tries = 0;
+        loop {
+            match child
+                .signal(
+                    CeilingChildWorkflow::carrier_event,
+                    event,
+                    WorkflowSignalOptions::default(),
+                )
+                .await
+            {
+                Ok(()) => break,
+                Err(_) if tries < 200 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Err(err) => return Err(err).context("ceiling signal"),
+            }
+        }
+    }
+    handle
+        .get_result(WorkflowGetResultOptions::default())
+        .await
+        .context("ceiling result")?;
+    Ok(())
+}

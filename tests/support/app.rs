@@ -1,0 +1,224 @@
+//! `spawn_app`: the whole platform for one test, on port 0, against its own
+//! database and its own task queue on the shared Temporal dev server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use temporalio_client::Client;
+use url::Url;
+
+use orderly_activities::carriers::SandboxCarrier;
+use orderly_activities::notifications::{EmailSender, Notifier};
+use orderly_activities::order_activities::OrderActivities;
+use orderly_activities::payments::{PaymentProviders, WebhookTarget};
+use orderly_activities::store::Store;
+use orderly_api::state::{ApiSettings, AppState};
+use orderly_workers::order_worker::{self, OrderWorker};
+use orderly_workflows::OrderTimings;
+
+use crate::database::TestDatabase;
+use crate::smtp_sink::SmtpSink;
+use crate::temporal;
+
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef";
+pub const CARRIER_SECRET: &str = "test-carrier-secret";
+pub const PAYMENT_SECRET: &str = "test-payment-secret";
+pub const ADMIN_EMAIL: &str = "admin@orderly.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+
+/// Short waits so that timeouts can be tested in seconds.
+pub fn fast_timings() -> OrderTimings {
+    OrderTimings {
+        payment_timeout_secs: 30,
+        pickup_window_secs: 30,
+        carrier_silence_secs: 30,
+        retry_initial_millis: 50,
+        booking_attempts: 3,
+    }
+}
+
+pub struct TestOptions {
+    pub timings: OrderTimings,
+    /// Deliver email to a real SMTP server on loopback.
+    pub smtp: bool,
+    /// Run a worker in this process (the crash test runs its own).
+    pub worker: bool,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            timings: fast_timings(),
+            smtp: false,
+            worker: true,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub http: reqwest::Client,
+    pub store: Store,
+    pub temporal: Client,
+    pub task_queue: String,
+    pub smtp: Option<SmtpSink>,
+    pub database_url: String,
+    worker_stop: Option<Box<dyn Fn() + Send + Sync>>,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.worker_stop.take() {
+            stop();
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(TestOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: TestOptions) -> TestApp {
+    let database = TestDatabase::create().await;
+    let store = Store::connect(&database.url)
+        .await
+        .expect("opening the test database");
+    store.migrate().await.expect("migrating the test database");
+    orderly_api::auth::ensure_admin(&store, ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect("creating the admin");
+
+    let temporal_address = temporal::address();
+    let temporal = order_worker::connect(temporal_address, "default")
+        .await
+        .expect("connecting to the test Temporal server");
+    let task_queue = format!("orders-test-{}", uuid::Uuid::now_v7().simple());
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding port 0");
+    let address = listener.local_addr().expect("the bound address");
+    let smtp = if options.smtp {
+        Some(SmtpSink::start().await)
+    } else {
+        None
+    };
+
+    let state = AppState {
+        store: store.clone(),
+        temporal: temporal.clone(),
+        settings: Arc::new(ApiSettings {
+            jwt_secret: JWT_SECRET.into(),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(3600),
+            carrier_secret: CARRIER_SECRET.into(),
+            payment_webhook_secret: PAYMENT_SECRET.into(),
+            webhook_tolerance: Duration::from_secs(300),
+            order_timings: options.timings.clone(),
+            namespace: "default".into(),
+            task_queue: task_queue.clone(),
+            worker_metrics_url: None,
+        }),
+        metrics: Some(orderly_api::http_metrics::handle()),
+    };
+    tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
+
+    let worker_stop = if options.worker {
+        Some(start_worker(WorkerSpec {
+            database_url: database.url.clone(),
+            temporal_address: temporal_address.to_owned(),
+            task_queue: task_queue.clone(),
+            api: address,
+            smtp_url: smtp.as_ref().map(|s| s.url()),
+        }))
+    } else {
+        None
+    };
+
+    TestApp {
+        address,
+        http: reqwest::Client::new(),
+        store,
+        temporal,
+        task_queue,
+        smtp,
+        database_url: database.url.clone(),
+        worker_stop,
+        _database: database,
+    }
+}
+
+/// Everything a worker needs, as plain data so it can cross into another
+/// thread or process.
+#[derive(Debug, Clone)]
+pub struct WorkerSpec {
+    pub database_url: String,
+    pub temporal_address: String,
+    pub task_queue: String,
+    pub api: SocketAddr,
+    pub smtp_url: Option<String>,
+}
+
+impl WorkerSpec {
+    pub async fn activities(&self) -> OrderActivities {
+        let store = Store::connect(&self.database_url)
+            .await
+            .expect("worker database");
+        let webhooks = WebhookTarget {
+            url: Url::parse(&format!("http://{}/v1/webhooks/payments/sandbox", self.api))
+                .expect("webhook URL"),
+            secret: PAYMENT_SECRET.into(),
+            delay: Duration::from_millis(300),
+        };
+        let email = self
+            .smtp_url
+            .as_ref()
+            .map(|url| EmailSender::from_url(url).expect("the sink's SMTP URL"));
+        OrderActivities::new(
+            store.clone(),
+            PaymentProviders::sandbox(store.clone(), Some(webhooks)),
+            Arc::new(SandboxCarrier::new(store.clone())),
+            Notifier::new(store, email),
+        )
+    }
+
+    /// Runs a worker until it is stopped; for a thread or a child process.
+    pub async fn run(self, on_started: impl FnOnce(Box<dyn Fn() + Send + Sync>)) {
+        let client = order_worker::connect(&self.temporal_address, "default")
+            .await
+            .expect("worker client");
+        let (runtime, _) = order_worker::runtime(None).expect("worker runtime");
+        let mut worker =
+            OrderWorker::new(&runtime, client, &self.task_queue, self.activities().await)
+                .expect("worker");
+        on_started(Box::new(worker.shutdown_handle()));
+        worker.run().await.expect("worker run");
+    }
+}
+
+/// A worker on its own thread (its `run` is not `Send`).
+pub fn start_worker(spec: WorkerSpec) -> Box<dyn Fn() + Send + Sync> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("order-worker".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("worker runtime");
+            runtime.block_on(spec.run(move |stop| {
+                let _ = tx.send(stop);
+            }));
+        })
+        .expect("spawning the worker thread");
+    rx.recv().expect("the worker started")
+}

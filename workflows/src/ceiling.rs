@@ -1,0 +1,135 @@
+//! The bare ceiling `orderly bench` compares orders against: a workflow with
+//! the same messages as a delivery order (update-with-start, a `pack`
+//! update, a child that takes three signals and sends three back) and the
+//! same number of local activities, all of them no-ops.
+
+use std::time::Duration;
+
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ChildWorkflowOptions, LocalActivityOptions, SignalWorkflowOptions, SyncWorkflowContext,
+    WorkflowContext, WorkflowContextView, WorkflowResult,
+};
+
+use orderly_activities::bench_activities::CeilingActivities;
+
+/// Local activities of a delivery order before it is packed (reserve, record,
+/// notify, charge, record, notify), after (record, book, commit, record,
+/// notify), and per carrier event (record; record and notify twice).
+const BEFORE_PACK: u32 = 6;
+const AFTER_PACK: u32 = 5;
+const PER_EVENT: [u32; 3] = [1, 2, 2];
+pub const CARRIER_EVENTS: u32 = 3;
+
+fn noop_options() -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(10))
+        .build()
+}
+
+pub fn ceiling_child_id(parent: &str) -> String {
+    format!("{parent}-child")
+}
+
+#[workflow]
+#[derive(Default)]
+pub struct CeilingWorkflow {
+    admitted: bool,
+    packed: bool,
+    progress: u32,
+}
+
+#[workflow_methods]
+impl CeilingWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<u32> {
+        let mut done = 0;
+        for step in 0..BEFORE_PACK {
+            done += ctx
+                .execute_local_activity(CeilingActivities::noop, step, noop_options())
+                .await?
+                .min(1);
+            if step == 0 {
+                ctx.state_mut(|s| s.admitted = true);
+            }
+        }
+        ctx.wait_condition(|s: &Self| s.packed).await?;
+        for step in 0..AFTER_PACK {
+            done += ctx
+                .execute_local_activity(CeilingActivities::noop, step, noop_options())
+                .await?
+                .min(1);
+        }
+        let child = ctx
+            .start_child_workflow(
+                CeilingChildWorkflow::run,
+                ctx.workflow_id().to_owned(),
+                ChildWorkflowOptions::workflow_id(ceiling_child_id(ctx.workflow_id())),
+            )
+            .await?;
+        for (event, activities) in PER_EVENT.into_iter().enumerate() {
+            let seen = event as u32 + 1;
+            ctx.wait_condition(|s: &Self| s.progress >= seen).await?;
+            for step in 0..activities {
+                done += ctx
+                    .execute_local_activity(CeilingActivities::noop, step, noop_options())
+                    .await?
+                    .min(1);
+            }
+        }
+        child.result().await?;
+        Ok(done)
+    }
+
+    #[update]
+    pub async fn admit(ctx: &mut WorkflowContext<Self>, _input: ()) -> bool {
+        ctx.wait_condition(|s: &Self| s.admitted).await.is_ok()
+    }
+
+    #[update]
+    pub fn pack(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _input: ()) -> bool {
+        self.packed = true;
+        true
+    }
+
+    #[signal]
+    pub fn progress(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _event: u32) {
+        self.progress += 1;
+    }
+}
+
+#[workflow]
+#[derive(Default)]
+pub struct CeilingChildWorkflow {
+    events: u32,
+}
+
+#[workflow_methods]
+impl CeilingChildWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, parent: String) -> WorkflowResult<u32> {
+        for event in 1..=CARRIER_EVENTS {
+            ctx.wait_condition(|s: &Self| s.events >= event).await?;
+            ctx.execute_local_activity(CeilingActivities::noop, event, noop_options())
+                .await?;
+            ctx.external_workflow(parent.clone(), None)
+                .signal(
+                    CeilingWorkflow::progress,
+                    event,
+                    SignalWorkflowOptions::default(),
+                )
+                .await?;
+        }
+        Ok(CARRIER_EVENTS)
+    }
+
+    #[signal]
+    pub fn carrier_event(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _event: u32) {
+        self.events += 1;
+    }
+
+    #[query]
+    pub fn events(&self, _ctx: &WorkflowContextView) -> u32 {
+        self.events
+    }
+}

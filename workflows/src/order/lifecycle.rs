@@ -1,0 +1,612 @@
+//! The order's life, step by step: admission, payment, fulfilment, and the
+//! compensations that undo what was done when it ends early.
+//!
+//! Every wait also wakes on a cancel request, so a cancel is honoured at any
+//! point before the parcel is handed to the carrier. Temporal-level
+//! cancellation (an operator cancelling the workflow in the Web UI) makes a
+//! wait fail; that is treated as a cancel request too, and the compensations
+//! still run because every activity has a detached cancellation token.
+
+use std::time::Duration;
+
+use futures::FutureExt;
+
+use chrono::{DateTime, Utc};
+use temporalio_sdk::{ChildWorkflowOptions, WorkflowContext, WorkflowResult, workflows::select};
+
+use orderly_activities::carriers::BookingRequest;
+use orderly_activities::notifications::Recipient;
+use orderly_activities::order_activities::{
+    BookingOutcome, NotifyInput, OrderActivities, PaymentOp, PaymentOutcome, PaymentStep,
+    ReserveInput,
+};
+use orderly_activities::store::ReserveOutcome;
+use orderly_domain::{
+    Fulfillment, NotificationKind, OrderStatus, PaymentMethod, PaymentStatus, PaymentWebhookStatus,
+    ShipmentStatus, ShipmentView,
+};
+
+use super::options;
+use super::state::{OrderWorkflow, WarehouseStep};
+use crate::constants::{CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE, shipment_workflow_id};
+use crate::messages::{Admission, OrderOutcome, ShipmentInput};
+use crate::shipment::ShipmentWorkflow;
+
+type Ctx = WorkflowContext<OrderWorkflow>;
+
+/// Why a wait ended.
+enum Wake {
+    Ready,
+    Cancel(String),
+}
+
+/// How long a rejected order waits for its `admit` update to collect the
+/// answer before the workflow closes.
+const ADMISSION_GRACE: Duration = Duration::from_secs(60);
+
+const OPERATOR_CANCEL: &str = "cancelled by an operator";
+
+pub(super) async fn run(ctx: &mut Ctx) -> WorkflowResult<OrderOutcome> {
+    if !admit(ctx).await? {
+        return Ok(OrderOutcome::Rejected);
+    }
+    notify(ctx, NotificationKind::OrderConfirmed).await;
+
+    if let Some(ending) = pay(ctx).await? {
+        return finish(ctx, ending).await;
+    }
+
+    let ending = match ctx.state(|s| s.order.fulfillment.clone()) {
+        Fulfillment::Delivery { address } => deliver(ctx, address).await?,
+        Fulfillment::Pickup => hand_over(ctx).await?,
+    };
+    finish(ctx, ending).await
+}
+
+/// How an order that did not complete normally ends.
+enum Ending {
+    Completed,
+    Cancel(String),
+    PaymentFailed(String),
+}
+
+async fn finish(ctx: &mut Ctx, ending: Ending) -> WorkflowResult<OrderOutcome> {
+    match ending {
+        Ending::Completed => {}
+        Ending::Cancel(reason) => cancel(ctx, reason).await?,
+        Ending::PaymentFailed(reason) => payment_failed(ctx, reason).await?,
+    }
+    Ok(OrderOutcome::Completed(Box::new(ctx.state(|s| s.view()))))
+}
+
+fn now(ctx: &Ctx) -> DateTime<Utc> {
+    ctx.workflow_time()
+        .map(DateTime::<Utc>::from)
+        .unwrap_or_default()
+}
+
+/// Reserves stock and answers the `admit` update. Returns false when the
+/// order was turned away.
+async fn admit(ctx: &mut Ctx) -> WorkflowResult<bool> {
+    let input = ctx.state(|s| ReserveInput {
+        order_id: s.order.order_id,
+        lines: s.order.items.clone(),
+    });
+    let outcome = ctx
+        .execute_local_activity(OrderActivities::reserve_stock, input, options::database())
+        .await?;
+    match outcome {
+        ReserveOutcome::OutOfStock {
+            sku,
+            requested,
+            available,
+        } => {
+            ctx.state_mut(|s| {
+                s.admission = Some(Admission::OutOfStock {
+                    sku,
+                    requested,
+                    available,
+                })
+            });
+            select! {
+                _ = ctx.wait_condition(|s: &OrderWorkflow| s.admission_answered) => {}
+                _ = ctx.timer(ADMISSION_GRACE) => {}
+            };
+            Ok(false)
+        }
+        ReserveOutcome::Reserved => {
+            let at = now(ctx);
+            ctx.state_mut(|s| {
+                s.record(
+                    OrderStatus::Placed,
+                    at,
+                    "order placed, stock reserved".into(),
+                )
+            });
+            persist(ctx).await?;
+            ctx.state_mut(|s| s.admission = Some(Admission::Accepted(Box::new(s.view()))));
+            Ok(true)
+        }
+    }
+}
+
+/// Takes payment by the order's method. `Some(ending)` when the order
+/// cannot go on.
+async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
+    if let Some(reason) = ctx.state(|s| s.cancel_reason.clone()) {
+        return Ok(Some(Ending::Cancel(reason)));
+    }
+    let method = ctx.state(|s| s.order.payment.method());
+    match method {
+        PaymentMethod::Card => match move_money(ctx, PaymentOp::Charge).await {
+            Ok(()) => {
+                mark_paid(ctx, PaymentStatus::Captured, "card payment captured").await?;
+                notify(ctx, NotificationKind::PaymentReceipt).await;
+            }
+            Err(reason) => return Ok(Some(Ending::PaymentFailed(reason))),
+        },
+        PaymentMethod::Cod => match move_money(ctx, PaymentOp::Authorize).await {
+            Ok(()) => {
+                mark_paid(
+                    ctx,
+                    PaymentStatus::Authorized,
+                    "cash on delivery authorized",
+                )
+                .await?;
+            }
+            Err(reason) => return Ok(Some(Ending::PaymentFailed(reason))),
+        },
+        PaymentMethod::Upi | PaymentMethod::Netbanking => {
+            if let Err(reason) = move_money(ctx, PaymentOp::Initiate).await {
+                return Ok(Some(Ending::PaymentFailed(reason)));
+            }
+            let at = now(ctx);
+            let timeout = ctx.state(|s| s.order.timings.payment_timeout_secs);
+            ctx.state_mut(|s| {
+                s.record(
+                    OrderStatus::AwaitingPayment,
+                    at,
+                    format!("waiting for the {method} payment to be confirmed"),
+                )
+            });
+            persist(ctx).await?;
+            let waited = select! {
+                wake = wait_for(ctx, |s| s.payment_confirmation.is_some()).fuse() => Some(wake),
+                _ = ctx.timer(Duration::from_secs(timeout)) => None,
+            };
+            match waited {
+                None => {
+                    return Ok(Some(Ending::Cancel(format!(
+                        "payment not confirmed within {} minutes",
+                        timeout.div_ceil(60)
+                    ))));
+                }
+                Some(Wake::Cancel(reason)) => return Ok(Some(Ending::Cancel(reason))),
+                Some(Wake::Ready) => {}
+            }
+            let verdict = ctx.state(|s| s.payment_confirmation.clone().map(|c| c.status));
+            if verdict != Some(PaymentWebhookStatus::Succeeded) {
+                return Ok(Some(Ending::PaymentFailed(format!(
+                    "the {method} payment was declined by the provider"
+                ))));
+            }
+            match move_money(ctx, PaymentOp::Capture).await {
+                Ok(()) => {
+                    mark_paid(
+                        ctx,
+                        PaymentStatus::Captured,
+                        "payment confirmed by the provider",
+                    )
+                    .await?;
+                    notify(ctx, NotificationKind::PaymentReceipt).await;
+                }
+                Err(reason) => return Ok(Some(Ending::PaymentFailed(reason))),
+            }
+        }
+    }
+    Ok(None)
+}
+
+async fn mark_paid(ctx: &mut Ctx, payment: PaymentStatus, detail: &str) -> WorkflowResult<()> {
+    let at = now(ctx);
+    ctx.state_mut(|s| {
+        s.payment_status = payment;
+        s.record(OrderStatus::Paid, at, detail.to_owned());
+    });
+    persist(ctx).await
+}
+
+/// Runs one payment operation; `Err` carries why it failed for good.
+async fn move_money(ctx: &mut Ctx, op: PaymentOp) -> Result<(), String> {
+    let (step, opts) = ctx.state(|s| {
+        let amount = match op {
+            PaymentOp::Refund => s.captured(),
+            _ => s.order.total,
+        };
+        let opts = match op {
+            PaymentOp::Refund | PaymentOp::Void => options::compensation(&s.order.timings),
+            _ => options::payment(&s.order.timings),
+        };
+        (
+            PaymentStep {
+                order_id: s.order.order_id,
+                op,
+                amount,
+                details: s.order.payment.clone(),
+            },
+            opts,
+        )
+    });
+    let method = step.details.method();
+    match ctx
+        .execute_local_activity(OrderActivities::move_money, step, opts)
+        .await
+    {
+        Ok(PaymentOutcome::Done(entry)) => {
+            ctx.state_mut(|s| s.entries.push(entry));
+            Ok(())
+        }
+        Ok(PaymentOutcome::Pending { .. }) => Ok(()),
+        Ok(PaymentOutcome::Declined { reason }) => {
+            Err(format!("{method} payment declined: {reason}"))
+        }
+        Err(err) => Err(format!("{method} payment failed: {err}")),
+    }
+}
+
+/// Waits for `ready`, or for a cancel request, whichever comes first.
+async fn wait_for(ctx: &Ctx, ready: impl Fn(&OrderWorkflow) -> bool) -> Wake {
+    let woke = ctx
+        .wait_condition(|s: &OrderWorkflow| s.cancel_reason.is_some() || ready(s))
+        .await;
+    match woke {
+        Err(_) => Wake::Cancel(OPERATOR_CANCEL.to_owned()),
+        Ok(()) => match ctx.state(|s| s.cancel_reason.clone()) {
+            Some(reason) => Wake::Cancel(reason),
+            None => Wake::Ready,
+        },
+    }
+}
+
+/// Waits for an admin to take `step`, then records `status`.
+async fn warehouse(
+    ctx: &mut Ctx,
+    step: WarehouseStep,
+    status: OrderStatus,
+    detail: &str,
+) -> WorkflowResult<Option<Ending>> {
+    if let Wake::Cancel(reason) = wait_for(ctx, |s| s.warehouse_request == Some(step)).await {
+        return Ok(Some(Ending::Cancel(reason)));
+    }
+    let at = now(ctx);
+    ctx.state_mut(|s| {
+        s.warehouse_request = None;
+        s.record(status, at, detail.to_owned());
+    });
+    persist(ctx).await?;
+    Ok(None)
+}
+
+async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowResult<Ending> {
+    if let Some(ending) = warehouse(ctx, WarehouseStep::Pack, OrderStatus::Packed, "packed").await?
+    {
+        return Ok(ending);
+    }
+    if let Some(reason) = ctx.state(|s| s.cancel_reason.clone()) {
+        return Ok(Ending::Cancel(reason));
+    }
+    ctx.state_mut(|s| s.dispatching = true);
+
+    let (order_id, timings) = ctx.state(|s| (s.order.order_id, s.order.timings.clone()));
+    let request = BookingRequest {
+        order_id,
+        address,
+        idempotency_key: format!("order:{order_id}:shipment"),
+    };
+    let booked = ctx
+        .execute_local_activity(
+            OrderActivities::book_shipment,
+            request,
+            options::booking(&timings),
+        )
+        .await;
+    let shipment = match booked {
+        Ok(BookingOutcome::Booked(shipment)) => shipment,
+        Ok(BookingOutcome::Rejected { reason }) => {
+            return Ok(Ending::Cancel(format!(
+                "the carrier refused the shipment: {reason}"
+            )));
+        }
+        Err(err) => {
+            return Ok(Ending::Cancel(format!(
+                "the shipment could not be booked: {err}"
+            )));
+        }
+    };
+    ctx.execute_local_activity(OrderActivities::commit_stock, order_id, options::database())
+        .await?;
+    let at = now(ctx);
+    ctx.state_mut(|s| {
+        s.shipment = Some(ShipmentView {
+            tracking_id: shipment.tracking_id,
+            carrier: shipment.carrier.clone(),
+            status: ShipmentStatus::Booked,
+            last_location: None,
+        });
+        s.record(
+            OrderStatus::Shipped,
+            at,
+            format!(
+                "handed to {} with tracking id {}",
+                shipment.carrier, shipment.tracking_id
+            ),
+        );
+    });
+    persist(ctx).await?;
+    notify(ctx, NotificationKind::Shipped).await;
+
+    let child = ctx
+        .start_child_workflow(
+            ShipmentWorkflow::run,
+            ShipmentInput {
+                order_id,
+                tracking_id: shipment.tracking_id,
+                carrier: shipment.carrier,
+                carrier_silence_secs: timings.carrier_silence_secs,
+            },
+            ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id)),
+        )
+        .await?;
+
+    let ending = follow_shipment(ctx).await?;
+    child.result().await?;
+    Ok(ending)
+}
+
+/// Applies the shipment's accepted changes until it is delivered or returned.
+async fn follow_shipment(ctx: &mut Ctx) -> WorkflowResult<Ending> {
+    loop {
+        let woke = ctx
+            .wait_condition(|s: &OrderWorkflow| !s.shipment_updates.is_empty())
+            .await;
+        if woke.is_err() {
+            return Ok(Ending::Cancel(OPERATOR_CANCEL.to_owned()));
+        }
+        let Some(progress) = ctx.state_mut(|s| s.shipment_updates.pop_front()) else {
+            continue;
+        };
+        let event = progress.event;
+        let at = now(ctx);
+        let place = event
+            .location
+            .as_deref()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        ctx.state_mut(|s| {
+            if let Some(shipment) = s.shipment.as_mut() {
+                shipment.status = event.status;
+                if event.location.is_some() {
+                    shipment.last_location = event.location.clone();
+                }
+            }
+        });
+        match event.status {
+            ShipmentStatus::Booked => {}
+            ShipmentStatus::InTransit => {
+                let status = ctx.state(|s| s.status);
+                ctx.state_mut(|s| s.record(status, at, format!("in transit{place}")));
+                persist(ctx).await?;
+            }
+            ShipmentStatus::OutForDelivery => {
+                ctx.state_mut(|s| {
+                    s.record(
+                        OrderStatus::OutForDelivery,
+                        at,
+                        format!("out for delivery{place}"),
+                    )
+                });
+                persist(ctx).await?;
+                notify(ctx, NotificationKind::OutForDelivery).await;
+            }
+            ShipmentStatus::FailedAttempt => {
+                let status = ctx.state(|s| s.status);
+                ctx.state_mut(|s| s.record(status, at, format!("delivery attempt failed{place}")));
+                persist(ctx).await?;
+            }
+            ShipmentStatus::Delivered => {
+                if ctx.state(|s| s.authorized_uncaptured()) {
+                    collect_cash(ctx).await?;
+                }
+                ctx.state_mut(|s| {
+                    s.record(OrderStatus::Delivered, at, format!("delivered{place}"))
+                });
+                persist(ctx).await?;
+                notify(ctx, NotificationKind::Delivered).await;
+                return Ok(Ending::Completed);
+            }
+            ShipmentStatus::Returned => {
+                let order_id = ctx.state(|s| s.order.order_id);
+                ctx.execute_local_activity(OrderActivities::restock, order_id, options::database())
+                    .await?;
+                return Ok(Ending::Cancel(
+                    "the parcel was returned by the carrier".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// Cash on delivery: the courier collected the money.
+async fn collect_cash(ctx: &mut Ctx) -> WorkflowResult<()> {
+    // Capturing a collected payment must not be abandoned: retry it until it
+    // is recorded, like any other compensation-grade money movement.
+    let mut attempt = 0u32;
+    while let Err(reason) = move_money(ctx, PaymentOp::Capture).await {
+        attempt += 1;
+        let order_id = ctx.state(|s| s.order.order_id);
+        alert(
+            ctx,
+            "cod_capture_failed",
+            format!("attempt {attempt}: {reason}"),
+            format!("order:{order_id}:cod:{attempt}"),
+        )
+        .await;
+        ctx.timer(Duration::from_secs(60)).await;
+    }
+    ctx.state_mut(|s| s.payment_status = PaymentStatus::Captured);
+    Ok(())
+}
+
+async fn hand_over(ctx: &mut Ctx) -> WorkflowResult<Ending> {
+    if let Some(ending) = warehouse(ctx, WarehouseStep::Pack, OrderStatus::Packed, "packed").await?
+    {
+        return Ok(ending);
+    }
+    if let Some(ending) = warehouse(
+        ctx,
+        WarehouseStep::ReadyForPickup,
+        OrderStatus::ReadyForPickup,
+        "ready for pickup at the store",
+    )
+    .await?
+    {
+        return Ok(ending);
+    }
+    notify(ctx, NotificationKind::ReadyForPickup).await;
+
+    let window = ctx.state(|s| s.order.timings.pickup_window_secs);
+    let waited = select! {
+        wake = wait_for(ctx, |s| s.warehouse_request == Some(WarehouseStep::PickedUp)).fuse() => Some(wake),
+        _ = ctx.timer(Duration::from_secs(window)) => None,
+    };
+    match waited {
+        None => {
+            return Ok(Ending::Cancel(format!(
+                "not collected within {} hours",
+                window.div_ceil(3600)
+            )));
+        }
+        Some(Wake::Cancel(reason)) => return Ok(Ending::Cancel(reason)),
+        Some(Wake::Ready) => {}
+    }
+    let order_id = ctx.state(|s| s.order.order_id);
+    ctx.execute_local_activity(OrderActivities::commit_stock, order_id, options::database())
+        .await?;
+    if ctx.state(|s| s.authorized_uncaptured()) {
+        collect_cash(ctx).await?;
+    }
+    let at = now(ctx);
+    ctx.state_mut(|s| {
+        s.warehouse_request = None;
+        s.record(
+            OrderStatus::PickedUp,
+            at,
+            "collected by the customer".into(),
+        );
+    });
+    persist(ctx).await?;
+    Ok(Ending::Completed)
+}
+
+/// Gives back whatever the order holds: money first, then stock.
+/// Each step is idempotent, so running this twice changes nothing.
+async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
+    let (captured, refunded, authorized, method, order_id) = ctx.state(|s| {
+        (
+            s.captured(),
+            s.refunded(),
+            s.authorized_uncaptured(),
+            s.order.payment.method(),
+            s.order.order_id,
+        )
+    });
+    if captured.amount > refunded.amount {
+        while let Err(reason) = move_money(ctx, PaymentOp::Refund).await {
+            alert(
+                ctx,
+                "refund_failed",
+                reason,
+                format!("order:{order_id}:refund"),
+            )
+            .await;
+            ctx.timer(Duration::from_secs(60)).await;
+        }
+        ctx.state_mut(|s| s.payment_status = PaymentStatus::Refunded);
+    } else if authorized || (method.is_asynchronous() && captured.amount == 0) {
+        while let Err(reason) = move_money(ctx, PaymentOp::Void).await {
+            alert(ctx, "void_failed", reason, format!("order:{order_id}:void")).await;
+            ctx.timer(Duration::from_secs(60)).await;
+        }
+        ctx.state_mut(|s| s.payment_status = PaymentStatus::Voided);
+    }
+    ctx.execute_local_activity(
+        OrderActivities::release_stock,
+        order_id,
+        options::database(),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn cancel(ctx: &mut Ctx, reason: String) -> WorkflowResult<()> {
+    compensate(ctx).await?;
+    let at = now(ctx);
+    ctx.state_mut(|s| s.record(OrderStatus::Cancelled, at, format!("cancelled: {reason}")));
+    persist(ctx).await?;
+    notify(ctx, NotificationKind::Cancelled).await;
+    Ok(())
+}
+
+async fn payment_failed(ctx: &mut Ctx, reason: String) -> WorkflowResult<()> {
+    compensate(ctx).await?;
+    let at = now(ctx);
+    ctx.state_mut(|s| {
+        s.payment_status = PaymentStatus::Failed;
+        s.record(OrderStatus::PaymentFailed, at, reason);
+    });
+    persist(ctx).await?;
+    notify(ctx, NotificationKind::PaymentFailed).await;
+    Ok(())
+}
+
+/// Writes the read model and the search attributes operators filter on.
+async fn persist(ctx: &mut Ctx) -> WorkflowResult<()> {
+    let view = ctx.state(|s| s.view());
+    ctx.upsert_search_attributes([
+        ORDER_STATUS_ATTRIBUTE.value_set(view.status.as_str().to_owned()),
+        CUSTOMER_ID_ATTRIBUTE.value_set(view.customer_id.to_string()),
+    ]);
+    ctx.execute_local_activity(OrderActivities::record_order, view, options::database())
+        .await?;
+    Ok(())
+}
+
+/// Sends a customer notification. A notification that cannot be delivered
+/// never holds the order back: the failure is left in the history.
+async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
+    let input = ctx.state(|s| NotifyInput {
+        kind,
+        order: s.view(),
+        recipient: Recipient {
+            user_id: s.order.customer.id,
+            name: s.order.customer.name.clone(),
+            email: s.order.customer.email.clone(),
+        },
+    });
+    let _undeliverable = ctx
+        .execute_local_activity(OrderActivities::notify, input, options::notification())
+        .await;
+}
+
+async fn alert(ctx: &mut Ctx, kind: &str, detail: String, dedupe_key: String) {
+    let order_id = ctx.state(|s| s.order.order_id);
+    let input = orderly_activities::order_activities::OpsAlertInput {
+        order_id,
+        kind: kind.to_owned(),
+        detail,
+        dedupe_key,
+    };
+    let _ = ctx
+        .execute_local_activity(OrderActivities::alert_ops, input, options::database())
+        .await;
+}

@@ -1,0 +1,212 @@
+//! `OrderWorkflow`: one per order, workflow id `order-{order_id}`.
+//!
+//! Messages it takes:
+//! - update `admit`, sent with the start (update-with-start): answers
+//!   synchronously whether stock was reserved, so `POST /orders` can say 409
+//!   at once while the order is already durable;
+//! - update `cancel` (validated: refused once the parcel is with the carrier);
+//! - updates `pack`, `ready_for_pickup`, `picked_up` (warehouse, validated
+//!   against the current status);
+//! - signal `payment_result` (a provider's webhook) and `shipment_progress`
+//!   (from the child shipment workflow);
+//! - query `order` returning the full view with its timeline.
+
+mod lifecycle;
+mod options;
+mod state;
+
+use chrono::{DateTime, Utc};
+use temporalio_macros::workflow_methods;
+use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use orderly_domain::{OrderStatus, OrderView};
+
+use crate::messages::{
+    Admission, CancelRequest, OrderOutcome, PaymentConfirmation, PlaceOrder, ShipmentProgress,
+};
+pub use state::OrderWorkflow;
+use state::WarehouseStep;
+
+type Refusal = Box<dyn std::error::Error + Send + Sync>;
+
+fn time_of(view: &WorkflowContextView) -> DateTime<Utc> {
+    view.start_time()
+        .map(DateTime::<Utc>::from)
+        .unwrap_or_default()
+}
+
+#[workflow_methods]
+impl OrderWorkflow {
+    #[init]
+    pub fn new(ctx: &WorkflowContextView, order: PlaceOrder) -> Self {
+        Self::with_order(order, time_of(ctx))
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<OrderOutcome> {
+        lifecycle::run(ctx).await
+    }
+
+    /// The synchronous answer to placing the order.
+    #[update]
+    pub async fn admit(ctx: &mut WorkflowContext<Self>, _input: ()) -> Result<Admission, Refusal> {
+        ctx.wait_condition(|s: &Self| s.admission.is_some())
+            .await
+            .map_err(|_| "the order workflow was cancelled before it admitted the order")?;
+        ctx.state_mut(|s| {
+            s.admission_answered = true;
+            s.admission.clone()
+        })
+        .ok_or_else(|| "the order was not admitted".into())
+    }
+
+    #[update_validator(cancel)]
+    fn validate_cancel(
+        &self,
+        _ctx: &WorkflowContextView,
+        _input: &CancelRequest,
+    ) -> Result<(), Refusal> {
+        if self.cancel_reason.is_some() {
+            return Ok(());
+        }
+        if let Some(refusal) = self.status.cancel_refusal() {
+            return Err(refusal.into());
+        }
+        if self.dispatching {
+            return Err(
+                "the order is being handed to the carrier; it can no longer be cancelled".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Cancels the order; answers once the compensations have run.
+    #[update]
+    pub async fn cancel(
+        ctx: &mut WorkflowContext<Self>,
+        input: CancelRequest,
+    ) -> Result<OrderView, Refusal> {
+        ctx.state_mut(|s| {
+            if s.cancel_reason.is_none() {
+                s.cancel_reason = Some(input.reason);
+            }
+        });
+        ctx.wait_condition(|s: &Self| s.status.is_final())
+            .await
+            .map_err(|_| "the order workflow was cancelled")?;
+        Ok(ctx.state(|s| s.view()))
+    }
+
+    #[update_validator(pack)]
+    fn validate_pack(&self, _ctx: &WorkflowContextView, _input: &()) -> Result<(), Refusal> {
+        self.warehouse_allowed(OrderStatus::Paid, WarehouseStep::Pack)
+    }
+
+    #[update]
+    pub async fn pack(ctx: &mut WorkflowContext<Self>, _input: ()) -> Result<OrderView, Refusal> {
+        Self::warehouse_step(ctx, WarehouseStep::Pack, OrderStatus::Paid).await
+    }
+
+    #[update_validator(ready_for_pickup)]
+    fn validate_ready_for_pickup(
+        &self,
+        _ctx: &WorkflowContextView,
+        _input: &(),
+    ) -> Result<(), Refusal> {
+        if !self.order.fulfillment.is_pickup() {
+            return Err("the order is for delivery, not pickup".into());
+        }
+        self.warehouse_allowed(OrderStatus::Packed, WarehouseStep::ReadyForPickup)
+    }
+
+    #[update]
+    pub async fn ready_for_pickup(
+        ctx: &mut WorkflowContext<Self>,
+        _input: (),
+    ) -> Result<OrderView, Refusal> {
+        Self::warehouse_step(ctx, WarehouseStep::ReadyForPickup, OrderStatus::Packed).await
+    }
+
+    #[update_validator(picked_up)]
+    fn validate_picked_up(&self, _ctx: &WorkflowContextView, _input: &()) -> Result<(), Refusal> {
+        self.warehouse_allowed(OrderStatus::ReadyForPickup, WarehouseStep::PickedUp)
+    }
+
+    #[update]
+    pub async fn picked_up(
+        ctx: &mut WorkflowContext<Self>,
+        _input: (),
+    ) -> Result<OrderView, Refusal> {
+        Self::warehouse_step(ctx, WarehouseStep::PickedUp, OrderStatus::ReadyForPickup).await
+    }
+
+    /// A payment provider's verdict, from its webhook. Duplicate event ids
+    /// and verdicts that arrive when no payment is awaited change nothing.
+    #[signal]
+    pub fn payment_result(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        confirmation: PaymentConfirmation,
+    ) {
+        if !self
+            .seen_payment_events
+            .insert(confirmation.event_id.clone())
+        {
+            return;
+        }
+        if self.status == OrderStatus::AwaitingPayment && self.payment_confirmation.is_none() {
+            self.payment_confirmation = Some(confirmation);
+        }
+    }
+
+    /// A shipment change accepted by the child shipment workflow.
+    #[signal]
+    pub fn shipment_progress(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        progress: ShipmentProgress,
+    ) {
+        self.shipment_updates.push_back(progress);
+    }
+
+    #[query]
+    pub fn order(&self, _ctx: &WorkflowContextView) -> OrderView {
+        self.view()
+    }
+}
+
+impl OrderWorkflow {
+    fn warehouse_allowed(&self, required: OrderStatus, step: WarehouseStep) -> Result<(), Refusal> {
+        if self.cancel_reason.is_some() {
+            return Err("the order is being cancelled".into());
+        }
+        if self.warehouse_request == Some(step) {
+            return Ok(());
+        }
+        if self.status != required {
+            return Err(format!(
+                "the order is {}; this step needs it to be {}",
+                self.status, required
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    async fn warehouse_step(
+        ctx: &mut WorkflowContext<Self>,
+        step: WarehouseStep,
+        from: OrderStatus,
+    ) -> Result<OrderView, Refusal> {
+        ctx.state_mut(|s| s.warehouse_request = Some(step));
+        ctx.wait_condition(|s: &Self| s.status != from)
+            .await
+            .map_err(|_| "the order workflow was cancelled")?;
+        Ok(ctx.state(|s| s.view()))
+    }
+}
+
+/// The retry policy of database activities, shared with the shipment workflow.
+pub(crate) fn database_options() -> temporalio_sdk::LocalActivityOptions {
+    options::database()
+}

@@ -1,0 +1,130 @@
+//! The order workflow's state and the pure functions over it: recording a
+//! transition and rendering the [`OrderView`] that the read model, the query
+//! and notifications all share.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use chrono::{DateTime, Utc};
+
+use orderly_domain::{
+    LedgerKind, Money, OrderStatus, OrderView, PaymentStatus, PaymentView, Receipt, ReceiptEntry,
+    ShipmentView, TimelineEntry,
+};
+
+use temporalio_macros::workflow;
+
+use crate::messages::{Admission, PaymentConfirmation, PlaceOrder, ShipmentProgress};
+
+/// A warehouse step an admin asked for, waiting for the workflow to take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WarehouseStep {
+    Pack,
+    ReadyForPickup,
+    PickedUp,
+}
+
+/// An order in flight. The fields are the workflow's state; Temporal
+/// rebuilds them by replay.
+#[workflow]
+pub struct OrderWorkflow {
+    pub(crate) order: PlaceOrder,
+    pub(crate) status: OrderStatus,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) timeline: Vec<TimelineEntry>,
+    pub(crate) payment_status: PaymentStatus,
+    pub(crate) entries: Vec<ReceiptEntry>,
+    pub(crate) shipment: Option<ShipmentView>,
+    pub(crate) version: u64,
+    pub(crate) admission: Option<Admission>,
+    pub(crate) admission_answered: bool,
+    pub(crate) cancel_reason: Option<String>,
+    /// Set while the shipment is being booked: too late to cancel.
+    pub(crate) dispatching: bool,
+    pub(crate) warehouse_request: Option<WarehouseStep>,
+    pub(crate) payment_confirmation: Option<PaymentConfirmation>,
+    pub(crate) seen_payment_events: BTreeSet<String>,
+    pub(crate) shipment_updates: VecDeque<ShipmentProgress>,
+}
+
+impl OrderWorkflow {
+    pub(crate) fn with_order(order: PlaceOrder, now: DateTime<Utc>) -> Self {
+        Self {
+            order,
+            status: OrderStatus::Placed,
+            created_at: now,
+            updated_at: now,
+            timeline: Vec::new(),
+            payment_status: PaymentStatus::Pending,
+            entries: Vec::new(),
+            shipment: None,
+            version: 0,
+            admission: None,
+            admission_answered: false,
+            cancel_reason: None,
+            dispatching: false,
+            warehouse_request: None,
+            payment_confirmation: None,
+            seen_payment_events: BTreeSet::new(),
+            shipment_updates: VecDeque::new(),
+        }
+    }
+
+    /// Records a step of the order's history, with or without a status change.
+    pub(crate) fn record(&mut self, status: OrderStatus, at: DateTime<Utc>, detail: String) {
+        self.status = status;
+        self.updated_at = at;
+        self.version += 1;
+        self.timeline.push(TimelineEntry { status, at, detail });
+    }
+
+    fn sum(&self, kind: LedgerKind) -> Money {
+        let currency = self.order.total.currency;
+        let amount = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.amount.amount)
+            .sum();
+        Money::new(amount, currency)
+    }
+
+    pub(crate) fn captured(&self) -> Money {
+        self.sum(LedgerKind::Capture)
+    }
+
+    pub(crate) fn refunded(&self) -> Money {
+        self.sum(LedgerKind::Refund)
+    }
+
+    pub(crate) fn authorized_uncaptured(&self) -> bool {
+        self.payment_status == PaymentStatus::Authorized
+    }
+
+    pub(crate) fn view(&self) -> OrderView {
+        OrderView {
+            id: self.order.order_id,
+            customer_id: self.order.customer.id,
+            status: self.status,
+            items: self.order.items.clone(),
+            total: self.order.total,
+            payment: PaymentView {
+                method: self.order.payment.method(),
+                status: self.payment_status,
+                instrument: self.order.payment.display_hint(),
+                receipt: Receipt {
+                    authorized: self.sum(LedgerKind::Authorize),
+                    captured: self.captured(),
+                    refunded: self.refunded(),
+                    entries: self.entries.clone(),
+                },
+            },
+            fulfillment: self.order.fulfillment.clone(),
+            shipment: self.shipment.clone(),
+            timeline: self.timeline.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
