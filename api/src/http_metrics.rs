@@ -94,7 +94,7 @@ fn method_label(method: &Method) -> &'static str {
 /// The process-wide recorder's handle, installing it on first use; every
 /// app built in this process (tests build many) shares it.
 pub fn handle() -> PrometheusHandle {
-    static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
             install_recorder()

@@ -64,12 +64,14 @@ async fn api() -> Api {
         webhook_tolerance: Duration::from_secs(300),
         order_timings: OrderTimings::default(),
         namespace: "default".to_owned(),
+        task_queue: "orders-without-temporal".to_owned(),
+        worker_metrics_url: None,
     };
     let state = AppState {
         store: store.clone(),
         temporal: temporal_that_is_down().await,
         settings: Arc::new(settings),
-        metrics: None,
+        metrics: Some(orderly_api::http_metrics::handle()),
     };
     Api {
         app: router(state),
@@ -96,18 +98,18 @@ impl Api {
             }
             None => Body::empty(),
         };
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let (status, bytes) = self.send(request.body(body).unwrap()).await;
         (
             status,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         )
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, bytes.to_vec())
     }
 
     async fn register(&self, email: &str) -> Value {
@@ -600,4 +602,22 @@ async fn the_openapi_document_is_served() {
     let (status, body) = api.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body["paths"]["/v1/auth/login"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let api = api().await;
+    api.add_product("APPLE", true, 1).await;
+    let (status, _) = api.call(Method::GET, "/v1/products/APPLE", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, text) = api
+        .send(Request::builder().uri("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/v1/products/{sku}",status="200"}"#),
+        "{text}"
+    );
+    assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
 }

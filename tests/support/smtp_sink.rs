@@ -315,10 +315,10 @@ fn header(data: &str, name: &str) -> Option<String> {
         if found.is_some() {
             break;
         }
-        if let Some((key, value)) = line.split_once(':') {
-            if key.trim().eq_ignore_ascii_case(name) {
-                found = Some(value.trim().to_owned());
-            }
+        if let Some((key, value)) = line.split_once(':')
+            && key.trim().eq_ignore_ascii_case(name)
+        {
+            found = Some(value.trim().to_owned());
         }
     }
     found

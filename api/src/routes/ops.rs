@@ -105,7 +105,9 @@ async fn temporal_ready(state: &AppState) -> Result<(), String> {
     }
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format: this process's, then
+/// the Temporal worker's when `worker_metrics_url` is set, so one scrape
+/// target covers both.
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -120,12 +122,44 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
     // Without the exporter's own HTTP listener nothing else runs upkeep,
     // which drains histogram buckets; a scrape is the natural moment.
     handle.run_upkeep();
-    let mut response = handle.render().into_response();
+    let mut text = handle.render();
+    if let Some(url) = &state.settings.worker_metrics_url {
+        text.push('\n');
+        text.push_str(&worker_metrics(url).await);
+    }
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     Ok(response)
+}
+
+/// The worker's exposition text, or a comment saying why it is missing: a
+/// worker being down must not hide the API's own metrics.
+async fn worker_metrics(url: &str) -> String {
+    static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
+        reqwest::Client::builder()
+            .timeout(CHECK_TIMEOUT)
+            .build()
+            .unwrap_or_default()
+    });
+    let fetched = async {
+        CLIENT
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await
+    };
+    match fetched.await {
+        Ok(text) => text,
+        Err(error) => {
+            tracing::warn!(%error, url, "worker metrics unavailable");
+            "# worker metrics unavailable\n".to_owned()
+        }
+    }
 }
 
 /// This API's OpenAPI 3.1 document.
