@@ -608,16 +608,28 @@ async fn the_openapi_document_is_served() {
 async fn metrics_count_requests_by_route_template() {
     let api = api().await;
     api.add_product("APPLE", true, 1).await;
-    let (status, _) = api.call(Method::GET, "/v1/products/APPLE", None, None).await;
+    let (status, _) = api
+        .call(Method::GET, "/v1/products/APPLE", None, None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (status, text) = api
-        .send(Request::builder().uri("/metrics").body(Body::empty()).unwrap())
+        .send(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let text = String::from_utf8(text).unwrap();
     assert!(
-        text.contains(r#"http_requests_total{method="GET",route="/v1/products/{sku}",status="200"}"#),
+        text.contains(
+            r#"http_requests_total{method="GET",route="/v1/products/{sku}",status="200"}"#
+        ),
         "{text}"
     );
-    assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
 }

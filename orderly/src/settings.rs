@@ -70,7 +70,7 @@ pub fn parse_duration(raw: &str) -> anyhow::Result<Duration> {
 
 fn duration_var(name: &str, default: &str) -> anyhow::Result<Duration> {
     let raw = var(name).unwrap_or_else(|| default.to_owned());
-    parse_duration(&raw).with_context(|| format!("{name}"))
+    parse_duration(&raw).with_context(|| name.to_owned())
 }
 
 impl Settings {

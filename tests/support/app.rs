@@ -157,8 +157,8 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
 }
 
 /// Everything a worker needs, as plain data so it can cross into another
-/// thread or process.
-#[derive(Debug, Clone)]
+/// thread or process (serialized into an environment variable).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WorkerSpec {
     pub database_url: String,
     pub temporal_address: String,

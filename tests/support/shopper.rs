@@ -272,3 +272,285 @@ pub fn delivery_order(items: Value, payment: Value) -> Value {
 pub fn card(number: &str) -> Value {
     json!({"method": "card", "card_number": number})
 }
+
+/// A pickup order (collected at the store) for `items` paid with `payment`.
+pub fn pickup_order(items: Value, payment: Value) -> Value {
+    json!({"items": items, "payment": payment, "fulfillment": {"type": "pickup"}})
+}
+
+pub fn upi(vpa: &str) -> Value {
+    json!({"method": "upi", "vpa": vpa})
+}
+
+pub fn netbanking(bank_code: &str) -> Value {
+    json!({"method": "netbanking", "bank_code": bank_code})
+}
+
+pub fn cash_on_delivery() -> Value {
+    json!({"method": "cod"})
+}
+
+/// The `id` of a 201 answer to placing an order.
+pub fn placed_id(answer: &Answer) -> String {
+    assert_eq!(answer.status, 201, "placing the order: {:#}", answer.body);
+    answer.body["id"].as_str().expect("order id").to_owned()
+}
+
+impl TestApp {
+    /// Waits until the order's workflow has closed and returns how it ended.
+    /// Everything the workflow does (ledger rows, notifications, stock moves)
+    /// happens before it closes, so afterwards those can be counted exactly.
+    pub async fn workflow_outcome(
+        &self,
+        order_id: &str,
+    ) -> Result<orderly_workflows::OrderOutcome, temporalio_client::errors::WorkflowGetResultError>
+    {
+        let id: orderly_domain::OrderId = order_id.parse().expect("an order id");
+        let handle = self
+            .temporal
+            .get_workflow_handle::<orderly_workflows::OrderWorkflow>(
+                orderly_workflows::order_workflow_id(id),
+            );
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            handle.get_result(temporalio_client::WorkflowGetResultOptions::default()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("the workflow of order {order_id} did not close in 60 s"))
+    }
+
+    /// Waits for the order's workflow to close and returns the order as it
+    /// ended.
+    pub async fn finished_order(&self, order_id: &str) -> orderly_domain::OrderView {
+        match self.workflow_outcome(order_id).await {
+            Ok(orderly_workflows::OrderOutcome::Completed(view)) => *view,
+            other => panic!("order {order_id} ended unexpectedly: {other:?}"),
+        }
+    }
+
+    /// `(on_hand, reserved)` of a SKU.
+    pub async fn stock_levels(&self, sku: &str) -> (i64, i64) {
+        let sku = orderly_domain::Sku::parse(sku).expect("test SKU");
+        let level = self
+            .store
+            .stock(&sku)
+            .await
+            .expect("reading stock")
+            .expect("a stocked SKU");
+        (level.on_hand, level.reserved)
+    }
+
+    /// The order's payment ledger rows, oldest first.
+    pub async fn ledger(&self, order_id: &str) -> Vec<orderly_activities::store::LedgerEntry> {
+        self.store
+            .ledger_for_order(order_id.parse().expect("an order id"))
+            .await
+            .expect("reading the ledger")
+    }
+
+    /// How many notifications of `kind` on `channel` the order produced.
+    pub async fn notification_count(
+        &self,
+        order_id: &str,
+        kind: orderly_domain::NotificationKind,
+        channel: &str,
+    ) -> i64 {
+        self.store
+            .count_notifications(order_id.parse().expect("an order id"), kind, channel)
+            .await
+            .expect("counting notifications")
+    }
+}
+
+impl Answer {
+    /// Asserts an RFC 9457 problem with this status that a client can show:
+    /// a `type` URI, a `title` and a `detail`, served as problem+json.
+    pub fn assert_complete_problem(&self, status: u16) -> &Self {
+        self.assert_problem(status);
+        for member in ["type", "title", "detail"] {
+            let text = self.body[member].as_str().unwrap_or_default();
+            assert!(
+                !text.is_empty(),
+                "problem without {member}: {:#}",
+                self.body
+            );
+        }
+        self
+    }
+}
+
+/// Everything that placing an order writes: the read model, the ledger,
+/// stock counts and the customers' notifications. Two equal footprints
+/// around a refused request show it wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Footprint {
+    pub order_ids: Vec<String>,
+    pub ledger_entries: i64,
+    /// `(sku, on_hand, reserved)`.
+    pub stock: Vec<(String, i64, i64)>,
+    pub notifications: usize,
+}
+
+impl TestApp {
+    /// The id of the account `token` was issued to.
+    pub async fn account_id(&self, token: &str) -> orderly_domain::UserId {
+        let me = self.get("/v1/me", Some(token)).await;
+        assert_eq!(me.status, 200, "GET /v1/me: {:#}", me.body);
+        me.body["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("a user id")
+    }
+
+    /// Places an order with an `Idempotency-Key` header.
+    pub async fn place_with_key(&self, token: &str, key: &str, order: &Value) -> Answer {
+        let body = serde_json::to_vec(order).expect("order JSON");
+        self.post_raw(
+            "/v1/orders",
+            Some(token),
+            "application/json",
+            body,
+            &[("Idempotency-Key", key)],
+        )
+        .await
+    }
+
+    /// What placing orders has written so far, for these SKUs and the
+    /// customers holding these tokens.
+    pub async fn footprint(&self, skus: &[&str], customers: &[&str]) -> Footprint {
+        use orderly_activities::store::OrderFilter;
+        use orderly_domain::LedgerKind;
+        let order_ids = self
+            .store
+            .list_orders(&OrderFilter {
+                limit: 1000,
+                ..OrderFilter::default()
+            })
+            .await
+            .expect("listing orders")
+            .into_iter()
+            .map(|order| order.id.to_string())
+            .collect();
+        let mut ledger_entries = 0;
+        for kind in [
+            LedgerKind::Authorize,
+            LedgerKind::Capture,
+            LedgerKind::Void,
+            LedgerKind::Refund,
+        ] {
+            ledger_entries += self
+                .store
+                .count_ledger_entries(kind)
+                .await
+                .expect("counting ledger entries");
+        }
+        let mut stock = Vec::new();
+        for sku in skus {
+            let (on_hand, reserved) = self.stock_levels(sku).await;
+            stock.push(((*sku).to_owned(), on_hand, reserved));
+        }
+        let mut notifications = 0;
+        for token in customers {
+            let user = self.account_id(token).await;
+            for channel in ["in_app", "email"] {
+                notifications += self
+                    .store
+                    .notifications_for_user(user, channel, None, 1000)
+                    .await
+                    .expect("reading notifications")
+                    .len();
+            }
+        }
+        Footprint {
+            order_ids,
+            ledger_entries,
+            stock,
+            notifications,
+        }
+    }
+}
+
+impl TestApp {
+    /// Polls the caller's in-app inbox until it holds at least `n`
+    /// notifications; returns the first page, newest first.
+    pub async fn wait_for_inbox(&self, token: &str, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let answer = self.get("/v1/me/notifications", Some(token)).await;
+            assert_eq!(answer.status, 200, "inbox: {:#}", answer.body);
+            let items = answer.body["items"].as_array().cloned().unwrap_or_default();
+            if items.len() >= n {
+                return items;
+            }
+            if Instant::now() > deadline {
+                panic!("the inbox did not reach {n} notifications in 30 s: {items:#?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl TestApp {
+    /// Packs a paid delivery order and waits until the parcel is with the
+    /// carrier and its shipment workflow runs, so that carrier webhooks
+    /// reach it. Returns the tracking id.
+    pub async fn ship(&self, admin: &str, customer: &str, order_id: &str) -> String {
+        let packed = self
+            .post(&format!("/v1/orders/{order_id}/pack"), Some(admin), &json!({}))
+            .await;
+        assert_eq!(packed.status, 200, "packing: {:#}", packed.body);
+        let shipped = self.wait_for_status(customer, order_id, "shipped").await;
+        self.wait_for_shipment_workflow(order_id, Duration::from_secs(30))
+            .await;
+        shipped["shipment"]["tracking_id"]
+            .as_str()
+            .expect("a tracking id")
+            .to_owned()
+    }
+
+    /// Waits until the order's shipment workflow exists. The order shows as
+    /// shipped a moment before its child workflow starts, and a carrier
+    /// webhook in between is answered 503 (the carrier retries).
+    pub async fn wait_for_shipment_workflow(&self, order_id: &str, timeout: Duration) {
+        let id: orderly_domain::OrderId = order_id.parse().expect("an order id");
+        let handle = self
+            .temporal
+            .get_workflow_handle::<orderly_workflows::ShipmentWorkflow>(
+                orderly_workflows::shipment_workflow_id(id),
+            );
+        let deadline = Instant::now() + timeout;
+        while let Err(err) = handle.describe(Default::default()).await {
+            assert!(
+                Instant::now() < deadline,
+                "the shipment workflow of order {order_id} did not start in {timeout:?}: {err}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Polls the order's ops alerts until one of `kind` appears; returns them all.
+    pub async fn wait_for_ops_alert(
+        &self,
+        order_id: &str,
+        kind: &str,
+        timeout: Duration,
+    ) -> Vec<orderly_activities::store::OpsAlert> {
+        let id: orderly_domain::OrderId = order_id.parse().expect("an order id");
+        let deadline = Instant::now() + timeout;
+        loop {
+            let alerts = self
+                .store
+                .ops_alerts_for_order(id)
+                .await
+                .expect("reading ops alerts");
+            if alerts.iter().any(|a| a.kind == kind) {
+                return alerts;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {kind} alert for order {order_id} in {timeout:?}; alerts: {alerts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}

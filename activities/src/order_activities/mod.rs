@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use temporalio_macros::activities;
+use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::carriers::{BookingRequest, Carrier, CarrierError};
@@ -225,10 +226,18 @@ impl OrderActivities {
         _ctx: ActivityContext,
         input: NotifyInput,
     ) -> Result<(), ActivityError> {
-        self.notifier
+        match self
+            .notifier
             .notify(input.kind, &input.order, &input.recipient)
             .await
-            .map_err(retryable)
+        {
+            Ok(()) => Ok(()),
+            Err(err) if err.is_retryable() => Err(retryable(err)),
+            // A refused address or a broken mail setting: retrying cannot help.
+            Err(err) => Err(ActivityError::application(
+                ApplicationFailure::non_retryable(err.to_string()),
+            )),
+        }
     }
 
     /// Raises an alert for operators, once per dedupe key.

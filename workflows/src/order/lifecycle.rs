@@ -438,23 +438,42 @@ async fn follow_shipment(ctx: &mut Ctx) -> WorkflowResult<Ending> {
 
 /// Cash on delivery: the courier collected the money.
 async fn collect_cash(ctx: &mut Ctx) -> WorkflowResult<()> {
-    // Capturing a collected payment must not be abandoned: retry it until it
-    // is recorded, like any other compensation-grade money movement.
-    let mut attempt = 0u32;
-    while let Err(reason) = move_money(ctx, PaymentOp::Capture).await {
-        attempt += 1;
-        let order_id = ctx.state(|s| s.order.order_id);
-        alert(
-            ctx,
-            "cod_capture_failed",
-            format!("attempt {attempt}: {reason}"),
-            format!("order:{order_id}:cod:{attempt}"),
-        )
-        .await;
-        ctx.timer(Duration::from_secs(60)).await;
+    if settle(ctx, PaymentOp::Capture, "cod_capture_failed").await {
+        ctx.state_mut(|s| s.payment_status = PaymentStatus::Captured);
     }
-    ctx.state_mut(|s| s.payment_status = PaymentStatus::Captured);
     Ok(())
+}
+
+/// Rounds of a money movement that must happen (a refund, a void, a cash
+/// capture) before it is handed to operators; each round already retries
+/// transient failures.
+const SETTLE_ROUNDS: u32 = 5;
+const SETTLE_PAUSE: Duration = Duration::from_secs(60);
+
+/// Runs `op` until it succeeds, pausing between rounds. A provider that
+/// keeps refusing raises an ops alert and the order goes on: an operator
+/// settles it by hand rather than the order hanging forever.
+async fn settle(ctx: &mut Ctx, op: PaymentOp, alert_kind: &str) -> bool {
+    let order_id = ctx.state(|s| s.order.order_id);
+    for round in 1..=SETTLE_ROUNDS {
+        match move_money(ctx, op).await {
+            Ok(()) => return true,
+            Err(reason) if round == SETTLE_ROUNDS => {
+                let detail = format!("gave up after {round} rounds: {reason}");
+                alert(
+                    ctx,
+                    alert_kind,
+                    detail,
+                    format!("order:{order_id}:{alert_kind}"),
+                )
+                .await;
+            }
+            Err(_) => {
+                ctx.timer(SETTLE_PAUSE).await;
+            }
+        }
+    }
+    false
 }
 
 async fn hand_over(ctx: &mut Ctx) -> WorkflowResult<Ending> {
@@ -521,22 +540,12 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
         )
     });
     if captured.amount > refunded.amount {
-        while let Err(reason) = move_money(ctx, PaymentOp::Refund).await {
-            alert(
-                ctx,
-                "refund_failed",
-                reason,
-                format!("order:{order_id}:refund"),
-            )
-            .await;
-            ctx.timer(Duration::from_secs(60)).await;
+        if settle(ctx, PaymentOp::Refund, "refund_failed").await {
+            ctx.state_mut(|s| s.payment_status = PaymentStatus::Refunded);
         }
-        ctx.state_mut(|s| s.payment_status = PaymentStatus::Refunded);
-    } else if authorized || (method.is_asynchronous() && captured.amount == 0) {
-        while let Err(reason) = move_money(ctx, PaymentOp::Void).await {
-            alert(ctx, "void_failed", reason, format!("order:{order_id}:void")).await;
-            ctx.timer(Duration::from_secs(60)).await;
-        }
+    } else if (authorized || (method.is_asynchronous() && captured.amount == 0))
+        && settle(ctx, PaymentOp::Void, "void_failed").await
+    {
         ctx.state_mut(|s| s.payment_status = PaymentStatus::Voided);
     }
     ctx.execute_local_activity(
