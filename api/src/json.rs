@@ -165,7 +165,11 @@ fn field_error(mut path: Vec<String>, message: &str) -> FieldError {
         return FieldError::new(join(&path), "is required");
     }
     if let Some(name) = backticked_after(message, "unknown field ") {
-        path.push(name.to_owned());
+        // Unlike a missing field, an unknown one was entered before it was
+        // refused, so the path may already end with its name.
+        if path.last().map(String::as_str) != Some(name) {
+            path.push(name.to_owned());
+        }
         return FieldError::new(join(&path), "is not a known field");
     }
     match domain_prefix(message) {
@@ -362,6 +366,21 @@ mod tests {
         let body = r#"{"items":[],"payment":{"method":"card"}}"#;
         let error = only_field(extract(Some("application/json"), body).await.unwrap_err());
         assert_eq!(error.field, "payment.card_number");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_once_at_its_path() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Strict {
+            #[serde(rename = "inner")]
+            _inner: Option<Box<Strict>>,
+        }
+        let error = only_field(parse_json_bytes::<Strict>(br#"{"coupon": 1}"#).unwrap_err());
+        assert_eq!(error.field, "coupon");
+        assert_eq!(error.message, "is not a known field");
+        let nested = parse_json_bytes::<Strict>(br#"{"inner": {"coupon": 1}}"#).unwrap_err();
+        assert_eq!(only_field(nested).field, "inner.coupon");
     }
 
     #[tokio::test]

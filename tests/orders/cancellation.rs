@@ -27,7 +27,10 @@ fn entries_of(ledger: &[LedgerEntry], kind: LedgerKind) -> Vec<&LedgerEntry> {
 
 /// A card order that has been paid; returns its id.
 async fn paid_card_order(app: &TestApp, customer: &str) -> String {
-    let id = placed_id(&app.place(customer, &three_bags(card("4242424242424242"))).await);
+    let id = placed_id(
+        &app.place(customer, &three_bags(card("4242424242424242")))
+            .await,
+    );
     app.wait_for_status(customer, &id, "paid").await;
     id
 }
@@ -132,7 +135,10 @@ async fn a_shipped_order_cannot_be_cancelled_and_is_still_delivered() {
         .await;
     assert_eq!(packed.status, 200, "{:#}", packed.body);
     let shipped = app.wait_for_status(&customer, &id, "shipped").await;
-    let tracking = shipped["shipment"]["tracking_id"].as_str().unwrap().to_owned();
+    let tracking = shipped["shipment"]["tracking_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let refused = cancel(&app, &customer, &id).await;
     refused.assert_problem(409);
@@ -143,7 +149,9 @@ async fn a_shipped_order_cannot_be_cancelled_and_is_still_delivered() {
         .into_iter()
         .enumerate()
     {
-        let answer = app.carrier_event(&tracking, &format!("late-{n}"), status).await;
+        let answer = app
+            .carrier_event(&tracking, &format!("late-{n}"), status)
+            .await;
         assert_eq!(answer.status, 200, "{:#}", answer.body);
     }
     let delivered = app.wait_for_status(&customer, &id, "delivered").await;
@@ -158,7 +166,10 @@ async fn a_shipped_order_cannot_be_cancelled_and_is_still_delivered() {
     );
     assert_eq!(delivered["payment"]["status"], "captured");
     let ledger = app.ledger(&id).await;
-    assert!(entries_of(&ledger, LedgerKind::Refund).is_empty(), "{ledger:?}");
+    assert!(
+        entries_of(&ledger, LedgerKind::Refund).is_empty(),
+        "{ledger:?}"
+    );
     assert_eq!(app.stock_levels(SKU).await, (ON_HAND - 3, 0));
 }
 
@@ -179,10 +190,15 @@ async fn cancelling_an_order_awaiting_upi_payment_takes_no_money_and_releases_th
     app.finished_order(&id).await;
 
     // The customer approving the collect request afterwards changes nothing.
-    let late = app.payment_event(&id, "evt-after-cancel", "succeeded").await;
+    let late = app
+        .payment_event(&id, "evt-after-cancel", "succeeded")
+        .await;
     assert_eq!(late.status, 200, "{:#}", late.body);
     let ledger = app.ledger(&id).await;
-    assert!(entries_of(&ledger, LedgerKind::Capture).is_empty(), "{ledger:?}");
+    assert!(
+        entries_of(&ledger, LedgerKind::Capture).is_empty(),
+        "{ledger:?}"
+    );
     let order = app.get(&format!("/v1/orders/{id}"), Some(&customer)).await;
     assert_eq!(order.body["status"], "cancelled");
     assert_eq!(

@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 
 use orderly_domain::{LedgerKind, NotificationKind};
 use orderly_tests::app::{PAYMENT_SECRET, TestOptions, fast_timings, spawn_app, spawn_app_with};
-use orderly_tests::shopper::{
-    card, cash_on_delivery, delivery_order, netbanking, placed_id, upi,
-};
+use orderly_tests::shopper::{card, cash_on_delivery, delivery_order, netbanking, placed_id, upi};
 use orderly_workflows::OrderTimings;
 
 const SKU: &str = "MANGO-1KG";
@@ -165,7 +163,10 @@ async fn netbanking_payments_follow_the_banks_answer() {
     app.stock_product(SKU, PRICE, ON_HAND).await;
     let customer = app.customer("Asha").await;
 
-    let approved = placed_id(&app.place(&customer, &two_mangoes(netbanking("SUCCESS"))).await);
+    let approved = placed_id(
+        &app.place(&customer, &two_mangoes(netbanking("SUCCESS")))
+            .await,
+    );
     let refused = placed_id(&app.place(&customer, &two_mangoes(netbanking("FAIL"))).await);
 
     let paid = app.wait_for_status(&customer, &approved, "paid").await;
@@ -192,7 +193,9 @@ async fn a_signed_provider_webhook_confirms_a_pending_upi_payment() {
     app.wait_for_status(&customer, &id, "awaiting_payment")
         .await;
 
-    let answer = app.payment_event(&id, "evt-upi-confirmed", "succeeded").await;
+    let answer = app
+        .payment_event(&id, "evt-upi-confirmed", "succeeded")
+        .await;
     assert_eq!(answer.status, 200, "{:#}", answer.body);
     assert_eq!(answer.body["status"], "accepted");
 
@@ -223,7 +226,10 @@ async fn a_payment_event_delivered_twice_captures_the_money_once() {
     let ledger = app.ledger(&id).await;
     assert_eq!(kinds(&ledger), [LedgerKind::Capture], "{ledger:?}");
     let order = app.get(&format!("/v1/orders/{id}"), Some(&customer)).await;
-    assert_eq!(order.body["payment"]["receipt"]["captured"]["amount"], TOTAL);
+    assert_eq!(
+        order.body["payment"]["receipt"]["captured"]["amount"],
+        TOTAL
+    );
     assert_eq!(
         order.body["payment"]["receipt"]["entries"]
             .as_array()
@@ -263,9 +269,7 @@ async fn payment_webhooks_without_a_valid_fresh_signature_are_refused() {
     assert!(app.ledger(&id).await.is_empty());
 
     // The same event, properly signed, is accepted.
-    let genuine = app
-        .signed_webhook(path, PAYMENT_SECRET, &body, now)
-        .await;
+    let genuine = app.signed_webhook(path, PAYMENT_SECRET, &body, now).await;
     assert_eq!(genuine.status, 200, "{:#}", genuine.body);
     app.wait_for_status(&customer, &id, "paid").await;
 }
@@ -299,7 +303,10 @@ async fn cash_on_delivery_is_authorized_at_placement_and_captured_on_delivery() 
         .await;
     assert_eq!(packed.status, 200, "{:#}", packed.body);
     let shipped = app.wait_for_status(&customer, &id, "shipped").await;
-    let tracking = shipped["shipment"]["tracking_id"].as_str().unwrap().to_owned();
+    let tracking = shipped["shipment"]["tracking_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         kinds(&app.ledger(&id).await),
         [LedgerKind::Authorize],
@@ -310,7 +317,9 @@ async fn cash_on_delivery_is_authorized_at_placement_and_captured_on_delivery() 
         .into_iter()
         .enumerate()
     {
-        let answer = app.carrier_event(&tracking, &format!("cod-{n}"), status).await;
+        let answer = app
+            .carrier_event(&tracking, &format!("cod-{n}"), status)
+            .await;
         assert_eq!(answer.status, 200, "{:#}", answer.body);
     }
     let delivered = app.wait_for_status(&customer, &id, "delivered").await;

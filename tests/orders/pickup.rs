@@ -47,7 +47,10 @@ async fn a_pickup_order_is_packed_readied_and_collected() {
     assert_eq!(step(&app, &admin, &id, "pack").await["status"], "packed");
     let ready = step(&app, &admin, &id, "ready-for-pickup").await;
     assert_eq!(ready["status"], "ready_for_pickup");
-    assert!(ready["shipment"].is_null(), "a pickup order is never shipped");
+    assert!(
+        ready["shipment"].is_null(),
+        "a pickup order is never shipped"
+    );
     // Still only held: the stock leaves the shelf when it is collected.
     assert_eq!(app.stock_levels(SKU).await, (ON_HAND, 4));
 
@@ -100,7 +103,11 @@ async fn a_pickup_order_not_collected_in_time_is_cancelled_refunded_and_restocke
     app.finished_order(&id).await;
     let ledger = app.ledger(&id).await;
     let kinds: Vec<LedgerKind> = ledger.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, [LedgerKind::Capture, LedgerKind::Refund], "{ledger:?}");
+    assert_eq!(
+        kinds,
+        [LedgerKind::Capture, LedgerKind::Refund],
+        "{ledger:?}"
+    );
     assert_eq!(ledger[1].amount, ledger[0].amount);
     assert_eq!(app.stock_levels(SKU).await, (ON_HAND, 0));
     assert_eq!(
@@ -110,7 +117,11 @@ async fn a_pickup_order_not_collected_in_time_is_cancelled_refunded_and_restocke
     );
     // Too late now: the counter cannot hand it over any more.
     let answer = app
-        .post(&format!("/v1/orders/{id}/picked-up"), Some(&admin), &json!({}))
+        .post(
+            &format!("/v1/orders/{id}/picked-up"),
+            Some(&admin),
+            &json!({}),
+        )
         .await;
     answer.assert_problem(409);
 }

@@ -78,12 +78,14 @@ async fn an_order_with_one_line_out_of_stock_reserves_none_of_its_lines() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retrying_with_the_same_idempotency_key_and_body_returns_the_same_order_and_reserves_once()
- {
+{
     let app = spawn_app().await;
     app.stock_product("APPLE-1KG", 18_000, 10).await;
     let customer = app.customer("Asha").await;
 
-    let first = app.place_with_key(&customer, "checkout-1", &apples(2)).await;
+    let first = app
+        .place_with_key(&customer, "checkout-1", &apples(2))
+        .await;
     assert_eq!(first.status, 201, "{:#}", first.body);
     let id = first.body["id"].as_str().expect("order id").to_owned();
 
@@ -109,11 +111,13 @@ async fn retrying_with_the_same_idempotency_key_and_body_returns_the_same_order_
     );
     assert_eq!(retried.body["id"], id.as_str());
 
-    let again = app.place_with_key(&customer, "checkout-1", &apples(2)).await;
+    let again = app
+        .place_with_key(&customer, "checkout-1", &apples(2))
+        .await;
     assert_eq!(again.body["id"], id.as_str(), "{:#}", again.body);
 
     let footprint = app.footprint(&["APPLE-1KG"], &[&customer]).await;
-    assert_eq!(footprint.order_ids, [id.clone()]);
+    assert_eq!(footprint.order_ids, [id.as_str()]);
     assert_eq!(footprint.stock, [("APPLE-1KG".to_owned(), 10, 2)]);
 
     app.wait_for_status(&customer, &id, "paid").await;
@@ -133,8 +137,8 @@ async fn concurrent_retries_with_one_idempotency_key_place_a_single_order() {
     let customer = app.customer("Asha").await;
     let order = apples(3);
 
-    let answers = join_all((0..4).map(|_| app.place_with_key(&customer, "double-click", &order)))
-        .await;
+    let answers =
+        join_all((0..4).map(|_| app.place_with_key(&customer, "double-click", &order))).await;
 
     let ids: Vec<&Value> = answers.iter().map(|answer| &answer.body["id"]).collect();
     for answer in &answers {
@@ -156,11 +160,15 @@ async fn reusing_an_idempotency_key_for_a_different_order_is_refused_with_422() 
     let app = spawn_app().await;
     app.stock_product("APPLE-1KG", 18_000, 10).await;
     let customer = app.customer("Asha").await;
-    let first = app.place_with_key(&customer, "checkout-7", &apples(2)).await;
+    let first = app
+        .place_with_key(&customer, "checkout-7", &apples(2))
+        .await;
     assert_eq!(first.status, 201, "{:#}", first.body);
     let before = app.footprint(&["APPLE-1KG"], &[&customer]).await;
 
-    let refused = app.place_with_key(&customer, "checkout-7", &apples(4)).await;
+    let refused = app
+        .place_with_key(&customer, "checkout-7", &apples(4))
+        .await;
 
     refused.assert_complete_problem(422);
     assert_eq!(
@@ -353,10 +361,7 @@ async fn an_invalid_card_number_is_422_at_payment_card_number() {
         "",
         "42424242424242424242424242",
     ] {
-        let order = delivery_order(
-            json!([{"sku": "APPLE-1KG", "quantity": 1}]),
-            card(number),
-        );
+        let order = delivery_order(json!([{"sku": "APPLE-1KG", "quantity": 1}]), card(number));
         assert_refused_naming(&app, &customer, &order, "payment.card_number").await;
     }
     let mut missing = apples(1);

@@ -62,12 +62,10 @@ pub async fn record_history(app: &TestApp, workflow_id: &str, name: &str) {
         .await
         .unwrap_or_else(|err| panic!("fetching the history of {workflow_id}: {err}"));
     // Pretty-printed so that a re-recording shows up as a readable diff.
-    let value: serde_json::Value =
-        serde_json::from_slice(&compact).expect("a history is JSON");
+    let value: serde_json::Value = serde_json::from_slice(&compact).expect("a history is JSON");
     let pretty = serde_json::to_vec_pretty(&value).expect("re-encoding the history");
     let dir = histories_dir();
     std::fs::create_dir_all(&dir).expect("creating tests/histories");
     let path = dir.join(format!("{name}.json"));
-    std::fs::write(&path, pretty)
-        .unwrap_or_else(|err| panic!("writing {}: {err}", path.display()));
+    std::fs::write(&path, pretty).unwrap_or_else(|err| panic!("writing {}: {err}", path.display()));
 }

@@ -496,7 +496,11 @@ impl TestApp {
     /// reach it. Returns the tracking id.
     pub async fn ship(&self, admin: &str, customer: &str, order_id: &str) -> String {
         let packed = self
-            .post(&format!("/v1/orders/{order_id}/pack"), Some(admin), &json!({}))
+            .post(
+                &format!("/v1/orders/{order_id}/pack"),
+                Some(admin),
+                &json!({}),
+            )
             .await;
         assert_eq!(packed.status, 200, "packing: {:#}", packed.body);
         let shipped = self.wait_for_status(customer, order_id, "shipped").await;

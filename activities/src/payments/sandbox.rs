@@ -22,7 +22,7 @@
 //! | netbanking | bank code `SUCCESS`   | pending, then a signed `succeeded` webhook                |
 //! | netbanking | bank code `FAIL`      | pending, then a signed `failed` webhook                   |
 //! | netbanking | any other bank code   | pending forever                                           |
-//! | UPI/netbanking | capture           | succeeds only for the succeeding VPA / bank code          |
+//! | UPI/netbanking | capture           | refused for the failing VPA / bank code, else succeeds    |
 //! | cash       | —                     | authorize, capture, void and refund always succeed        |
 //!
 //! Refunds succeed for every method. Reusing an idempotency key for a
@@ -207,25 +207,24 @@ impl PaymentProvider for SandboxCollect {
         ))
     }
 
-    /// Confirms the money of an approved collect request, as a merchant
-    /// asks a real provider to confirm a payment its webhook announced
-    /// before shipping anything: a forged or mistaken `succeeded` webhook
-    /// does not become captured money.
+    /// Confirms the money of a collect request, as a merchant asks a real
+    /// provider to confirm a payment its webhook announced before shipping
+    /// anything: a mistaken `succeeded` webhook for a request the simulated
+    /// customer refused does not become captured money. A request the
+    /// simulator leaves pending is answered by whoever posts the signed
+    /// webhook (a test, a developer), so its capture follows that answer.
     async fn capture(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
-        match collect_verdict(&req.details) {
-            Some(PaymentWebhookStatus::Succeeded) => {
-                self.gateway.always(Operation::Capture, req).await
-            }
-            Some(PaymentWebhookStatus::Failed) | None
-                if req.details.method() == self.gateway.method =>
-            {
-                Err(PaymentError::Declined(format!(
-                    "{} has no approved collect request for order {}",
-                    self.gateway.name, req.order_id
-                )))
-            }
-            _ => Err(self.gateway.wrong_method(&req.details)),
+        let refused = matches!(
+            collect_verdict(&req.details),
+            Some(PaymentWebhookStatus::Failed)
+        );
+        if refused && req.details.method() == self.gateway.method {
+            return Err(PaymentError::Declined(format!(
+                "{} has no approved collect request for order {}",
+                self.gateway.name, req.order_id
+            )));
         }
+        self.gateway.always(Operation::Capture, req).await
     }
 
     async fn initiate(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
