@@ -9,6 +9,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use temporalio_client::{WorkflowListOptions, WorkflowQueryOptions};
+use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use orderly_activities::signature::{SIGNATURE_HEADER, sign};
 use orderly_domain::{LedgerKind, NotificationKind, OrderId, ShipmentStatus, TrackingId};
@@ -100,6 +101,29 @@ fn mentions(order: &Value, detail: &str) -> bool {
 
 fn order_id(id: &str) -> OrderId {
     id.parse().expect("an order id")
+}
+
+/// How many times the carrier was asked to book the order's parcel, as the
+/// local activity's marker in the workflow history records it.
+async fn booking_attempts(app: &TestApp, id: &str) -> u64 {
+    let events = app
+        .temporal
+        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(order_id(id)))
+        .fetch_history(Default::default())
+        .into_events()
+        .await
+        .expect("fetching the order's history");
+    events
+        .iter()
+        .filter_map(|event| match &event.attributes {
+            Some(Attributes::MarkerRecordedEventAttributes(marker)) => marker.details.get("data"),
+            _ => None,
+        })
+        .flat_map(|payloads| payloads.payloads.iter())
+        .filter_map(|payload| serde_json::from_slice::<Value>(&payload.data).ok())
+        .find(|data| data["activity_type"] == "OrderActivities::book_shipment")
+        .and_then(|data| data["attempt"].as_u64())
+        .expect("a booking marker in the history")
 }
 
 /// A cancelled paid order gave everything back: the capture refunded in
@@ -384,6 +408,8 @@ async fn a_parcel_the_carrier_refuses_cancels_the_order_with_a_refund() {
     );
     assert!(cancelled["shipment"].is_null());
     app.finished_order(&order.id).await;
+    // A refusal is final: the carrier is not asked again.
+    assert_eq!(booking_attempts(app, &order.id).await, 1);
     assert_cancelled_with_refund(&order, &cancelled).await;
     record_history(
         app,
@@ -393,11 +419,14 @@ async fn a_parcel_the_carrier_refuses_cancels_the_order_with_a_refund() {
     .await;
 }
 
+/// Attempts at booking during an outage before the order gives up.
+const BOOKING_ATTEMPTS: u32 = 3;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_carrier_outage_that_outlasts_the_retries_cancels_the_order_with_a_refund() {
     let options = TestOptions {
         timings: orderly_workflows::OrderTimings {
-            booking_attempts: 3,
+            booking_attempts: BOOKING_ATTEMPTS,
             ..fast_timings()
         },
         ..TestOptions::default()
@@ -423,6 +452,10 @@ async fn a_carrier_outage_that_outlasts_the_retries_cancels_the_order_with_a_ref
         "{cancelled:#}"
     );
     app.finished_order(&order.id).await;
+    assert_eq!(
+        booking_attempts(app, &order.id).await,
+        u64::from(BOOKING_ATTEMPTS)
+    );
     assert_cancelled_with_refund(&order, &cancelled).await;
     record_history(
         app,
