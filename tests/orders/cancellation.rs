@@ -73,6 +73,12 @@ async fn cancelling_a_paid_card_order_refunds_it_and_releases_the_stock() {
     assert_eq!(app.stock_levels(SKU).await, (ON_HAND, 0));
 
     let ended = app.finished_order(&id).await;
+    orderly_tests::histories::record_history(
+        &app,
+        &orderly_workflows::order_workflow_id(id.parse().expect("an order id")),
+        "cancel",
+    )
+    .await;
     assert_eq!(ended.status.as_str(), "cancelled");
     assert_eq!(
         app.notification_count(&id, NotificationKind::Cancelled, "in_app")

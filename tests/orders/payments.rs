@@ -55,6 +55,12 @@ async fn a_declined_card_fails_the_order_and_gives_the_stock_back() {
     assert!(reason.contains("declined"), "{reason}");
 
     app.finished_order(&id).await;
+    orderly_tests::histories::record_history(
+        &app,
+        &orderly_workflows::order_workflow_id(id.parse().expect("an order id")),
+        "payment_failed",
+    )
+    .await;
     assert_eq!(app.stock_levels(SKU).await, (ON_HAND, 0));
     assert!(
         !kinds(&app.ledger(&id).await).contains(&LedgerKind::Capture),
@@ -101,6 +107,26 @@ async fn a_upi_payment_awaits_the_provider_and_then_is_paid() {
     assert_eq!(paid["payment"]["status"], "captured");
     assert_eq!(paid["payment"]["receipt"]["captured"]["amount"], TOTAL);
     assert_eq!(kinds(&app.ledger(&id).await), [LedgerKind::Capture]);
+
+    let admin = app.admin().await;
+    let tracking = app.ship(&admin, &customer, &id).await;
+    for (n, status) in ["in_transit", "out_for_delivery", "delivered"]
+        .iter()
+        .enumerate()
+    {
+        let answer = app
+            .carrier_event(&tracking, &format!("upi-evt-{n}"), status)
+            .await;
+        assert_eq!(answer.status, 200, "{:#}", answer.body);
+    }
+    app.finished_order(&id).await;
+    assert_eq!(kinds(&app.ledger(&id).await), [LedgerKind::Capture]);
+    orderly_tests::histories::record_history(
+        &app,
+        &orderly_workflows::order_workflow_id(id.parse().expect("an order id")),
+        "upi_success",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,6 +174,12 @@ async fn an_unconfirmed_upi_payment_is_cancelled_when_the_payment_window_closes(
     );
     assert_eq!(cancelled["payment"]["receipt"]["captured"]["amount"], 0);
     app.finished_order(&id).await;
+    orderly_tests::histories::record_history(
+        &app,
+        &orderly_workflows::order_workflow_id(id.parse().expect("an order id")),
+        "upi_timeout",
+    )
+    .await;
     assert_eq!(app.stock_levels(SKU).await, (ON_HAND, 0));
     assert!(!kinds(&app.ledger(&id).await).contains(&LedgerKind::Capture));
     assert_eq!(

@@ -58,6 +58,12 @@ async fn a_pickup_order_is_packed_readied_and_collected() {
     assert_eq!(collected["status"], "picked_up");
 
     let ended = app.finished_order(&id).await;
+    orderly_tests::histories::record_history(
+        &app,
+        &orderly_workflows::order_workflow_id(id.parse().expect("an order id")),
+        "pickup",
+    )
+    .await;
     assert_eq!(ended.status.as_str(), "picked_up");
     let statuses: Vec<&str> = ended.timeline.iter().map(|e| e.status.as_str()).collect();
     assert_eq!(

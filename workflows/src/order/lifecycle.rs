@@ -325,6 +325,20 @@ async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowRes
     };
     ctx.execute_local_activity(OrderActivities::commit_stock, order_id, options::database())
         .await?;
+    // The shipment workflow exists before anyone can see the tracking id,
+    // so the carrier's first webhook always finds it.
+    let child = ctx
+        .start_child_workflow(
+            ShipmentWorkflow::run,
+            ShipmentInput {
+                order_id,
+                tracking_id: shipment.tracking_id,
+                carrier: shipment.carrier.clone(),
+                carrier_silence_secs: timings.carrier_silence_secs,
+            },
+            ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id)),
+        )
+        .await?;
     let at = now(ctx);
     ctx.state_mut(|s| {
         s.shipment = Some(ShipmentView {
@@ -344,19 +358,6 @@ async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowRes
     });
     persist(ctx).await?;
     notify(ctx, NotificationKind::Shipped).await;
-
-    let child = ctx
-        .start_child_workflow(
-            ShipmentWorkflow::run,
-            ShipmentInput {
-                order_id,
-                tracking_id: shipment.tracking_id,
-                carrier: shipment.carrier,
-                carrier_silence_secs: timings.carrier_silence_secs,
-            },
-            ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id)),
-        )
-        .await?;
 
     let ending = follow_shipment(ctx).await?;
     child.result().await?;
