@@ -9,7 +9,9 @@
 //! period) instead of failing anything: the carrier may just be late.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use futures::FutureExt;
 
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -49,38 +51,32 @@ impl ShipmentWorkflow {
         let input = ctx.state(|s| s.input.clone());
         let silence = Duration::from_secs(input.carrier_silence_secs);
         let mut quiet_periods = 0u32;
+        let mut last_heard = now(ctx);
+        // One timer per quiet period, not one per event: it is only replaced
+        // when it fires, so a busy parcel adds no timer commands to history.
+        let mut quiet = Box::pin(ctx.timer(silence).fuse());
         loop {
             let heard = select! {
                 woke = ctx.wait_condition(|s: &Self| !s.accepted.is_empty()) => woke.is_ok(),
-                _ = ctx.timer(silence) => false,
+                _ = quiet => false,
             };
-            let Some(event) = ctx.state_mut(|s| s.accepted.pop_front()) else {
-                if !heard {
+            if !heard {
+                let since = now(ctx).duration_since(last_heard).unwrap_or_default();
+                if since >= silence {
                     quiet_periods += 1;
-                    let alert = OpsAlertInput {
-                        order_id: input.order_id,
-                        kind: "carrier_silent".into(),
-                        detail: format!(
-                            "no event from {} for shipment {} in {} minutes",
-                            input.carrier,
-                            input.tracking_id,
-                            (u64::from(quiet_periods) * input.carrier_silence_secs).div_ceil(60)
-                        ),
-                        dedupe_key: format!(
-                            "shipment:{}:silent:{quiet_periods}",
-                            input.tracking_id
-                        ),
-                    };
-                    ctx.execute_local_activity(
-                        OrderActivities::alert_ops,
-                        alert,
-                        super::order::database_options(),
-                    )
-                    .await?;
+                    last_heard = now(ctx);
+                    Self::alert_silence(ctx, &input, quiet_periods).await?;
+                    quiet = Box::pin(ctx.timer(silence).fuse());
+                } else {
+                    quiet = Box::pin(ctx.timer(silence - since).fuse());
                 }
+                continue;
+            }
+            let Some(event) = ctx.state_mut(|s| s.accepted.pop_front()) else {
                 continue;
             };
             quiet_periods = 0;
+            last_heard = now(ctx);
             ctx.execute_local_activity(
                 OrderActivities::record_shipment_status,
                 ShipmentStatusInput {
@@ -119,4 +115,35 @@ impl ShipmentWorkflow {
     pub fn status(&self, _ctx: &WorkflowContextView) -> ShipmentStatus {
         self.status
     }
+}
+
+impl ShipmentWorkflow {
+    async fn alert_silence(
+        ctx: &WorkflowContext<Self>,
+        input: &ShipmentInput,
+        quiet_periods: u32,
+    ) -> WorkflowResult<()> {
+        let alert = OpsAlertInput {
+            order_id: input.order_id,
+            kind: "carrier_silent".into(),
+            detail: format!(
+                "no event from {} for shipment {} in {} minutes",
+                input.carrier,
+                input.tracking_id,
+                (u64::from(quiet_periods) * input.carrier_silence_secs).div_ceil(60)
+            ),
+            dedupe_key: format!("shipment:{}:silent:{quiet_periods}", input.tracking_id),
+        };
+        ctx.execute_local_activity(
+            OrderActivities::alert_ops,
+            alert,
+            super::order::database_options(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn now(ctx: &WorkflowContext<ShipmentWorkflow>) -> SystemTime {
+    ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH)
 }

@@ -579,13 +579,17 @@ async fn payment_failed(ctx: &mut Ctx, reason: String) -> WorkflowResult<()> {
     Ok(())
 }
 
-/// Writes the read model and the search attributes operators filter on.
+/// Writes the read model, and the search attributes operators filter on
+/// when the status changed (each upsert is a visibility write on the server).
 async fn persist(ctx: &mut Ctx) -> WorkflowResult<()> {
     let view = ctx.state(|s| s.view());
-    ctx.upsert_search_attributes([
-        ORDER_STATUS_ATTRIBUTE.value_set(view.status.as_str().to_owned()),
-        CUSTOMER_ID_ATTRIBUTE.value_set(view.customer_id.to_string()),
-    ]);
+    let published = ctx.state_mut(|s| s.published_status.replace(view.status));
+    if published != Some(view.status) {
+        ctx.upsert_search_attributes([
+            ORDER_STATUS_ATTRIBUTE.value_set(view.status.as_str().to_owned()),
+            CUSTOMER_ID_ATTRIBUTE.value_set(view.customer_id.to_string()),
+        ]);
+    }
     ctx.execute_local_activity(OrderActivities::record_order, view, options::database())
         .await?;
     Ok(())

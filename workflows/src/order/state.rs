@@ -45,6 +45,9 @@ pub struct OrderWorkflow {
     pub(crate) payment_confirmation: Option<PaymentConfirmation>,
     pub(crate) seen_payment_events: BTreeSet<String>,
     pub(crate) shipment_updates: VecDeque<ShipmentProgress>,
+    /// The status last written to the search attributes: timeline entries
+    /// that do not change the status leave visibility alone.
+    pub(crate) published_status: Option<OrderStatus>,
 }
 
 impl OrderWorkflow {
@@ -67,6 +70,7 @@ impl OrderWorkflow {
             payment_confirmation: None,
             seen_payment_events: BTreeSet::new(),
             shipment_updates: VecDeque::new(),
+            published_status: None,
         }
     }
 
