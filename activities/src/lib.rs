@@ -10,6 +10,8 @@ pub mod carriers;
 pub mod notifications;
 pub mod order_activities;
 pub mod payments;
+pub mod search;
 pub mod signature;
 pub mod store;
 mod webhook_delivery;
+pub mod recommendations;

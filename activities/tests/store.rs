@@ -847,6 +847,7 @@ async fn products_are_upserted_and_listed_in_sku_order() {
             price: inr(price),
             category: "fruit".into(),
             active: true,
+            ..Default::default()
         };
         for raw in ["C-1", "A-1", "B-1", "D-1"] {
             store.upsert_product(&product(raw, 100)).await.unwrap();
@@ -1174,4 +1175,51 @@ async fn an_in_memory_sqlite_store_keeps_its_data_across_calls() {
         .unwrap();
     assert_eq!(stock_of(&store, "APPLE").await, (3, 2));
     store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_review_writes_keep_one_review_per_author_and_exact_rating_totals() {
+    use orderly_activities::store::{ReviewDraft, ReviewOrder};
+    use orderly_domain::Rating;
+    on_both(|store| async move {
+        let product = sku("MANGO-1KG");
+        let mut authors = Vec::new();
+        for n in 0..8 {
+            authors.push(new_user(&store, &format!("reviewer{n}@example.test")).await);
+        }
+        // Every author writes three times at once: one create, two edits,
+        // racing each other and the other authors.
+        let writes = authors.iter().flat_map(|author| {
+            let store = store.clone();
+            let product = product.clone();
+            (1..=3).map(move |stars| {
+                let store = store.clone();
+                let draft = ReviewDraft {
+                    sku: product.clone(),
+                    author_id: *author,
+                    rating: Rating::parse(stars).expect("a rating"),
+                    title: None,
+                    text: None,
+                };
+                async move { store.upsert_review(&draft).await.expect("a review write") }
+            })
+        });
+        futures::future::join_all(writes).await;
+
+        let reviews = store
+            .reviews_for_product(&product, ReviewOrder::Newest { before: None }, 100)
+            .await
+            .unwrap();
+        assert_eq!(reviews.len(), authors.len(), "one review per author");
+        let stored_sum: i64 = reviews.iter().map(|r| i64::from(r.rating.get())).sum();
+        let ratings = store
+            .product_ratings(std::slice::from_ref(&product))
+            .await
+            .unwrap();
+        assert_eq!(ratings.len(), 1);
+        let (_, average, count) = &ratings[0];
+        assert_eq!(*count, authors.len() as i64);
+        assert_eq!(*average, stored_sum as f64 / authors.len() as f64);
+    })
+    .await;
 }

@@ -8,6 +8,7 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::Body;
@@ -37,7 +38,15 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::catalog::router())
         .merge(routes::inbox::router())
         .merge(routes::orders::router())
-        .merge(routes::webhooks::router());
+        .merge(routes::webhooks::router())
+        .merge(routes::addresses::router())
+        .merge(routes::cart::router())
+        .merge(routes::checkout::router())
+        .merge(routes::search::router())
+        .merge(routes::reviews::router())
+        .merge(routes::recommendations::router())
+        .merge(routes::categories::router())
+        .merge(routes::listings::router());
     with_layers(routes).with_state(state)
 }
 
@@ -49,7 +58,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
-    axum::serve(listener, router(state))
+    // The peer address is what login throttling counts per client.
+    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

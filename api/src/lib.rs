@@ -18,6 +18,8 @@ pub mod request_id;
 pub mod routes;
 pub mod state;
 mod workflow_errors;
+mod order_placement;
+mod cart_reminders;
 
 pub use app::{router, serve};
 pub use auth::{AuthUser, ensure_admin};

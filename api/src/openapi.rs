@@ -8,7 +8,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::auth::routes as auth;
+use crate::auth::{password_reset, profile};
+use crate::routes::addresses;
+use crate::routes::search;
+use crate::routes::{cart, checkout};
 use crate::routes::{catalog, inbox, ops, orders, webhooks};
+use crate::routes::{recommendations, reviews};
+use crate::routes::{categories, listings};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +49,33 @@ use crate::routes::{catalog, inbox, ops, orders, webhooks};
         ops::readyz,
         ops::metrics,
         ops::openapi_json,
+        password_reset::request_password_reset,
+        password_reset::confirm_password_reset,
+        profile::update_me,
+        addresses::create_address,
+        addresses::list_addresses,
+        addresses::get_address,
+        addresses::update_address,
+        addresses::delete_address,
+        addresses::make_default,
+        cart::view_cart,
+        cart::add_item,
+        cart::set_quantity,
+        cart::remove_item,
+        cart::empty_cart,
+        checkout::checkout,
+        search::search,
+        search::suggest,
+        reviews::list_reviews,
+        reviews::get_my_review,
+        reviews::put_my_review,
+        reviews::vote_helpful,
+        recommendations::product_recommendations,
+        recommendations::my_recommendations,
+        categories::list_categories,
+        categories::create_category,
+        listings::create_product,
+        listings::update_product,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -52,6 +85,11 @@ use crate::routes::{catalog, inbox, ops, orders, webhooks};
         (name = "inbox", description = "In-app notifications"),
         (name = "webhooks", description = "Signed callbacks from carriers and payment providers"),
         (name = "ops", description = "Health, readiness, metrics"),
+        (name = "accounts", description = "The caller's address book"),
+        (name = "cart", description = "The shopping cart and checkout"),
+        (name = "search", description = "Full-text product search and search-box suggestions"),
+        (name = "reviews", description = "Ratings and reviews of received products"),
+        (name = "recommendations", description = "Bought together, and picks for a customer"),
     )
 )]
 struct ApiDoc;

@@ -10,7 +10,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use orderly_activities::store::StoreError;
-use orderly_domain::{DomainError, Sku};
+use orderly_domain::{DomainError, PriceChange, Sku};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -80,6 +80,10 @@ pub enum ApiError {
         requested: u32,
         available: i64,
     },
+    /// Catalogue prices moved since these items went into the cart; the
+    /// body lists each change so the client can show the new prices.
+    #[error("prices changed: {}", .0.len())]
+    PriceChanged(Vec<PriceChange>),
     /// An `Idempotency-Key` reused with a different request body.
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
@@ -122,7 +126,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::OutOfStock { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::OutOfStock { .. } | ApiError::PriceChanged(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -163,6 +169,18 @@ impl ApiError {
                 "out-of-stock",
                 format!("only {available} of {sku} available, {requested} requested"),
             ),
+            ApiError::PriceChanged(changes) => (
+                "price-changed",
+                format!(
+                    "the price of {} changed since it went into the cart; nothing was placed, \
+                     and the cart now shows the new prices",
+                    changes
+                        .iter()
+                        .map(|c| format!("{} ({} -> {})", c.sku, c.was, c.now))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
             ApiError::IdempotencyMismatch => (
                 "idempotency-key-reused",
                 "this Idempotency-Key was already used with a different request body".to_owned(),
@@ -192,6 +210,12 @@ impl ApiError {
                 problem
                     .extra
                     .insert("available".to_owned(), Value::from(*available));
+            }
+            ApiError::PriceChanged(changes) => {
+                problem.extra.insert(
+                    "changes".to_owned(),
+                    serde_json::to_value(changes).unwrap_or_default(),
+                );
             }
             _ => {}
         }

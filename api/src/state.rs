@@ -7,6 +7,8 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use temporalio_client::Client;
 
+use orderly_activities::notifications::EmailSender;
+use orderly_activities::search::ProductIndex;
 use orderly_activities::store::Store;
 use orderly_workflows::OrderTimings;
 
@@ -34,6 +36,11 @@ pub struct ApiSettings {
     pub task_queue: String,
     /// The worker's Prometheus endpoint, appended to `/metrics` when set.
     pub worker_metrics_url: Option<String>,
+    /// Password resets and login throttling.
+    pub accounts: AccountSettings,
+    /// How long a cart stays untouched before its one reminder
+    /// (`ORDERLY_CART_REMINDER`).
+    pub cart_reminder: Duration,
 }
 
 #[derive(Clone)]
@@ -43,4 +50,47 @@ pub struct AppState {
     pub settings: Arc<ApiSettings>,
     /// Renders `/metrics`; `None` when another part of the process owns the recorder.
     pub metrics: Option<PrometheusHandle>,
+    /// Sends account emails (password resets); `None` without SMTP.
+    pub mailer: Option<EmailSender>,
+    /// The product search index; `None` where search is not served.
+    pub search: Option<Arc<ProductIndex>>,
+}
+
+/// Limits of the account endpoints. The defaults suit production; tests
+/// shorten them.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// How long an emailed password reset token works.
+    pub password_reset_ttl: Duration,
+    /// Reset emails sent per account and window; further requests are
+    /// answered alike but send nothing, so nobody can flood a mailbox.
+    pub reset_emails_per_window: i64,
+    /// The window in which failed logins are counted.
+    pub login_failure_window: Duration,
+    /// Failed logins per account (email) in a window before it is locked
+    /// until the window ends.
+    pub max_failures_per_account: i64,
+    /// Failed logins per client address in a window before it is locked.
+    pub max_failures_per_address: i64,
+    /// Each failed login of an account is answered this much later than
+    /// the one before it, so guessing slows down before it is refused.
+    pub failure_delay_step: Duration,
+    /// Take the client address from the last `X-Forwarded-For` entry (set
+    /// only behind a proxy that appends it; otherwise clients could choose
+    /// their own address).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            password_reset_ttl: Duration::from_secs(30 * 60),
+            reset_emails_per_window: 3,
+            login_failure_window: Duration::from_secs(15 * 60),
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            failure_delay_step: Duration::from_millis(250),
+            trust_forwarded_for: false,
+        }
+    }
 }

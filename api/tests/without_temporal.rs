@@ -13,6 +13,7 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode, header};
 use orderly_activities::store::{NewNotification, Product, Store};
+use orderly_api::state::AccountSettings;
 use orderly_api::{ApiSettings, AppState, ensure_admin, router};
 use orderly_domain::{Currency, Money, NotificationKind, OrderId, Quantity, Sku, UserId};
 use orderly_workflows::OrderTimings;
@@ -66,12 +67,16 @@ async fn api() -> Api {
         namespace: "default".to_owned(),
         task_queue: "orders-without-temporal".to_owned(),
         worker_metrics_url: None,
+        cart_reminder: Duration::from_secs(24 * 3600),
+        accounts: AccountSettings::default(),
     };
     let state = AppState {
         store: store.clone(),
         temporal: temporal_that_is_down().await,
         settings: Arc::new(settings),
         metrics: Some(orderly_api::http_metrics::handle()),
+        mailer: None,
+        search: None,
     };
     Api {
         app: router(state),
@@ -164,6 +169,7 @@ impl Api {
                 price: Money::new(1250, Currency::INR),
                 category: "test".to_owned(),
                 active,
+                ..Default::default()
             })
             .await
             .unwrap();

@@ -13,6 +13,10 @@ pub enum NotificationKind {
     Delivered,
     Cancelled,
     PaymentFailed,
+    /// A cart left untouched for the configured time (not about an order).
+    CartReminder,
+    /// A seller's SKU fell below its low-stock threshold (not about an order).
+    LowStock,
 }
 
 impl NotificationKind {
@@ -26,6 +30,8 @@ impl NotificationKind {
             NotificationKind::Delivered => "delivered",
             NotificationKind::Cancelled => "cancelled",
             NotificationKind::PaymentFailed => "payment_failed",
+            NotificationKind::CartReminder => "cart_reminder",
+            NotificationKind::LowStock => "low_stock",
         }
     }
 }

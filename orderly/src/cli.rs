@@ -30,6 +30,8 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Index a generated catalogue and measure search latency.
+    BenchSearch(crate::bench_search::BenchSearchArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -42,6 +44,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::telemetry::init("warn");
             crate::bench::run(args).await
         }
+        Command::BenchSearch(args) => {
+            crate::telemetry::init("warn");
+            tokio::task::spawn_blocking(move || crate::bench_search::run(args)).await?
+        }
         command => {
             let settings = Settings::from_env()?;
             crate::telemetry::init_from(&settings);
@@ -50,7 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Api => crate::components::run_api(settings).await,
                 Command::Worker => crate::components::run_worker(settings).await,
                 Command::Migrate => crate::components::migrate(&settings).await,
-                Command::Openapi | Command::Bench(_) => Ok(()),
+                Command::Openapi | Command::Bench(_) | Command::BenchSearch(_) => Ok(()),
             }
         }
     }

@@ -13,8 +13,9 @@ use orderly_activities::carriers::{CarrierSimulator, SandboxCarrier};
 use orderly_activities::notifications::{EmailSender, Notifier};
 use orderly_activities::order_activities::OrderActivities;
 use orderly_activities::payments::{PaymentProviders, WebhookTarget};
+use orderly_activities::search::{INDEX_FOLDER, ProductIndex};
 use orderly_activities::store::Store;
-use orderly_api::state::{ApiSettings, AppState};
+use orderly_api::state::{AccountSettings, ApiSettings, AppState};
 use orderly_workers::order_worker::{self, OrderWorker};
 use orderly_workflows::OrderTimings;
 
@@ -116,7 +117,17 @@ pub fn carrier_simulator(
     }))
 }
 
-pub fn api_state(settings: &Settings, store: Store, temporal: Client) -> anyhow::Result<AppState> {
+/// The API's state. Opens the product search index under the data
+/// directory, building it from the database first when it is missing.
+pub async fn api_state(
+    settings: &Settings,
+    store: Store,
+    temporal: Client,
+) -> anyhow::Result<AppState> {
+    let search_dir = settings.data_dir.join(INDEX_FOLDER);
+    let search = ProductIndex::open(&search_dir, &store)
+        .await
+        .with_context(|| format!("opening the search index in {}", search_dir.display()))?;
     let api = ApiSettings {
         jwt_secret: Settings::require(&settings.jwt_secret, "ORDERLY_JWT_SECRET")?,
         access_token_ttl: Duration::from_secs(15 * 60),
@@ -133,13 +144,31 @@ pub fn api_state(settings: &Settings, store: Store, temporal: Client) -> anyhow:
         worker_metrics_url: settings
             .worker_metrics_addr
             .map(|addr| format!("http://{addr}/metrics")),
+        cart_reminder: settings.cart_reminder,
+        accounts: AccountSettings::default(),
     };
     Ok(AppState {
         store,
         temporal,
         settings: Arc::new(api),
         metrics: Some(orderly_api::http_metrics::handle()),
+        mailer: email_sender(settings)?,
+        search: Some(search),
     })
+}
+
+/// The SMTP sender of `SMTP_URL`, from `ORDERLY_MAIL_FROM`; `None` when
+/// email is not configured.
+fn email_sender(settings: &Settings) -> anyhow::Result<Option<EmailSender>> {
+    settings
+        .smtp_url
+        .as_deref()
+        .map(|url| {
+            EmailSender::from_url(url)
+                .and_then(|sender| sender.with_from(&settings.mail_from))
+                .context("SMTP_URL")
+        })
+        .transpose()
 }
 
 fn temporal_address(settings: &Settings) -> String {
@@ -184,7 +213,7 @@ pub fn shutdown() -> impl std::future::Future<Output = ()> + Send + 'static {
 pub async fn run_api(settings: Settings) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     let client = connect_temporal(&settings, &temporal_address(&settings)).await?;
-    let state = api_state(&settings, store, client)?;
+    let state = api_state(&settings, store, client).await?;
     let listener = tokio::net::TcpListener::bind(settings.http_addr)
         .await
         .with_context(|| format!("binding {}", settings.http_addr))?;

@@ -85,7 +85,7 @@ async fn run_platform(
         client.clone(),
         components::order_activities(settings, &store)?,
     )?;
-    let state = components::api_state(settings, store.clone(), client)?;
+    let state = components::api_state(settings, store.clone(), client).await?;
     let listener = tokio::net::TcpListener::bind(settings.http_addr)
         .await
         .with_context(|| format!("binding {}", settings.http_addr))?;

@@ -3,6 +3,7 @@
 //! alone or together.
 
 pub mod bench;
+pub mod bench_search;
 pub mod cli;
 pub mod components;
 pub mod demo_data;

@@ -34,6 +34,8 @@ pub struct Settings {
     pub payment_timeout: Duration,
     pub pickup_window: Duration,
     pub carrier_silence_alert: Duration,
+    /// How long a cart stays untouched before its reminder (`ORDERLY_CART_REMINDER`).
+    pub cart_reminder: Duration,
     /// Seconds between the carrier simulator's events; `None` when `off`.
     pub carrier_simulator: Option<Duration>,
     /// Where the worker exposes its Temporal metrics (`ORDERLY_WORKER_METRICS_ADDR`).
@@ -124,6 +126,7 @@ impl Settings {
             payment_timeout: duration_var("ORDERLY_PAYMENT_TIMEOUT", "15m")?,
             pickup_window: duration_var("ORDERLY_PICKUP_WINDOW", "3d")?,
             carrier_silence_alert: duration_var("ORDERLY_CARRIER_SILENCE_ALERT", "48h")?,
+            cart_reminder: duration_var("ORDERLY_CART_REMINDER", "24h")?,
             carrier_simulator,
             worker_metrics_addr,
             public_url,

@@ -215,6 +215,7 @@ async fn orders_in_flight_survive_a_killed_worker() {
         timings,
         smtp: true,
         worker: false,
+        ..TestOptions::default()
     })
     .await;
     let spec = WorkerSpec {

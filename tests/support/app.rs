@@ -2,6 +2,7 @@
 //! database and its own task queue on the shared Temporal dev server.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,8 +13,9 @@ use orderly_activities::carriers::SandboxCarrier;
 use orderly_activities::notifications::{EmailSender, Notifier};
 use orderly_activities::order_activities::OrderActivities;
 use orderly_activities::payments::{PaymentProviders, WebhookTarget};
+use orderly_activities::search::ProductIndex;
 use orderly_activities::store::Store;
-use orderly_api::state::{ApiSettings, AppState};
+use orderly_api::state::{AccountSettings, ApiSettings, AppState};
 use orderly_workers::order_worker::{self, OrderWorker};
 use orderly_workflows::OrderTimings;
 
@@ -44,6 +46,10 @@ pub struct TestOptions {
     pub smtp: bool,
     /// Run a worker in this process (the crash test runs its own).
     pub worker: bool,
+    /// Password reset and login throttling limits of the API.
+    pub accounts: AccountSettings,
+    /// How long a cart stays untouched before its reminder.
+    pub cart_reminder: Duration,
 }
 
 impl Default for TestOptions {
@@ -52,6 +58,8 @@ impl Default for TestOptions {
             timings: fast_timings(),
             smtp: false,
             worker: true,
+            accounts: AccountSettings::default(),
+            cart_reminder: Duration::from_secs(3600),
         }
     }
 }
@@ -64,6 +72,9 @@ pub struct TestApp {
     pub task_queue: String,
     pub smtp: Option<SmtpSink>,
     pub database_url: String,
+    /// The API's search index, in `search_dir` (removed with the app).
+    pub search: Arc<ProductIndex>,
+    pub search_dir: PathBuf,
     worker_stop: Option<Box<dyn Fn() + Send + Sync>>,
     _database: TestDatabase,
 }
@@ -79,6 +90,7 @@ impl Drop for TestApp {
         if let Some(stop) = self.worker_stop.take() {
             stop();
         }
+        let _ = std::fs::remove_dir_all(&self.search_dir);
     }
 }
 
@@ -112,6 +124,14 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         None
     };
 
+    let search_dir = std::env::temp_dir().join(format!(
+        "orderly-test-search-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    let search = ProductIndex::open(&search_dir, &store)
+        .await
+        .expect("opening the search index");
+
     let state = AppState {
         store: store.clone(),
         temporal: temporal.clone(),
@@ -126,8 +146,14 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             namespace: "default".into(),
             task_queue: task_queue.clone(),
             worker_metrics_url: None,
+            cart_reminder: options.cart_reminder,
+            accounts: options.accounts.clone(),
         }),
         metrics: Some(orderly_api::http_metrics::handle()),
+        mailer: smtp
+            .as_ref()
+            .map(|sink| EmailSender::from_url(&sink.url()).expect("the sink's SMTP URL")),
+        search: Some(search.clone()),
     };
     tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
 
@@ -151,6 +177,8 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         task_queue,
         smtp,
         database_url: database.url.clone(),
+        search,
+        search_dir,
         worker_stop,
         _database: database,
     }

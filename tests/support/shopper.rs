@@ -161,6 +161,7 @@ impl TestApp {
                 price: Money::new(price_paise, Currency::INR),
                 category: "Fruit".into(),
                 active: true,
+                ..Default::default()
             })
             .await
             .expect("creating a product");
@@ -556,5 +557,89 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+}
+
+impl TestApp {
+    /// Any method with an optional JSON body and extra headers, for the
+    /// verbs the helpers above do not cover (PATCH, DELETE).
+    pub async fn request_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Answer::read(request.send().await.expect("request")).await
+    }
+}
+
+impl TestApp {
+    /// Writes a delivered order of one unit of each of `skus` for
+    /// `customer` straight into the read model, as the order workflow does
+    /// at its last transition, without running the workflow: for tests that
+    /// need an order history (reviews, recommendations). Returns its id.
+    pub async fn deliver_directly(
+        &self,
+        customer: orderly_domain::UserId,
+        skus: &[&str],
+    ) -> orderly_domain::OrderId {
+        use orderly_domain::{
+            Currency, Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView,
+            PaymentMethod, PaymentStatus, PaymentView, Quantity, Receipt, Sku,
+        };
+        let price = Money::new(1_000, Currency::INR);
+        let items: Vec<OrderLine> = skus
+            .iter()
+            .map(|sku| OrderLine {
+                sku: Sku::parse(sku).expect("test SKU"),
+                name: format!("Product {sku}"),
+                quantity: Quantity::parse(1).expect("one unit"),
+                unit_price: price,
+                subtotal: price,
+            })
+            .collect();
+        let total = Money::new(price.amount * items.len() as i64, Currency::INR);
+        let now = Utc::now();
+        let view = OrderView {
+            id: OrderId::new(),
+            customer_id: customer,
+            status: OrderStatus::Delivered,
+            items,
+            total,
+            payment: PaymentView {
+                method: PaymentMethod::Card,
+                status: PaymentStatus::Captured,
+                instrument: Some("card ending 4242".into()),
+                receipt: Receipt {
+                    authorized: total,
+                    captured: total,
+                    refunded: Money::zero(Currency::INR),
+                    entries: Vec::new(),
+                },
+            },
+            fulfillment: Fulfillment::Pickup,
+            shipment: None,
+            timeline: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            version: 7,
+        };
+        self.store
+            .upsert_order(&view)
+            .await
+            .expect("writing a delivered order");
+        view.id
     }
 }

@@ -1,9 +1,9 @@
 //! The worker that hosts orderly's workflows and activities.
 //!
-//! It runs the order and shipment workflows and executes their (local)
-//! activities with the dependencies given here. `Worker::run` is not `Send`,
-//! so callers drive it on their main task (`tokio::select!` there), never in
-//! `tokio::spawn`.
+//! It runs the order, shipment and cart reminder workflows and executes
+//! their (local) activities with the dependencies given here. `Worker::run`
+//! is not `Send`, so callers drive it on their main task (`tokio::select!`
+//! there), never in `tokio::spawn`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use url::Url;
 
 use orderly_activities::order_activities::OrderActivities;
-use orderly_workflows::{ORDER_TASK_QUEUE, OrderWorkflow, ShipmentWorkflow};
+use orderly_workflows::{CartReminderWorkflow, ORDER_TASK_QUEUE, OrderWorkflow, ShipmentWorkflow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -99,6 +99,8 @@ impl OrderWorker {
             .register_workflow::<OrderWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .register_workflow::<ShipmentWorkflow>()
+            .map_err(|e| WorkerError::Start(e.to_string()))?
+            .register_workflow::<CartReminderWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .register_activities(activities)
             .build();

@@ -24,3 +24,8 @@ pub use messages::{
 };
 pub use order::OrderWorkflow;
 pub use shipment::ShipmentWorkflow;
+
+mod cart_reminder;
+pub use cart_reminder::{
+    CartReminderInput, CartReminderOutcome, CartReminderWorkflow, cart_reminder_workflow_id,
+};

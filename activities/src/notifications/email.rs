@@ -52,7 +52,7 @@ impl EmailSender {
 
     /// Sends one message. `message_id` is fixed by the caller so a resend
     /// after a crash is recognisable as the same message by mail clients.
-    pub(super) async fn send(
+    pub async fn send(
         &self,
         to: &Recipient,
         rendered: &Rendered,

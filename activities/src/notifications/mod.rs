@@ -9,7 +9,9 @@
 //! resend carries the same Message-ID, which mail clients use to fold
 //! duplicates.
 
+mod cart;
 mod email;
+mod low_stock;
 mod render;
 
 use orderly_domain::{NotificationKind, OrderView, UserId};

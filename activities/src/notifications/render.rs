@@ -34,6 +34,12 @@ fn subject(kind: NotificationKind, order: &OrderView) -> String {
         NotificationKind::Delivered => format!("Order {id} was delivered"),
         NotificationKind::Cancelled => format!("Order {id} was cancelled"),
         NotificationKind::PaymentFailed => format!("Payment for order {id} failed"),
+        // Cart reminders are rendered from the cart (`notifications::cart`);
+        // this arm only keeps an order-bound call well defined.
+        NotificationKind::CartReminder => "Items are waiting in your cart".into(),
+        // Low-stock notices go to sellers and are rendered from the SKU
+        // (`notifications::low_stock`); likewise only for completeness.
+        NotificationKind::LowStock => "A product is running low".into(),
     }
 }
 
@@ -56,6 +62,8 @@ fn headline(kind: NotificationKind, order: &OrderView) -> String {
         NotificationKind::PaymentFailed => {
             "We could not take the payment for your order, so it has been cancelled.".into()
         }
+        NotificationKind::CartReminder => "You left items in your cart.".into(),
+        NotificationKind::LowStock => "One of your products is running low.".into(),
     }
 }
 

@@ -114,3 +114,12 @@ pub struct OpsAlertInput {
     pub detail: String,
     pub dedupe_key: String,
 }
+
+/// The cart reminder workflow asks for a reminder about `version` of a cart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CartReminderRequest {
+    pub cart_id: uuid::Uuid,
+    pub user_id: orderly_domain::UserId,
+    /// The cart's version the last touch reported.
+    pub version: i64,
+}

@@ -28,8 +28,8 @@ use crate::payments::{PaymentError, PaymentProviders, PaymentRequest};
 use crate::store::{LedgerEntry, Store};
 
 pub use io::{
-    BookingOutcome, NotifyInput, OpsAlertInput, PaymentOp, PaymentOutcome, PaymentStep,
-    ReserveInput, ShipmentStatusInput,
+    BookingOutcome, CartReminderRequest, NotifyInput, OpsAlertInput, PaymentOp, PaymentOutcome,
+    PaymentStep, ReserveInput, ShipmentStatusInput,
 };
 use orderly_domain::{OrderId, ReceiptEntry};
 
@@ -62,7 +62,8 @@ fn retryable(err: impl std::fmt::Display) -> ActivityError {
 
 #[activities]
 impl OrderActivities {
-    /// Holds stock for every line of an order, all or nothing.
+    /// Holds stock for every line of an order, all or nothing, and tells
+    /// the sellers of SKUs that fell below their low-stock threshold.
     #[activity]
     pub async fn reserve_stock(
         self: Arc<Self>,
@@ -74,10 +75,28 @@ impl OrderActivities {
             .iter()
             .map(|l| (l.sku.clone(), l.quantity))
             .collect();
-        self.store
+        let outcome = self
+            .store
             .reserve(input.order_id, &lines)
             .await
-            .map_err(retryable)
+            .map_err(retryable)?;
+        if outcome == crate::store::ReserveOutcome::Reserved {
+            // Held stock may have taken SKUs below their threshold; each
+            // crossing is told to its seller once, retries included.
+            let skus: Vec<_> = lines.into_iter().map(|(sku, _)| sku).collect();
+            let alerts = self
+                .store
+                .low_stock_alerts(&skus)
+                .await
+                .map_err(retryable)?;
+            for alert in &alerts {
+                self.notifier
+                    .notify_low_stock(alert)
+                    .await
+                    .map_err(retryable)?;
+            }
+        }
+        Ok(outcome)
     }
 
     /// Gives held stock back (cancellation, failed payment).
@@ -238,6 +257,54 @@ impl OrderActivities {
                 ApplicationFailure::non_retryable(err.to_string()),
             )),
         }
+    }
+
+    /// Reminds a shopper of the cart they left, once per version of it.
+    /// Returns whether a reminder went out: none does for a cart that has
+    /// been checked out, emptied or changed since the workflow's last touch
+    /// (a touch on its way will start the wait again).
+    #[activity]
+    pub async fn remind_cart(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        request: CartReminderRequest,
+    ) -> Result<bool, ActivityError> {
+        let Some(cart) = self.store.cart(request.cart_id).await.map_err(retryable)? else {
+            return Ok(false);
+        };
+        let current = cart.status == orderly_domain::CartStatus::Active
+            && cart.version == request.version
+            && !cart.items.is_empty();
+        if !current {
+            return Ok(false);
+        }
+        let Some(user) = self
+            .store
+            .user_by_id(request.user_id)
+            .await
+            .map_err(retryable)?
+        else {
+            return Ok(false);
+        };
+        let recipient = crate::notifications::Recipient {
+            user_id: user.id,
+            name: user.name,
+            email: user.email,
+        };
+        match self.notifier.remind_cart(&cart, &recipient).await {
+            Ok(()) => {}
+            Err(err) if err.is_retryable() => return Err(retryable(err)),
+            Err(err) => {
+                return Err(ActivityError::application(
+                    ApplicationFailure::non_retryable(err.to_string()),
+                ));
+            }
+        }
+        self.store
+            .mark_cart_reminded(cart.id, cart.version)
+            .await
+            .map_err(retryable)?;
+        Ok(true)
     }
 
     /// Raises an alert for operators, once per dedupe key.

@@ -17,6 +17,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::columns::{now_millis, parsed};
+use super::low_stock::rearm_low_stock;
 use super::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +80,11 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => stock_from(&row),
+            Some(row) => {
+                let mut conn = self.pool.acquire().await?;
+                rearm_low_stock(&mut conn, sku).await?;
+                stock_from(&row)
+            }
             None => {
                 let reserved = self.stock(sku).await?.map_or(0, |s| s.reserved);
                 Err(StoreError::Conflict(format!(
@@ -214,6 +219,8 @@ impl Store {
                 .bind(sku.as_str())
                 .execute(&mut *tx)
                 .await?;
+            let sku = parsed("reservations.sku", sku, Sku::parse)?;
+            rearm_low_stock(&mut tx, &sku).await?;
         }
         tx.commit().await?;
         Ok(lines.len() as u64)

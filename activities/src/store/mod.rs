@@ -10,16 +10,28 @@
 //! the connection, migrations and the one piece of backend-specific logic:
 //! how a write transaction starts.
 
+mod addresses;
 mod alerts;
+mod carts;
+mod catalog;
+mod categories;
 mod columns;
 mod error;
 mod idempotency;
 mod inventory;
 mod ledger;
+mod login_failures;
+mod low_stock;
 mod notifications;
 mod orders;
+mod password_resets;
 mod products;
+mod profiles;
+mod purchases;
+mod received;
+mod reviews;
 mod sandbox;
+mod search_feed;
 mod schema;
 mod shipments;
 mod tokens;
@@ -31,17 +43,27 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
 
+pub use addresses::{AddressCreation, MAX_ADDRESSES, NewAddress, SavedAddress};
 pub use alerts::OpsAlert;
+pub use carts::{Cart, CartChange, CartItem};
 pub use error::StoreError;
 pub use idempotency::IdempotencyClaim;
 pub use inventory::{ReserveOutcome, StockLevel};
 pub use ledger::LedgerEntry;
+pub use login_failures::FailureWindow;
 pub use notifications::{NewNotification, Notification};
 pub use orders::OrderFilter;
-pub use products::Product;
+pub use password_resets::PasswordReset;
+pub use products::{Product, ProductAttributes};
+pub use profiles::{Profile, ProfileChanges};
+pub use purchases::CoPurchase;
+pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite};
 pub use sandbox::SandboxAttempt;
 pub use shipments::ShipmentRecord;
 pub use users::{NewUser, User, UserWithHash};
+pub use catalog::{CreationKey, ProductChanges, ProductCreation};
+pub use categories::{Category, NewCategory};
+pub use low_stock::LowStockAlert;
 
 /// SQLite serialises writers on the file lock anyway; a handful of
 /// connections lets readers proceed (WAL) while one of them writes.
@@ -88,9 +110,11 @@ impl Store {
         }
     }
 
-    /// Brings the schema up to date; running it again is a no-op.
+    /// Brings the schema up to date, then indexes received orders older than
+    /// `received_lines`; running it again is a no-op.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        schema::migrate(&self.pool).await
+        schema::migrate(&self.pool).await?;
+        self.backfill_received_lines().await
     }
 
     /// Proves the database answers (readiness probes).

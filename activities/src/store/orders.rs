@@ -7,7 +7,7 @@ use orderly_domain::{OrderId, OrderStatus, OrderView, UserId};
 use sqlx::Row;
 
 use super::columns::millis;
-use super::{Store, StoreError};
+use super::{Store, StoreError, received};
 
 /// Which orders to list. `before` is the cursor: the id of the last order
 /// of the previous page (ids are UUIDv7, so id order is creation order).
@@ -21,14 +21,15 @@ pub struct OrderFilter {
 
 impl Store {
     /// Inserts the view, or replaces the stored one if `view.version` is
-    /// greater; an equal or older version changes nothing.
+    /// greater; an equal or older version changes nothing. A delivered or
+    /// picked-up order's lines also go to `received_lines`.
     pub async fn upsert_order(&self, view: &OrderView) -> Result<(), StoreError> {
         let version = i64::try_from(view.version).map_err(|_| {
             StoreError::Invalid(format!("order version {} is out of range", view.version))
         })?;
         let body = serde_json::to_string(view)
             .map_err(|e| StoreError::Invalid(format!("encoding order {}: {e}", view.id)))?;
-        sqlx::query(
+        let write = sqlx::query(
             "INSERT INTO orders (id, customer_id, status, version, created_at, updated_at, body)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET
@@ -44,9 +45,17 @@ impl Store {
         .bind(version)
         .bind(millis(view.created_at))
         .bind(millis(view.updated_at))
-        .bind(body)
-        .execute(&self.pool)
-        .await?;
+        .bind(body);
+        if !received::is_received(view.status) {
+            write.execute(&self.pool).await?;
+            return Ok(());
+        }
+        // A received order also indexes its lines for reviews and
+        // recommendations; both writes land together or not at all.
+        let mut tx = self.begin_write().await?;
+        write.execute(&mut *tx).await?;
+        received::record_lines(&mut tx, view).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -18,11 +18,33 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use super::StoreError;
 
 /// (version, description, SQL), in the order they must run.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "schema",
-    include_str!("../../../migrations/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../../../migrations/0001_schema.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../../../migrations/0002_accounts.sql"),
+    ),
+    (
+        3,
+        "catalog",
+        include_str!("../../../migrations/0003_catalog.sql"),
+    ),
+    (
+        4,
+        "carts",
+        include_str!("../../../migrations/0004_carts.sql"),
+    ),
+    (
+        5,
+        "reviews",
+        include_str!("../../../migrations/0005_reviews.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded;

@@ -33,7 +33,7 @@ pub struct UserWithHash {
     pub password_hash: String,
 }
 
-const COLUMNS: &str = "id, email, name, role, created_at, password_hash";
+pub(super) const COLUMNS: &str = "id, email, name, role, created_at, password_hash";
 
 impl Store {
     /// Registers a user; `Conflict` when the email (in any case) is taken.
@@ -91,7 +91,7 @@ impl Store {
     }
 }
 
-fn user_from(row: &AnyRow) -> Result<User, StoreError> {
+pub(super) fn user_from(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
         id: parsed("users.id", &row.try_get::<String, _>("id")?, str::parse)?,
         email: row.try_get("email")?,

@@ -9,9 +9,12 @@ mod admin;
 mod credentials;
 mod extractor;
 mod password;
+pub mod password_reset;
+pub mod profile;
 mod refresh_token;
 pub mod routes;
 mod session;
+pub mod throttle;
 
 pub use access_token::{AccessClaims, issue as issue_access_token, verify as verify_access_token};
 pub use admin::ensure_admin;

@@ -1,4 +1,5 @@
-//! `/v1/auth/*` and `/v1/me`: accounts, logins and sessions.
+//! `/v1/auth/*` and `/v1/me`: accounts, logins, sessions, password resets
+//! and the profile.
 //!
 //! Registration only ever creates customers; staff accounts are seeded by
 //! the binary (see [`super::ensure_admin`]). Wrong email and wrong password
@@ -16,7 +17,10 @@ use serde::{Deserialize, Serialize};
 use super::AuthUser;
 use super::credentials::{check_email, check_name, check_password, normalize_email};
 use super::password::{hash_password, verify_against_nothing, verify_password};
+use super::password_reset;
+use super::profile::{self, ProfileBody};
 use super::session::{self, Session};
+use super::throttle::{ClientAddress, LoginThrottle};
 use crate::json::ValidJson;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -27,7 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/refresh", post(refresh))
         .route("/v1/auth/logout", post(logout))
-        .route("/v1/me", get(me))
+        .route(
+            "/v1/auth/password-reset",
+            post(password_reset::request_password_reset),
+        )
+        .route(
+            "/v1/auth/password-reset/confirm",
+            post(password_reset::confirm_password_reset),
+        )
+        .route("/v1/me", get(me).patch(profile::update_me))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -155,23 +167,27 @@ pub async fn register(
     responses(
         (status = 200, description = "Logged in", body = AuthResponse),
         (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this account or from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
+    client: ClientAddress,
     ValidJson(request): ValidJson<LoginRequest>,
 ) -> Result<Json<AuthResponse>, ApiError> {
-    let Some(found) = state
-        .store
-        .user_by_email(&normalize_email(&request.email))
-        .await?
-    else {
+    let email = normalize_email(&request.email);
+    let throttle = LoginThrottle::new(&state, &email, client);
+    throttle.check(Utc::now()).await?;
+    let Some(found) = state.store.user_by_email(&email).await? else {
         verify_against_nothing(request.password).await;
+        throttle.failed(Utc::now()).await?;
         return Err(ApiError::Unauthorized);
     };
     if !verify_password(request.password, found.password_hash).await? {
+        throttle.failed(Utc::now()).await?;
         return Err(ApiError::Unauthorized);
     }
+    throttle.succeeded().await?;
     let session = session::start(&state, &found.user).await?;
     Ok(Json(AuthResponse::new(found.user, session)))
 }
@@ -211,25 +227,20 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The logged-in account.
+/// The logged-in account and its profile.
 #[utoipa::path(
     get,
     path = "/v1/me",
     tag = "auth",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller's account", body = UserBody),
+        (status = 200, description = "The caller's account and profile", body = ProfileBody),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn me(
     State(state): State<AppState>,
     caller: AuthUser,
-) -> Result<Json<UserBody>, ApiError> {
-    let user = state
-        .store
-        .user_by_id(caller.id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    Ok(Json(user.into()))
+) -> Result<Json<ProfileBody>, ApiError> {
+    Ok(Json(profile::load(&state, caller.id).await?))
 }

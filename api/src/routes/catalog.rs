@@ -1,21 +1,25 @@
 //! The catalogue and its stock: `/v1/products` and `/v1/inventory`.
 //!
 //! Products are public and show how many units can still be ordered;
-//! inactive products are hidden as if they did not exist. Stock counts are
-//! staff business: sellers may read them, only admins may correct them.
+//! inactive products are hidden as if they did not exist; `?category=`
+//! narrows the list to a branch of the category tree. Stock counts are
+//! staff business: sellers may read them; admins, and the seller of a
+//! product, may correct them.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures::future::try_join_all;
-use orderly_activities::store::{Product, StockLevel, StoreError};
-use orderly_domain::{Money, Role, Sku};
+use orderly_activities::store::{Product, StockLevel, Store, StoreError};
+use orderly_domain::{CategorySlug, Money, ProductAttributes, Role, Sku, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
 use crate::pagination::{PageQuery, PageRequest, Paginated};
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::routes::listings::ensure_may_manage;
+use crate::routes::reviews::{RatingSummary, rating_summaries};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -35,13 +39,24 @@ pub struct ProductBody {
     pub unit: String,
     /// Price of one unit.
     pub price: Money,
+    /// The category's name; empty when it is not filed under one.
     pub category: String,
+    /// The category's node in `GET /v1/categories`; `null` when unfiled.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub category_id: Option<uuid::Uuid>,
+    /// Image URLs, in display order.
+    pub images: Vec<String>,
+    pub attributes: ProductAttributes,
+    /// The seller who lists it; `null` for the shop's own products.
+    pub seller_id: Option<UserId>,
     /// Units that can be ordered right now (on hand minus reserved).
     pub available: i64,
+    /// Customers' average rating and how many rated it.
+    pub rating: RatingSummary,
 }
 
 impl ProductBody {
-    fn new(product: Product, stock: Option<StockLevel>) -> Self {
+    pub(crate) fn new(product: Product, stock: Option<StockLevel>) -> Self {
         Self {
             sku: product.sku,
             name: product.name,
@@ -49,8 +64,26 @@ impl ProductBody {
             unit: product.unit,
             price: product.price,
             category: product.category,
+            category_id: product.category_id,
+            images: product.images,
+            attributes: product.attributes,
+            seller_id: product.seller_id,
             available: stock.map_or(0, |stock| stock.available().max(0)),
+            rating: RatingSummary::default(),
         }
+    }
+
+    /// Fills in each body's rating, with one query for all of them.
+    pub(crate) async fn with_ratings(
+        store: &Store,
+        mut bodies: Vec<ProductBody>,
+    ) -> Result<Vec<ProductBody>, ApiError> {
+        let skus: Vec<Sku> = bodies.iter().map(|body| body.sku.clone()).collect();
+        let ratings = rating_summaries(store, &skus).await?;
+        for body in &mut bodies {
+            body.rating = ratings.get(&body.sku).copied().unwrap_or_default();
+        }
+        Ok(bodies)
     }
 }
 
@@ -85,26 +118,54 @@ pub struct SetStockRequest {
     pub on_hand: i64,
 }
 
+/// `?category=`: a branch of the category tree.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogFilter {
+    /// A category slug: only products filed under it or any category
+    /// below it.
+    category: Option<String>,
+}
+
 /// Lists active products in SKU order.
 #[utoipa::path(
     get,
     path = "/v1/products",
     tag = "catalog",
-    params(PageQuery),
+    params(PageQuery, CatalogFilter),
     responses(
         (status = 200, description = "One page of products", body = Paginated<ProductBody>),
-        (status = 422, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit` or `cursor`, or no such `category`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_products(
     State(state): State<AppState>,
     page: PageRequest,
+    Query(filter): Query<CatalogFilter>,
 ) -> Result<Json<Paginated<ProductBody>>, ApiError> {
     let after: Option<Sku> = page.cursor()?;
-    let rows = state
-        .store
-        .list_products(after.as_ref(), page.fetch_limit())
-        .await?;
+    let rows = match filter.category.as_deref() {
+        Some(raw) => {
+            let slug = CategorySlug::parse(raw)
+                .map_err(|_| ApiError::validation("category", "is not a category slug"))?;
+            if state.store.category_by_slug(&slug).await?.is_none() {
+                return Err(ApiError::validation(
+                    "category",
+                    "is not an existing category",
+                ));
+            }
+            state
+                .store
+                .list_products_in_category(&slug, after.as_ref(), page.fetch_limit())
+                .await?
+        }
+        None => {
+            state
+                .store
+                .list_products(after.as_ref(), page.fetch_limit())
+                .await?
+        }
+    };
     // The cursor is taken before hiding inactive products, so a page of
     // hidden products does not end the listing early.
     let (rows, next_cursor) = page.split(rows, |product| product.sku.to_string());
@@ -115,6 +176,7 @@ pub async fn list_products(
         .zip(stock)
         .map(|(product, stock)| ProductBody::new(product, stock))
         .collect();
+    let items = ProductBody::with_ratings(&state.store, items).await?;
     Ok(Json(Paginated { items, next_cursor }))
 }
 
@@ -142,7 +204,12 @@ pub async fn get_product(
         .filter(|product| product.active)
         .ok_or(ApiError::NotFound)?;
     let stock = state.store.stock(&sku).await?;
-    Ok(Json(ProductBody::new(product, stock)))
+    let mut body = ProductBody::new(product, stock);
+    body.rating = rating_summaries(&state.store, std::slice::from_ref(&sku))
+        .await?
+        .remove(&sku)
+        .unwrap_or_default();
+    Ok(Json(body))
 }
 
 /// Stock of one SKU (admins and sellers).
@@ -178,7 +245,7 @@ pub async fn get_inventory(
     })))
 }
 
-/// Corrects the counted stock of a SKU (admins).
+/// Corrects the counted stock of a SKU (admins, and the product's seller).
 #[utoipa::path(
     put,
     path = "/v1/inventory/{sku}",
@@ -189,7 +256,7 @@ pub async fn get_inventory(
     responses(
         (status = 200, description = "The new stock level", body = StockBody),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor the product's seller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Below what is reserved for open orders", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Negative count or malformed SKU", body = Problem, content_type = "application/problem+json"),
@@ -201,12 +268,13 @@ pub async fn set_inventory(
     Path(sku): Path<String>,
     ValidJson(request): ValidJson<SetStockRequest>,
 ) -> Result<Json<StockBody>, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.require(&[Role::Admin, Role::Seller])?;
     let sku = parse_sku(&sku)?;
     if request.on_hand < 0 {
         return Err(ApiError::validation("on_hand", "must be zero or more"));
     }
-    state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+    let product = state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+    ensure_may_manage(&caller, &product)?;
     match state.store.set_on_hand(&sku, request.on_hand).await {
         Ok(stock) => Ok(Json(stock.into())),
         Err(StoreError::Conflict(detail)) => {

@@ -1,40 +1,36 @@
 //! Orders: placing one starts its workflow; everything after is an update
 //! or a read of the read model.
 //!
-//! `POST /v1/orders` uses update-with-start: the workflow is started and
-//! asked, in the same call, whether it could reserve the stock. The client
-//! gets a synchronous 201 or 409 while the order is already durable in
-//! Temporal. Reads never go to Temporal: the workflow writes the read model
-//! at every transition.
+//! `POST /v1/orders` prices the request and hands it to
+//! [`crate::order_placement`] (shared with checkout), which starts the
+//! workflow with update-with-start and answers 201 or 409 synchronously.
+//! Reads never go to Temporal: the workflow writes the read model at every
+//! transition.
 
 use std::collections::BTreeSet;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use temporalio_client::{
-    WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
-    WorkflowUpdateWithStartOptions,
-};
+use temporalio_client::WorkflowExecuteUpdateOptions;
 
-use orderly_activities::store::{IdempotencyClaim, OrderFilter};
+use orderly_activities::store::OrderFilter;
 use orderly_domain::{
-    DomainError, Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails,
-    Quantity, Role, ShipmentView, Sku, TimelineEntry,
+    DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails, Quantity,
+    Role, ShipmentView, Sku, TimelineEntry,
 };
-use orderly_workflows::{
-    Admission, CancelRequest, Customer, OrderWorkflow, PlaceOrder, order_workflow_id,
-};
+use orderly_workflows::{CancelRequest, OrderWorkflow, order_workflow_id};
 
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
+use crate::order_placement::{self, NewOrder, idempotency_key};
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
-use crate::workflow_errors::{update_refusal, workflow_unavailable};
+use crate::workflow_errors::update_refusal;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,7 +45,6 @@ pub fn router() -> Router<AppState> {
 
 /// Most lines one order may have.
 const MAX_LINES: usize = 50;
-const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderItemRequest {
@@ -105,22 +100,6 @@ impl PlaceOrderRequest {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(raw) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = raw
-        .to_str()
-        .map_err(|_| ApiError::validation("Idempotency-Key", "must be printable ASCII"))?;
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
-        return Err(ApiError::validation(
-            "Idempotency-Key",
-            "must be 1-255 characters",
-        ));
-    }
-    Ok(Some(key.to_owned()))
-}
-
 /// Place an order.
 #[utoipa::path(
     post, path = "/v1/orders", tag = "orders",
@@ -145,108 +124,21 @@ pub async fn place_order(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    let items = price(&state, &request).await?;
-    let total = items
-        .iter()
-        .try_fold(Money::zero(items[0].unit_price.currency), |sum, line| {
-            sum.plus(line.subtotal)
-        })
-        .ok_or_else(|| ApiError::validation("items", "the order total is too large"))?;
-    let account = state
-        .store
-        .user_by_id(user.id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-
-    let mut order_id = OrderId::new();
-    if let Some(key) = &key {
-        let fingerprint = request.fingerprint();
-        match state
-            .store
-            .claim_idempotency_key(user.id, key, &fingerprint, order_id)
-            .await?
-        {
-            IdempotencyClaim::Claimed => {}
-            IdempotencyClaim::Existing {
-                request_hash,
-                order_id: existing,
-            } => {
-                if request_hash != fingerprint {
-                    return Err(ApiError::IdempotencyMismatch);
-                }
-                if let Some(view) = state.store.order(existing).await? {
-                    return Ok((StatusCode::OK, Json(view)).into_response());
-                }
-                order_id = existing;
-            }
-        }
-    }
-
-    let input = PlaceOrder {
-        order_id,
-        customer: Customer {
-            id: account.id,
-            name: account.name,
-            email: account.email,
-        },
-        items,
-        total,
-        payment: request.payment,
-        fulfillment: request.fulfillment,
-        timings: state.settings.order_timings.clone(),
-    };
-    let options = WorkflowUpdateWithStartOptions::new(
-        state.settings.task_queue.clone(),
-        order_workflow_id(order_id),
-        WorkflowIdConflictPolicy::UseExisting,
-    )
-    .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
-    .build();
-    let admission = state
-        .temporal
-        .execute_update_with_start_workflow(
-            OrderWorkflow::run,
-            input,
-            OrderWorkflow::admit,
-            (),
-            options,
-        )
-        .await;
-    let admission = match admission {
-        Ok(admission) => admission,
-        Err(err) => {
-            // An earlier attempt with this key may have finished already.
-            if let Some(view) = state.store.order(order_id).await? {
-                return Ok((StatusCode::OK, Json(view)).into_response());
-            }
-            if let Some(key) = &key {
-                state.store.forget_idempotency_key(user.id, key).await?;
-            }
-            return Err(workflow_unavailable(err));
-        }
-    };
-    match admission {
-        Admission::Accepted(view) => Ok((
-            StatusCode::CREATED,
-            [(header::LOCATION, format!("/v1/orders/{}", view.id))],
-            Json(*view),
-        )
-            .into_response()),
-        Admission::OutOfStock {
-            sku,
-            requested,
-            available,
-        } => {
-            if let Some(key) = &key {
-                state.store.forget_idempotency_key(user.id, key).await?;
-            }
-            Err(ApiError::OutOfStock {
-                sku,
-                requested,
-                available: available.max(0),
+    let placed = order_placement::place(
+        &state,
+        &user,
+        key.as_deref(),
+        &request.fingerprint(),
+        |_| async {
+            Ok(NewOrder {
+                items: price(&state, &request).await?,
+                payment: request.payment.clone(),
+                fulfillment: request.fulfillment.clone(),
             })
-        }
-    }
+        },
+    )
+    .await?;
+    Ok(placed.into_response())
 }
 
 /// Prices every line from the catalog as it is now; the order keeps these

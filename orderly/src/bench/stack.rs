@@ -72,6 +72,7 @@ impl Stack {
             payment_timeout: std::time::Duration::from_secs(900),
             pickup_window: std::time::Duration::from_secs(3 * 86_400),
             carrier_silence_alert: std::time::Duration::from_secs(48 * 3600),
+            cart_reminder: std::time::Duration::from_secs(24 * 3600),
             carrier_simulator: None,
             worker_metrics_addr: None,
             public_url: format!("http://{api_addr}"),
@@ -86,7 +87,7 @@ impl Stack {
         stock(&store).await?;
 
         let client = components::connect_temporal(&settings, server.address()).await?;
-        let state = components::api_state(&settings, store, client.clone())?;
+        let state = components::api_state(&settings, store, client.clone()).await?;
         tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
 
         let worker = spawn_worker(&settings)?;
@@ -128,6 +129,7 @@ async fn stock(store: &Store) -> anyhow::Result<()> {
             price: Money::new(18_000, Currency::INR),
             category: "Fruit".into(),
             active: true,
+            ..Default::default()
         })
         .await?;
     store.set_on_hand(&sku, 10_000_000).await?;

@@ -1,0 +1,210 @@
+//! Password reset by email: `POST /v1/auth/password-reset` and
+//! `POST /v1/auth/password-reset/confirm`.
+//!
+//! Asking for a reset always gets the same 202 at once, whether or not the
+//! email is registered: the lookup, the token and the email all happen in a
+//! background task after the answer is decided, so neither the body nor the
+//! time taken tells a prober anything. The emailed token works once, for
+//! `password_reset_ttl` (30 minutes), and is stored only as its SHA-256.
+//! Redeeming it replaces the password and ends every session of the user.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use orderly_activities::notifications::{Recipient, Rendered};
+use orderly_activities::store::PasswordReset;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::credentials::{check_email, check_password, normalize_email};
+use super::password::hash_password;
+use super::refresh_token::{RefreshToken, hash_of};
+use crate::json::ValidJson;
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::state::AppState;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordResetRequest {
+    #[schema(example = "asha@example.com")]
+    pub email: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordResetConfirmation {
+    /// The code from the reset email.
+    pub token: String,
+    /// The new password, 8 to 128 characters.
+    pub password: String,
+}
+
+/// The answer to a reset request, the same for every email.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResetAccepted {
+    pub detail: &'static str,
+}
+
+const ACCEPTED: &str = "if an account with this email exists, a reset code has been sent to it";
+
+/// Emails a single-use password reset code, if the account exists.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password-reset",
+    tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted; the same answer whether or not the email is registered", body = ResetAccepted),
+        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ValidJson(request): ValidJson<PasswordResetRequest>,
+) -> Result<(StatusCode, Json<ResetAccepted>), ApiError> {
+    let email = normalize_email(&request.email);
+    let mut errors = Vec::new();
+    check_email(&email, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    tokio::spawn(async move {
+        if let Err(error) = send_reset(&state, &email).await {
+            tracing::warn!(%error, "a password reset email was not sent");
+        }
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ResetAccepted { detail: ACCEPTED }),
+    ))
+}
+
+/// Sets a new password with an emailed code and ends every session.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password-reset/confirm",
+    tag = "auth",
+    request_body = PasswordResetConfirmation,
+    responses(
+        (status = 204, description = "Password replaced; every session of the account has ended"),
+        (status = 422, description = "Unknown, used or expired code (field `token`), or a bad password", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn confirm_password_reset(
+    State(state): State<AppState>,
+    ValidJson(request): ValidJson<PasswordResetConfirmation>,
+) -> Result<StatusCode, ApiError> {
+    let token = request.token.trim();
+    let mut errors = Vec::new();
+    if token.is_empty() {
+        errors.push(FieldError::new("token", "must not be empty"));
+    }
+    check_password(&request.password, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let password_hash = hash_password(request.password).await?;
+    let outcome = state
+        .store
+        .reset_password(&hash_of(token), &password_hash, Utc::now())
+        .await?;
+    let refused = |message: &str| Err(ApiError::validation("token", message));
+    match outcome {
+        PasswordReset::Done(user_id) => {
+            // Whoever reset it controls the mailbox: the account's failed
+            // logins no longer say anything.
+            if let Some(user) = state.store.user_by_id(user_id).await? {
+                state
+                    .store
+                    .clear_login_failures(&format!("login:account:{}", user.email))
+                    .await?;
+            }
+            tracing::info!(%user_id, "password reset; every session revoked");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        PasswordReset::Unknown => refused("is not a reset code we sent"),
+        PasswordReset::AlreadyUsed => {
+            refused("was already used; request a new one if you still need it")
+        }
+        PasswordReset::Expired => refused("has expired; request a new one"),
+    }
+}
+
+/// The background half of a reset request. A fresh token is drawn and
+/// hashed for every request, registered or not, so both cost the same.
+async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
+    let token = RefreshToken::generate();
+    let Some(found) = state.store.user_by_email(email).await? else {
+        return Ok(());
+    };
+    let Some(mailer) = &state.mailer else {
+        tracing::warn!("a password reset was requested but email is not configured (SMTP_URL)");
+        return Ok(());
+    };
+    let accounts = &state.settings.accounts;
+    let now = Utc::now();
+    let window = chrono::Duration::from_std(accounts.login_failure_window)?;
+    let sent = state
+        .store
+        .record_login_failure(&format!("reset:account:{email}"), now, window)
+        .await?;
+    if sent.count > accounts.reset_emails_per_window {
+        tracing::warn!(user_id = %found.user.id, "password reset emails are being requested too often; not sending");
+        return Ok(());
+    }
+    let ttl = chrono::Duration::from_std(accounts.password_reset_ttl)?;
+    state
+        .store
+        .insert_password_reset(&token.hash, found.user.id, now + ttl)
+        .await?;
+    let recipient = Recipient {
+        user_id: found.user.id,
+        name: found.user.name.clone(),
+        email: found.user.email.clone(),
+    };
+    let message = render(&found.user.name, &token.token, ttl.num_minutes());
+    mailer
+        .send(
+            &recipient,
+            &message,
+            format!("<reset.{}@orderly>", Uuid::now_v7()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The reset email. Plain ASCII with short lines, so it travels unencoded
+/// and the code can be copied as it is.
+fn render(name: &str, token: &str, minutes: i64) -> Rendered {
+    Rendered {
+        subject: "Reset your orderly password".to_owned(),
+        body: format!(
+            "Hello {name},\n\n\
+             someone, hopefully you, asked to reset the password of your\n\
+             orderly account. To choose a new one, send this code with your\n\
+             new password to POST /v1/auth/password-reset/confirm:\n\n\
+             reset-code: {token}\n\n\
+             The code works once, for {minutes} minutes. If you did not ask\n\
+             for it, ignore this email: your password stays as it is.\n"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_email_carries_the_code_on_a_line_of_its_own() {
+        let rendered = render("Asha", "abc-DEF_123", 30);
+        assert!(
+            rendered
+                .body
+                .lines()
+                .any(|line| line == "reset-code: abc-DEF_123"),
+            "{}",
+            rendered.body
+        );
+        assert!(rendered.body.contains("30 minutes"));
+        assert!(rendered.body.lines().all(|line| line.len() <= 76));
+    }
+}

@@ -1,0 +1,222 @@
+//! Placing an order: the one path from a priced order to a running order
+//! workflow, shared by `POST /v1/orders` and `POST /v1/checkout`.
+//!
+//! The workflow is started with update-with-start: it is asked, in the same
+//! call, whether it could reserve the stock, so the client gets a
+//! synchronous 201 or 409 while the order is already durable in Temporal.
+//! An `Idempotency-Key` is claimed before anything else, so a retry finds
+//! the order its first attempt placed instead of building a second one; a
+//! request that ends without an order frees its key for the next try.
+
+use std::future::Future;
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use temporalio_client::{
+    WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateWithStartOptions,
+};
+
+use orderly_activities::store::IdempotencyClaim;
+use orderly_domain::{Fulfillment, Money, OrderId, OrderLine, OrderView, PaymentDetails};
+use orderly_workflows::{Admission, Customer, OrderWorkflow, PlaceOrder, order_workflow_id};
+
+use crate::auth::AuthUser;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::workflow_errors::workflow_unavailable;
+
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The `Idempotency-Key` header, if the client sent one.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .map_err(|_| ApiError::validation("Idempotency-Key", "must be printable ASCII"))?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "must be 1-255 characters",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// An order priced from the catalogue and ready to place.
+pub(crate) struct NewOrder {
+    /// At least one line, all in one currency.
+    pub items: Vec<OrderLine>,
+    pub payment: PaymentDetails,
+    pub fulfillment: Fulfillment,
+}
+
+/// What placing ended with.
+pub(crate) enum Placed {
+    /// This request placed the order.
+    Created(OrderView),
+    /// An earlier request with the same `Idempotency-Key` placed it.
+    Replayed(OrderView),
+}
+
+impl Placed {
+    pub(crate) fn view(&self) -> &OrderView {
+        match self {
+            Placed::Created(view) | Placed::Replayed(view) => view,
+        }
+    }
+}
+
+impl IntoResponse for Placed {
+    fn into_response(self) -> Response {
+        match self {
+            Placed::Created(view) => (
+                StatusCode::CREATED,
+                [(header::LOCATION, format!("/v1/orders/{}", view.id))],
+                Json(view),
+            )
+                .into_response(),
+            Placed::Replayed(view) => (StatusCode::OK, Json(view)).into_response(),
+        }
+    }
+}
+
+/// Places the order `prepare` builds for the order id it is given, at most
+/// once per (`user`, `key`). `fingerprint` identifies the request, so a key
+/// reused for a different one is refused. `prepare` runs only when no
+/// earlier request with the key placed the order; its refusal is returned
+/// as it is and frees the key.
+pub(crate) async fn place<F, Fut>(
+    state: &AppState,
+    user: &AuthUser,
+    key: Option<&str>,
+    fingerprint: &str,
+    prepare: F,
+) -> Result<Placed, ApiError>
+where
+    F: FnOnce(OrderId) -> Fut,
+    Fut: Future<Output = Result<NewOrder, ApiError>>,
+{
+    let account = state
+        .store
+        .user_by_id(user.id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+
+    let mut order_id = OrderId::new();
+    let mut claimed = false;
+    if let Some(key) = key {
+        match state
+            .store
+            .claim_idempotency_key(user.id, key, fingerprint, order_id)
+            .await?
+        {
+            IdempotencyClaim::Claimed => claimed = true,
+            IdempotencyClaim::Existing {
+                request_hash,
+                order_id: existing,
+            } => {
+                if request_hash != fingerprint {
+                    return Err(ApiError::IdempotencyMismatch);
+                }
+                if let Some(view) = state.store.order(existing).await? {
+                    return Ok(Placed::Replayed(view));
+                }
+                // The earlier attempt has not placed it (yet): place the
+                // same order id, which the workflow id makes unique.
+                order_id = existing;
+            }
+        }
+    }
+    let refused = |error: ApiError| async move {
+        if let (true, Some(key)) = (claimed, key) {
+            state.store.forget_idempotency_key(user.id, key).await?;
+        }
+        Err::<Placed, ApiError>(error)
+    };
+
+    let order = match prepare(order_id).await {
+        Ok(order) => order,
+        Err(error) => return refused(error).await,
+    };
+    let Some(total) = total(&order.items) else {
+        return refused(ApiError::validation(
+            "items",
+            "the order total is too large",
+        ))
+        .await;
+    };
+
+    let input = PlaceOrder {
+        order_id,
+        customer: Customer {
+            id: account.id,
+            name: account.name,
+            email: account.email,
+        },
+        items: order.items,
+        total,
+        payment: order.payment,
+        fulfillment: order.fulfillment,
+        timings: state.settings.order_timings.clone(),
+    };
+    let options = WorkflowUpdateWithStartOptions::new(
+        state.settings.task_queue.clone(),
+        order_workflow_id(order_id),
+        WorkflowIdConflictPolicy::UseExisting,
+    )
+    .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+    .build();
+    let admission = state
+        .temporal
+        .execute_update_with_start_workflow(
+            OrderWorkflow::run,
+            input,
+            OrderWorkflow::admit,
+            (),
+            options,
+        )
+        .await;
+    let admission = match admission {
+        Ok(admission) => admission,
+        Err(err) => {
+            // An earlier attempt with this key may have finished already.
+            if let Some(view) = state.store.order(order_id).await? {
+                return Ok(Placed::Replayed(view));
+            }
+            if let Some(key) = key {
+                state.store.forget_idempotency_key(user.id, key).await?;
+            }
+            return Err(workflow_unavailable(err));
+        }
+    };
+    match admission {
+        Admission::Accepted(view) => Ok(Placed::Created(*view)),
+        Admission::OutOfStock {
+            sku,
+            requested,
+            available,
+        } => {
+            if let Some(key) = key {
+                state.store.forget_idempotency_key(user.id, key).await?;
+            }
+            Err(ApiError::OutOfStock {
+                sku,
+                requested,
+                available: available.max(0),
+            })
+        }
+    }
+}
+
+/// The sum of the lines; `None` when there are none or it overflows.
+fn total(items: &[OrderLine]) -> Option<Money> {
+    let first = items.first()?;
+    items
+        .iter()
+        .try_fold(Money::zero(first.unit_price.currency), |sum, line| {
+            sum.plus(line.subtotal)
+        })
+}

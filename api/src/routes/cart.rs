@@ -1,0 +1,307 @@
+//! The shopping cart: one active cart per user, kept in the database so it
+//! survives logout and follows the user across devices.
+//!
+//! Every answer carries the cart id, the total number of items and the total
+//! price; a change also names the line it affected (a removal says so in
+//! `message` instead). Adding more than is available is a 409 naming the
+//! SKU and what is available: the cart reserves nothing, but it does not
+//! let a shopper collect what checkout would refuse. Each change restarts
+//! the cart's reminder; emptying it cancels the reminder.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use orderly_activities::store::{Cart, CartChange, CartItem};
+use orderly_domain::{CartStatus, Currency, Money, Quantity, Sku};
+
+use crate::auth::AuthUser;
+use crate::cart_reminders;
+use crate::json::ValidJson;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/cart", get(view_cart).delete(empty_cart))
+        .route("/v1/cart/items", post(add_item))
+        .route(
+            "/v1/cart/items/{sku}",
+            patch(set_quantity).delete(remove_item),
+        )
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddCartItem {
+    pub sku: Sku,
+    /// Added to the quantity already in the cart, if any.
+    pub quantity: Quantity,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCartQuantity {
+    /// The line's new quantity (remove the line to drop it).
+    pub quantity: Quantity,
+}
+
+/// One line of the cart, at the unit price the shopper saw when adding it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CartLine {
+    pub sku: Sku,
+    pub name: String,
+    pub unit_price: Money,
+    pub quantity: Quantity,
+    pub subtotal: Money,
+}
+
+/// The answer to a change of the cart.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CartChangeAnswer {
+    pub cart_id: Uuid,
+    /// The sum of the quantities of every line.
+    pub total_items: u32,
+    pub total_price: Money,
+    /// The line the change affected (absent when it was removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<CartLine>,
+    /// What happened, on removals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The whole cart.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CartBody {
+    pub cart_id: Uuid,
+    pub status: CartStatus,
+    pub total_items: u32,
+    pub total_price: Money,
+    /// In the order they were first added.
+    pub items: Vec<CartLine>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The caller's cart (an empty one is opened if they have none).
+#[utoipa::path(
+    get, path = "/v1/cart", tag = "cart",
+    responses(
+        (status = 200, body = CartBody),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn view_cart(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<CartBody>, ApiError> {
+    let cart = state.store.open_cart(user.id).await?;
+    let (total_items, total_price) = totals(&cart)?;
+    let items = cart.items.iter().map(line).collect::<Result<_, _>>()?;
+    Ok(Json(CartBody {
+        cart_id: cart.id,
+        status: cart.status,
+        total_items,
+        total_price,
+        items,
+        updated_at: cart.updated_at,
+    }))
+}
+
+/// Add an item to the cart; an item already there grows by `quantity`.
+#[utoipa::path(
+    post, path = "/v1/cart/items", tag = "cart",
+    request_body = AddCartItem,
+    responses(
+        (status = 200, description = "Added; `item` is the line as it is now", body = CartChangeAnswer),
+        (status = 409, description = "More than is available (names the SKU and `available`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown SKU, or a quantity outside 1-1000", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn add_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ValidJson(body): ValidJson<AddCartItem>,
+) -> Result<Json<CartChangeAnswer>, ApiError> {
+    let product = state
+        .store
+        .product(&body.sku)
+        .await?
+        .filter(|product| product.active)
+        .ok_or_else(|| {
+            ApiError::validation(
+                "sku",
+                format!("no product with SKU {} is for sale", body.sku),
+            )
+        })?;
+    let change = state
+        .store
+        .add_to_cart(user.id, &body.sku, body.quantity, product.price)
+        .await?;
+    let cart = changed(change, &body.sku)?;
+    cart_reminders::touched(&state, &cart).await;
+    answer(&cart, Some(&body.sku), None).map(Json)
+}
+
+/// Set the quantity of an item in the cart.
+#[utoipa::path(
+    patch, path = "/v1/cart/items/{sku}", tag = "cart",
+    params(("sku" = String, Path, description = "SKU of a line in the cart")),
+    request_body = SetCartQuantity,
+    responses(
+        (status = 200, body = CartChangeAnswer),
+        (status = 404, description = "The SKU is not in the cart", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "More than is available (names the SKU and `available`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A quantity outside 1-1000", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_quantity(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(sku): Path<String>,
+    ValidJson(body): ValidJson<SetCartQuantity>,
+) -> Result<Json<CartChangeAnswer>, ApiError> {
+    let sku = line_sku(&sku)?;
+    let change = state
+        .store
+        .set_cart_quantity(user.id, &sku, body.quantity)
+        .await?;
+    let cart = changed(change, &sku)?;
+    cart_reminders::touched(&state, &cart).await;
+    answer(&cart, Some(&sku), None).map(Json)
+}
+
+/// Remove an item from the cart.
+#[utoipa::path(
+    delete, path = "/v1/cart/items/{sku}", tag = "cart",
+    params(("sku" = String, Path, description = "SKU of a line in the cart")),
+    responses(
+        (status = 200, body = CartChangeAnswer),
+        (status = 404, description = "The SKU is not in the cart", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn remove_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(sku): Path<String>,
+) -> Result<Json<CartChangeAnswer>, ApiError> {
+    let sku = line_sku(&sku)?;
+    let change = state.store.remove_from_cart(user.id, &sku).await?;
+    let cart = changed(change, &sku)?;
+    if cart.items.is_empty() {
+        cart_reminders::cancelled(&state, cart.id).await;
+    } else {
+        cart_reminders::touched(&state, &cart).await;
+    }
+    answer(&cart, None, Some("Item removed successfully.")).map(Json)
+}
+
+/// Empty the cart; its reminder is cancelled.
+#[utoipa::path(
+    delete, path = "/v1/cart", tag = "cart",
+    responses((status = 200, body = CartChangeAnswer)),
+    security(("bearer" = []))
+)]
+pub async fn empty_cart(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<CartChangeAnswer>, ApiError> {
+    let cart = state.store.empty_cart(user.id).await?;
+    cart_reminders::cancelled(&state, cart.id).await;
+    answer(&cart, None, Some("The cart is empty.")).map(Json)
+}
+
+/// A SKU in a path that cannot be one is simply not in the cart.
+fn line_sku(raw: &str) -> Result<Sku, ApiError> {
+    Sku::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
+fn changed(change: CartChange, sku: &Sku) -> Result<Cart, ApiError> {
+    match change {
+        CartChange::Changed(cart) => Ok(cart),
+        CartChange::Unavailable {
+            sku,
+            requested,
+            available,
+        } => Err(ApiError::OutOfStock {
+            sku,
+            requested,
+            available,
+        }),
+        CartChange::TooMany { quantity } => Err(ApiError::validation(
+            "quantity",
+            format!(
+                "the cart would hold {quantity} of {sku}; one line holds at most {}",
+                Quantity::MAX
+            ),
+        )),
+        CartChange::OtherCurrency { cart } => Err(ApiError::validation(
+            "sku",
+            format!("{sku} is priced in another currency than the cart's {cart}"),
+        )),
+        CartChange::NotInCart => Err(ApiError::NotFound),
+    }
+}
+
+fn answer(
+    cart: &Cart,
+    sku: Option<&Sku>,
+    message: Option<&str>,
+) -> Result<CartChangeAnswer, ApiError> {
+    let (total_items, total_price) = totals(cart)?;
+    let item = sku.and_then(|sku| cart.item(sku)).map(line).transpose()?;
+    Ok(CartChangeAnswer {
+        cart_id: cart.id,
+        total_items,
+        total_price,
+        item,
+        message: message.map(str::to_owned),
+    })
+}
+
+fn line(item: &CartItem) -> Result<CartLine, ApiError> {
+    Ok(CartLine {
+        sku: item.sku.clone(),
+        name: item.name.clone(),
+        unit_price: item.unit_price,
+        quantity: item.quantity,
+        subtotal: subtotal(item)?,
+    })
+}
+
+fn subtotal(item: &CartItem) -> Result<Money, ApiError> {
+    item.unit_price.times(item.quantity.get()).ok_or_else(|| {
+        ApiError::internal(
+            anyhow::anyhow!("{} x {} overflows", item.quantity.get(), item.unit_price),
+            "pricing a cart line",
+        )
+    })
+}
+
+/// Items and price of the whole cart. An empty cart costs nothing in the
+/// shop's currency; the store keeps a cart to one currency.
+fn totals(cart: &Cart) -> Result<(u32, Money), ApiError> {
+    let currency = cart
+        .items
+        .first()
+        .map_or(Currency::INR, |item| item.unit_price.currency);
+    let mut price = Money::zero(currency);
+    let mut count = 0u32;
+    for item in &cart.items {
+        count = count.saturating_add(item.quantity.get());
+        price = price.plus(subtotal(item)?).ok_or_else(|| {
+            ApiError::internal(
+                anyhow::anyhow!("cart {} total", cart.id),
+                "totalling a cart",
+            )
+        })?;
+    }
+    Ok((count, price))
+}

@@ -1,0 +1,230 @@
+//! Checkout: the active cart becomes an order, through the same placement
+//! path as `POST /v1/orders` (and so the same order workflow).
+//!
+//! Prices are checked again: a line whose catalogue price is no longer the
+//! one the shopper saw when adding it stops the checkout with a 409 listing
+//! every change, and nothing is placed. The cart is updated to the new
+//! prices, so checking out again (having seen them) goes through. On
+//! success the cart is closed and its reminder cancelled. The same
+//! `Idempotency-Key` never places two orders: a retry returns the first.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use orderly_domain::{
+    Address, DomainError, Fulfillment, OrderId, OrderLine, OrderView, PaymentDetails, PriceChange,
+};
+
+use crate::auth::AuthUser;
+use crate::cart_reminders;
+use crate::json::ValidJson;
+use crate::order_placement::{self, NewOrder, idempotency_key};
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/checkout", post(checkout))
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FulfillmentChoice {
+    Delivery,
+    Pickup,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// Delivered to an address, or collected at the store.
+    pub fulfillment: FulfillmentChoice,
+    /// For delivery: one of the caller's saved addresses...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<Uuid>,
+    /// ...or a new address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    pub payment: PaymentDetails,
+}
+
+impl CheckoutRequest {
+    /// What serde cannot check: the choice of address and the payment's
+    /// free-text details.
+    fn problems(&self) -> Vec<FieldError> {
+        let mut errors: Vec<DomainError> = Vec::new();
+        if let FulfillmentChoice::Delivery = self.fulfillment {
+            match (&self.address_id, &self.address) {
+                (None, None) => errors.push(DomainError::new(
+                    "address",
+                    "delivery needs an address or the address_id of a saved one",
+                )),
+                (Some(_), Some(_)) => errors.push(DomainError::new(
+                    "address",
+                    "give either an address or an address_id, not both",
+                )),
+                (None, Some(address)) => {
+                    // The address's own checks name fields as an order's do.
+                    errors.extend(address.validate().into_iter().map(|e| {
+                        let field = e
+                            .field
+                            .strip_prefix("fulfillment.")
+                            .unwrap_or(&e.field)
+                            .to_owned();
+                        DomainError::new(field, e.message)
+                    }));
+                }
+                (Some(_), None) => {}
+            }
+        }
+        errors.extend(self.payment.validate());
+        errors.into_iter().map(FieldError::from).collect()
+    }
+
+    /// Hash of the request as parsed: a retry that formats it differently is
+    /// still the same checkout.
+    fn fingerprint(&self) -> String {
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(canonical))
+    }
+}
+
+/// Check out the cart: place it as an order.
+#[utoipa::path(
+    post, path = "/v1/checkout", tag = "cart",
+    request_body = CheckoutRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the same order")),
+    responses(
+        (status = 201, description = "Order placed; the cart is closed", body = OrderView),
+        (status = 200, description = "The order an earlier checkout with this Idempotency-Key placed", body = OrderView),
+        (status = 409, description = "The cart is empty, a price changed (`changes` lists `sku`, `was`, `now`; nothing placed), or out of stock (names the SKU)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid address or payment, or an address_id that is not the caller's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn checkout(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    ValidJson(request): ValidJson<CheckoutRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let problems = request.problems();
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let placed = order_placement::place(
+        &state,
+        &user,
+        key.as_deref(),
+        &request.fingerprint(),
+        |order_id| prepare(&state, &user, &request, order_id),
+    )
+    .await?;
+    // Also on a replay: the attempt that placed the order may have stopped
+    // before closing the cart.
+    if let Some(cart_id) = state.store.finish_checkout(placed.view().id).await? {
+        cart_reminders::cancelled(&state, cart_id).await;
+    }
+    Ok(placed.into_response())
+}
+
+/// The order the cart stands for, at today's prices, provided they are the
+/// ones the shopper saw.
+async fn prepare(
+    state: &AppState,
+    user: &AuthUser,
+    request: &CheckoutRequest,
+    order_id: OrderId,
+) -> Result<NewOrder, ApiError> {
+    let fulfillment = fulfillment(state, user, request).await?;
+    let cart = state
+        .store
+        .active_cart(user.id)
+        .await?
+        .filter(|cart| !cart.items.is_empty())
+        .ok_or_else(|| {
+            ApiError::Conflict("the cart is empty; add items before checking out".into())
+        })?;
+    let skus: Vec<_> = cart.items.iter().map(|item| item.sku.clone()).collect();
+    let products = state.store.products_by_skus(&skus).await?;
+    let mut lines = Vec::with_capacity(cart.items.len());
+    let mut changes = Vec::new();
+    for item in &cart.items {
+        let Some(product) = products.iter().find(|p| p.sku == item.sku && p.active) else {
+            return Err(ApiError::Conflict(format!(
+                "{} is no longer for sale; remove it from the cart",
+                item.sku
+            )));
+        };
+        if product.price != item.unit_price {
+            changes.push(PriceChange {
+                sku: item.sku.clone(),
+                was: item.unit_price,
+                now: product.price,
+            });
+        }
+        let subtotal = product.price.times(item.quantity.get()).ok_or_else(|| {
+            ApiError::validation(format!("items.{}", item.sku), "the line total is too large")
+        })?;
+        lines.push(OrderLine {
+            sku: item.sku.clone(),
+            name: product.name.clone(),
+            quantity: item.quantity,
+            unit_price: product.price,
+            subtotal,
+        });
+    }
+    if !changes.is_empty() {
+        let prices: Vec<_> = changes.iter().map(|c| (c.sku.clone(), c.now)).collect();
+        state.store.reprice_cart(cart.id, &prices).await?;
+        return Err(ApiError::PriceChanged(changes));
+    }
+    let currency = lines[0].unit_price.currency;
+    if lines
+        .iter()
+        .any(|line| line.unit_price.currency != currency)
+    {
+        return Err(ApiError::Conflict(
+            "the cart holds items priced in different currencies".into(),
+        ));
+    }
+    state.store.begin_checkout(cart.id, order_id).await?;
+    Ok(NewOrder {
+        items: lines,
+        payment: request.payment.clone(),
+        fulfillment,
+    })
+}
+
+async fn fulfillment(
+    state: &AppState,
+    user: &AuthUser,
+    request: &CheckoutRequest,
+) -> Result<Fulfillment, ApiError> {
+    if let FulfillmentChoice::Pickup = request.fulfillment {
+        return Ok(Fulfillment::Pickup);
+    }
+    let address = match (&request.address_id, &request.address) {
+        (Some(id), _) => state
+            .store
+            .address_for_user(user.id, *id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::validation("address_id", "is not one of your saved addresses")
+            })?,
+        (None, Some(address)) => address.clone(),
+        (None, None) => {
+            return Err(ApiError::validation(
+                "address",
+                "delivery needs an address or the address_id of a saved one",
+            ));
+        }
+    };
+    Ok(Fulfillment::Delivery { address })
+}
