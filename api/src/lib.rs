@@ -8,9 +8,11 @@
 
 pub mod app;
 pub mod auth;
+mod cart_reminders;
 pub mod http_metrics;
 pub mod json;
 pub mod openapi;
+mod order_placement;
 pub mod pagination;
 pub mod problem;
 pub mod rejections;
@@ -18,8 +20,6 @@ pub mod request_id;
 pub mod routes;
 pub mod state;
 mod workflow_errors;
-mod order_placement;
-mod cart_reminders;
 
 pub use app::{router, serve};
 pub use auth::{AuthUser, ensure_admin};

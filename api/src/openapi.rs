@@ -13,8 +13,8 @@ use crate::routes::addresses;
 use crate::routes::search;
 use crate::routes::{cart, checkout};
 use crate::routes::{catalog, inbox, ops, orders, webhooks};
-use crate::routes::{recommendations, reviews};
 use crate::routes::{categories, listings};
+use crate::routes::{recommendations, reviews};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -405,3 +405,46 @@ fn measure(args: &BenchSearchArgs, dir: &std::path::Path) -> anyhow::Result<Stri
         suggest.row(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_catalogue_is_the_same_on_every_run() {
+        let first = catalogue(50).expect("a catalogue");
+        assert_eq!(first, catalogue(50).expect("a catalogue"));
+        assert!(
+            first
+                .iter()
+                .all(|p| p.category.is_some() && p.price.amount >= 2_000)
+        );
+    }
+
+    #[test]
+    fn produce_names_take_their_english_plurals() {
+        assert_eq!(plural("cherry"), "cherries");
+        assert_eq!(plural("peach"), "peaches");
+        assert_eq!(plural("mango"), "mangoes");
+        assert_eq!(plural("apple"), "apples");
+        assert_eq!(misspelt("mango"), "maango");
+    }
+
+    #[test]
+    fn an_organic_apple_search_on_the_generated_catalogue_finds_organic_apples() {
+        let dir = std::env::temp_dir().join(format!("orderly-bench-test-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let index = ProductIndex::create(&dir, 1, 32_000_000).expect("an index");
+        index
+            .add_all(catalogue(2_000).expect("a catalogue"))
+            .expect("indexing");
+        let mut query = SearchQuery::text("organic aple");
+        query.filters.category = Some("fruit".into());
+        let results = index.search(&query).expect("a search");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(results.total > 0);
+        for hit in results.hits {
+            assert!(hit.organic && hit.name.contains("apples"), "{}", hit.name);
+        }
+    }
+}

@@ -1,9 +1,11 @@
 //! Order lifecycle tests through the REST API, against a real Temporal dev
 //! server, a real database and real HTTP.
 
+mod accounts;
 mod api_errors;
 mod auth;
 mod cancellation;
+mod cart;
 mod catalog;
 mod concurrency;
 mod crash;
@@ -13,11 +15,9 @@ mod operations;
 mod payments;
 mod pickup;
 mod placement;
-mod replay;
-mod shipping;
-mod cart;
-mod accounts;
-mod search;
-mod reviews;
 mod recommendations;
+mod replay;
+mod reviews;
+mod search;
 mod sellers;
+mod shipping;

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use orderly_domain::{Currency, Money, Sku};
 use tantivy::collector::sort_key::SortBySimilarityScore;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::schema::Value;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
@@ -101,7 +102,15 @@ impl ProductIndex {
         writer_bytes: usize,
     ) -> Result<Self, SearchError> {
         register_analyzers(&index);
-        let writer = index.writer_with_num_threads(writer_threads, writer_bytes)?;
+        let threads = writer_threads.max(1);
+        // One merge thread, not tantivy's default four: a catalogue's
+        // segments are small, and the machine's cores serve requests.
+        let options = IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(writer_bytes / threads)
+            .num_merge_threads(1)
+            .build();
+        let writer = index.writer_with_options(options)?;
         // Reloaded by hand after each commit, so a change is searchable as
         // soon as `upsert` returns instead of after a file-watch delay.
         let reader = index

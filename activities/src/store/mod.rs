@@ -31,8 +31,8 @@ mod purchases;
 mod received;
 mod reviews;
 mod sandbox;
-mod search_feed;
 mod schema;
+mod search_feed;
 mod shipments;
 mod tokens;
 mod users;
@@ -46,11 +46,14 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
 pub use addresses::{AddressCreation, MAX_ADDRESSES, NewAddress, SavedAddress};
 pub use alerts::OpsAlert;
 pub use carts::{Cart, CartChange, CartItem};
+pub use catalog::{CreationKey, ProductChanges, ProductCreation};
+pub use categories::{Category, NewCategory};
 pub use error::StoreError;
 pub use idempotency::IdempotencyClaim;
 pub use inventory::{ReserveOutcome, StockLevel};
 pub use ledger::LedgerEntry;
 pub use login_failures::FailureWindow;
+pub use low_stock::LowStockAlert;
 pub use notifications::{NewNotification, Notification};
 pub use orders::OrderFilter;
 pub use password_resets::PasswordReset;
@@ -61,9 +64,6 @@ pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite};
 pub use sandbox::SandboxAttempt;
 pub use shipments::ShipmentRecord;
 pub use users::{NewUser, User, UserWithHash};
-pub use catalog::{CreationKey, ProductChanges, ProductCreation};
-pub use categories::{Category, NewCategory};
-pub use low_stock::LowStockAlert;
 
 /// SQLite serialises writers on the file lock anyway; a handful of
 /// connections lets readers proceed (WAL) while one of them writes.

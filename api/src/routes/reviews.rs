@@ -341,7 +341,10 @@ pub async fn put_my_review(
         title,
         text,
     };
-    let response = match state.store.upsert_review(&draft).await? {
+    let written = state.store.upsert_review(&draft).await?;
+    // The rating sort of search reads the product's rating from the index.
+    crate::routes::search::reindex(&state, &draft.sku).await;
+    let response = match written {
         ReviewWrite::Created(review) => {
             (StatusCode::CREATED, Json(ReviewBody::from(review))).into_response()
         }
