@@ -8,6 +8,7 @@
 //! the order its first attempt placed instead of building a second one; a
 //! request that ends without an order frees its key for the next try.
 
+use sha2::Digest;
 use std::future::Future;
 
 use axum::Json;
@@ -27,6 +28,13 @@ use crate::state::AppState;
 use crate::workflow_errors::workflow_unavailable;
 
 const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Hash of a request as parsed, stored beside its `Idempotency-Key`: a
+/// retry that formats the same body differently is still the same request.
+pub(crate) fn request_fingerprint(request: &impl serde::Serialize) -> String {
+    let canonical = serde_json::to_vec(request).unwrap_or_default();
+    hex::encode(sha2::Sha256::digest(canonical))
+}
 
 /// The `Idempotency-Key` header, if the client sent one.
 pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {

@@ -17,7 +17,6 @@ use chrono::{DateTime, Utc};
 use orderly_activities::store::{AddressCreation, NewAddress, SavedAddress};
 use orderly_domain::{Address, DomainError};
 use serde::{Deserialize, Deserializer, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -202,9 +201,7 @@ pub async fn create_address(
     ValidJson(request): ValidJson<CreateAddressRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let fingerprint = hex::encode(Sha256::digest(
-        serde_json::to_vec(&request).unwrap_or_default(),
-    ));
+    let fingerprint = crate::order_placement::request_fingerprint(&request);
     let (label, address) = checked(
         request.label,
         Address {

@@ -14,7 +14,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use orderly_domain::{
@@ -85,13 +84,6 @@ impl CheckoutRequest {
         errors.extend(self.payment.validate());
         errors.into_iter().map(FieldError::from).collect()
     }
-
-    /// Hash of the request as parsed: a retry that formats it differently is
-    /// still the same checkout.
-    fn fingerprint(&self) -> String {
-        let canonical = serde_json::to_vec(self).unwrap_or_default();
-        hex::encode(Sha256::digest(canonical))
-    }
 }
 
 /// Check out the cart: place it as an order.
@@ -122,7 +114,7 @@ pub async fn checkout(
         &state,
         &user,
         key.as_deref(),
-        &request.fingerprint(),
+        &crate::order_placement::request_fingerprint(&request),
         |order_id| prepare(&state, &user, &request, order_id),
     )
     .await?;

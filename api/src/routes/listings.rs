@@ -19,7 +19,6 @@ use orderly_domain::{
     CategorySlug, Currency, ImageUrl, Money, ProductAttributes, Role, Sku, UnitOfSale, UserId,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -201,7 +200,7 @@ pub async fn create_product(
         attributes: request.attributes.clone(),
         low_stock_threshold: request.low_stock_threshold,
     };
-    let fingerprint = fingerprint(&request);
+    let fingerprint = crate::order_placement::request_fingerprint(&request);
     let creation_key = key.as_deref().map(|key| CreationKey {
         user_id: caller.id,
         key,
@@ -398,11 +397,4 @@ async fn check_seller(
         errors.push(FieldError::new("seller_id", "is not a seller's account"));
     }
     Ok(())
-}
-
-/// Hash of the request as parsed, so two retries that format the same
-/// product differently still count as the same request.
-fn fingerprint(request: &CreateProductRequest) -> String {
-    let canonical = serde_json::to_vec(request).unwrap_or_default();
-    hex::encode(Sha256::digest(canonical))
 }

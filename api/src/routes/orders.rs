@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use temporalio_client::WorkflowExecuteUpdateOptions;
 
 use orderly_activities::store::OrderFilter;
@@ -91,13 +90,6 @@ impl PlaceOrderRequest {
         }
         errors.into_iter().map(FieldError::from).collect()
     }
-
-    /// Hash of the request as parsed, so formatting differences between two
-    /// retries of the same order do not count as a different body.
-    fn fingerprint(&self) -> String {
-        let canonical = serde_json::to_vec(self).unwrap_or_default();
-        hex::encode(Sha256::digest(canonical))
-    }
 }
 
 /// Place an order.
@@ -128,7 +120,7 @@ pub async fn place_order(
         &state,
         &user,
         key.as_deref(),
-        &request.fingerprint(),
+        &crate::order_placement::request_fingerprint(&request),
         |_| async {
             Ok(NewOrder {
                 items: price(&state, &request).await?,
