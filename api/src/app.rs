@@ -40,13 +40,15 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::orders::router())
         .merge(routes::webhooks::router())
         .merge(routes::addresses::router())
+        .merge(routes::push_devices::router())
         .merge(routes::cart::router())
         .merge(routes::checkout::router())
         .merge(routes::search::router())
         .merge(routes::reviews::router())
         .merge(routes::recommendations::router())
         .merge(routes::categories::router())
-        .merge(routes::listings::router());
+        .merge(routes::listings::router())
+        .merge(routes::sandbox_outbox::router());
     with_layers(routes).with_state(state)
 }
 

@@ -10,6 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::auth::routes as auth;
 use crate::auth::{password_reset, profile};
 use crate::routes::addresses;
+use crate::routes::push_devices;
+use crate::routes::sandbox_outbox;
 use crate::routes::search;
 use crate::routes::{cart, checkout};
 use crate::routes::{catalog, inbox, ops, orders, webhooks};
@@ -58,6 +60,9 @@ use crate::routes::{recommendations, reviews};
         addresses::update_address,
         addresses::delete_address,
         addresses::make_default,
+        push_devices::register_push_device,
+        push_devices::list_push_devices,
+        push_devices::delete_push_device,
         cart::view_cart,
         cart::add_item,
         cart::set_quantity,
@@ -76,6 +81,7 @@ use crate::routes::{recommendations, reviews};
         categories::create_category,
         listings::create_product,
         listings::update_product,
+        sandbox_outbox::list_sandbox_messages,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -84,8 +90,8 @@ use crate::routes::{recommendations, reviews};
         (name = "orders", description = "Placing, following and fulfilling orders"),
         (name = "inbox", description = "In-app notifications"),
         (name = "webhooks", description = "Signed callbacks from carriers and payment providers"),
-        (name = "ops", description = "Health, readiness, metrics"),
-        (name = "accounts", description = "The caller's address book"),
+        (name = "ops", description = "Health, readiness, metrics, the sandbox gateways' outbox"),
+        (name = "accounts", description = "The caller's address book and push devices"),
         (name = "cart", description = "The shopping cart and checkout"),
         (name = "search", description = "Full-text product search and search-box suggestions"),
         (name = "reviews", description = "Ratings and reviews of received products"),
@@ -129,6 +135,9 @@ mod tests {
             "/v1/products/{sku}",
             "/v1/inventory/{sku}",
             "/v1/me/notifications",
+            "/v1/me/push-devices",
+            "/v1/me/push-devices/{id}",
+            "/v1/ops/sandbox/messages",
             "/v1/orders",
             "/v1/orders/{id}/cancel",
             "/v1/webhooks/payments/{provider}",

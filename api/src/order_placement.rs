@@ -19,8 +19,14 @@ use temporalio_client::{
 };
 
 use orderly_activities::store::IdempotencyClaim;
-use orderly_domain::{Fulfillment, Money, OrderId, OrderLine, OrderView, PaymentDetails};
-use orderly_workflows::{Admission, Customer, OrderWorkflow, PlaceOrder, order_workflow_id};
+use orderly_domain::{
+    Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails,
+};
+use orderly_workflows::{
+    Admission, CUSTOMER_ID_ATTRIBUTE, Customer, ORDER_STATUS_ATTRIBUTE, OrderWorkflow, PlaceOrder,
+    order_workflow_id,
+};
+use temporalio_common::search_attributes::SearchAttributes;
 
 use crate::auth::AuthUser;
 use crate::problem::ApiError;
@@ -170,12 +176,19 @@ where
         fulfillment: order.fulfillment,
         timings: state.settings.order_timings.clone(),
     };
+    // The start publishes the first status itself: the workflow then skips
+    // its first upsert, one visibility write fewer per order.
+    let search_attributes = SearchAttributes::new([
+        ORDER_STATUS_ATTRIBUTE.value_set(OrderStatus::Placed.as_str().to_owned()),
+        CUSTOMER_ID_ATTRIBUTE.value_set(input.customer.id.to_string()),
+    ]);
     let options = WorkflowUpdateWithStartOptions::new(
         state.settings.task_queue.clone(),
         order_workflow_id(order_id),
         WorkflowIdConflictPolicy::UseExisting,
     )
     .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+    .search_attributes(search_attributes)
     .build();
     let admission = state
         .temporal

@@ -12,6 +12,8 @@ use orderly_activities::search::ProductIndex;
 use orderly_activities::store::Store;
 use orderly_workflows::OrderTimings;
 
+use crate::auth::session_epochs::SessionEpochs;
+
 /// Settings of the API process, read from the environment by the binary.
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
@@ -54,6 +56,8 @@ pub struct AppState {
     pub mailer: Option<EmailSender>,
     /// The product search index; `None` where search is not served.
     pub search: Option<Arc<ProductIndex>>,
+    /// Users' session epochs as this process last read them.
+    pub sessions: Arc<SessionEpochs>,
 }
 
 /// Limits of the account endpoints. The defaults suit production; tests

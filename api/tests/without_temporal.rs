@@ -77,6 +77,7 @@ async fn api() -> Api {
         metrics: Some(orderly_api::http_metrics::handle()),
         mailer: None,
         search: None,
+        sessions: Default::default(),
     };
     Api {
         app: router(state),

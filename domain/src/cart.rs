@@ -11,21 +11,15 @@ use crate::{Money, Sku};
 pub enum CartStatus {
     Active,
     CheckedOut,
-    Abandoned,
 }
 
 impl CartStatus {
-    const ALL: [CartStatus; 3] = [
-        CartStatus::Active,
-        CartStatus::CheckedOut,
-        CartStatus::Abandoned,
-    ];
+    const ALL: [CartStatus; 2] = [CartStatus::Active, CartStatus::CheckedOut];
 
     pub fn as_str(self) -> &'static str {
         match self {
             CartStatus::Active => "active",
             CartStatus::CheckedOut => "checked_out",
-            CartStatus::Abandoned => "abandoned",
         }
     }
 

@@ -40,3 +40,5 @@ mod preferences;
 pub use preferences::{NotificationChannel, NotificationChannels, Preferences};
 mod catalog;
 pub use catalog::{CategorySlug, ImageUrl, ProductAttributes, UnitOfSale};
+mod push;
+pub use push::{DeviceToken, PushPlatform};

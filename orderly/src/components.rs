@@ -10,16 +10,16 @@ use temporalio_client::Client;
 use url::Url;
 
 use orderly_activities::carriers::{CarrierSimulator, SandboxCarrier};
-use orderly_activities::notifications::{EmailSender, Notifier};
+use orderly_activities::notifications::{EmailSender, Notifier, SandboxPush, SandboxSms};
 use orderly_activities::order_activities::OrderActivities;
 use orderly_activities::payments::{PaymentProviders, WebhookTarget};
 use orderly_activities::search::{INDEX_FOLDER, ProductIndex};
 use orderly_activities::store::Store;
-use orderly_api::state::{AccountSettings, ApiSettings, AppState};
+use orderly_api::state::{ApiSettings, AppState};
 use orderly_workers::order_worker::{self, OrderWorker};
 use orderly_workflows::OrderTimings;
 
-use crate::settings::Settings;
+use crate::settings::{Gateway, Settings};
 
 /// How long the sandbox gateway's simulated customer takes to approve a
 /// UPI or netbanking payment.
@@ -75,7 +75,8 @@ fn webhook_url(settings: &Settings, path: &str) -> anyhow::Result<Url> {
 
 /// The activities with their real dependencies: the store, the sandbox
 /// payment gateway (posting its webhooks to our API), the sandbox carrier
-/// and the notifier (email when `SMTP_URL` is set).
+/// and the notifier (email when `SMTP_URL` is set, SMS and push as
+/// `ORDERLY_SMS_GATEWAY` and `ORDERLY_PUSH_GATEWAY` say).
 pub fn order_activities(settings: &Settings, store: &Store) -> anyhow::Result<OrderActivities> {
     let payment_secret = Settings::require(
         &settings.payment_webhook_secret,
@@ -98,8 +99,19 @@ pub fn order_activities(settings: &Settings, store: &Store) -> anyhow::Result<Or
         store.clone(),
         PaymentProviders::sandbox(store.clone(), Some(webhooks)),
         Arc::new(SandboxCarrier::new(store.clone())),
-        Notifier::new(store.clone(), email),
+        notifier(settings, store, email),
     ))
+}
+
+fn notifier(settings: &Settings, store: &Store, email: Option<EmailSender>) -> Notifier {
+    let mut notifier = Notifier::new(store.clone(), email);
+    if settings.sms_gateway == Gateway::Sandbox {
+        notifier = notifier.with_sms(Arc::new(SandboxSms::new(store.clone())));
+    }
+    if settings.push_gateway == Gateway::Sandbox {
+        notifier = notifier.with_push(Arc::new(SandboxPush::new(store.clone())));
+    }
+    notifier
 }
 
 pub fn carrier_simulator(
@@ -145,7 +157,7 @@ pub async fn api_state(
             .worker_metrics_addr
             .map(|addr| format!("http://{addr}/metrics")),
         cart_reminder: settings.cart_reminder,
-        accounts: AccountSettings::default(),
+        accounts: settings.accounts.clone(),
     };
     Ok(AppState {
         store,
@@ -154,6 +166,7 @@ pub async fn api_state(
         metrics: Some(orderly_api::http_metrics::handle()),
         mailer: email_sender(settings)?,
         search: Some(search),
+        sessions: Default::default(),
     })
 }
 

@@ -3,8 +3,9 @@
 //! the admin account. Re-running it changes nothing that exists already
 //! except to top the catalog up, so restarting `dev` is safe.
 //!
-//! The demo seller (`farm@orderly.local`) signs in with the admin password,
-//! so a development shop has a single secret to configure.
+//! The demo seller (`farm@orderly.local`) has its own password: `orderly
+//! dev` generates it once, keeps it beside the other dev secrets and prints
+//! it, so signing in as the seller never needs the admin's.
 
 use anyhow::Context;
 
@@ -21,7 +22,7 @@ const CATEGORIES: [(&str, &str, Option<&str>); 6] = [
     ("dairy", "Dairy", None),
 ];
 
-const SELLER_EMAIL: &str = "farm@orderly.local";
+pub const SELLER_EMAIL: &str = "farm@orderly.local";
 const SELLER_NAME: &str = "Green Valley Farms";
 
 struct DemoProduct {
@@ -176,12 +177,17 @@ const CATALOG: [DemoProduct; 12] = [
 /// A low-stock notice when a tenth of the opening stock is left.
 const LOW_STOCK_FRACTION: i64 = 10;
 
-pub async fn seed(store: &Store, admin_email: &str, admin_password: &str) -> anyhow::Result<()> {
+pub async fn seed(
+    store: &Store,
+    admin_email: &str,
+    admin_password: &str,
+    seller_password: &str,
+) -> anyhow::Result<()> {
     orderly_api::auth::ensure_admin(store, admin_email, admin_password)
         .await
         .context("creating the admin account")?;
     seed_categories(store).await?;
-    let seller = ensure_seller(store, admin_password).await?;
+    let seller = ensure_seller(store, seller_password).await?;
     for demo in &CATALOG {
         let sku = Sku::parse(demo.sku).context("demo SKU")?;
         if store.product(&sku).await?.is_some() {

@@ -76,7 +76,14 @@ async fn run_platform(
     let store = components::open_store(settings).await?;
     store.migrate().await.context("applying migrations")?;
     let admin_password = Settings::require(&settings.admin_password, "ORDERLY_ADMIN_PASSWORD")?;
-    crate::demo_data::seed(&store, &settings.admin_email, &admin_password).await?;
+    let seller_password = settings.demo_seller_password()?;
+    crate::demo_data::seed(
+        &store,
+        &settings.admin_email,
+        &admin_password,
+        &seller_password,
+    )
+    .await?;
 
     let client = components::connect_temporal(settings, address).await?;
     let (runtime, metrics_addr) = order_worker::runtime(settings.worker_metrics_addr)?;
@@ -109,7 +116,14 @@ async fn run_platform(
         stop_worker();
     });
 
-    print_banner(settings, address, ui_url, metrics_addr, &admin_password);
+    print_banner(
+        settings,
+        address,
+        ui_url,
+        metrics_addr,
+        &admin_password,
+        &seller_password,
+    );
     worker.run().await?;
     api.await.context("the API task")??;
     Ok(())
@@ -121,6 +135,7 @@ fn print_banner(
     ui_url: Option<&str>,
     metrics: Option<std::net::SocketAddr>,
     admin_password: &str,
+    seller_password: &str,
 ) {
     let api = &settings.public_url;
     println!();
@@ -149,6 +164,10 @@ fn print_banner(
     println!(
         "  Admin            {} / {}",
         settings.admin_email, admin_password
+    );
+    println!(
+        "  Demo seller      {} / {seller_password}",
+        crate::demo_data::SELLER_EMAIL
     );
     println!("  Data             {}", settings.data_dir.display());
     println!();

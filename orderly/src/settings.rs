@@ -8,12 +8,23 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use orderly_api::state::AccountSettings;
 use rand::RngCore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// Which provider a notification channel goes through
+/// (`ORDERLY_SMS_GATEWAY`, `ORDERLY_PUSH_GATEWAY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gateway {
+    /// The built-in sandbox, which records messages instead of sending them.
+    Sandbox,
+    /// The channel is not offered: customers who chose it are not reached on it.
+    Off,
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +42,8 @@ pub struct Settings {
     pub payment_webhook_secret: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    pub sms_gateway: Gateway,
+    pub push_gateway: Gateway,
     pub payment_timeout: Duration,
     pub pickup_window: Duration,
     pub carrier_silence_alert: Duration,
@@ -43,6 +56,9 @@ pub struct Settings {
     /// Base URL the simulators post webhooks to (`ORDERLY_PUBLIC_URL`).
     pub public_url: String,
     pub log_format: LogFormat,
+    /// Password resets and login throttling (`ORDERLY_PASSWORD_RESET_TTL`,
+    /// `ORDERLY_LOGIN_*`, `ORDERLY_TRUST_FORWARDED_FOR`).
+    pub accounts: AccountSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -70,9 +86,67 @@ pub fn parse_duration(raw: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(seconds))
 }
 
+/// `sandbox` (also when unset) or `off`; `name` is the variable, for errors.
+fn gateway(name: &str, raw: Option<&str>) -> anyhow::Result<Gateway> {
+    match raw.map(str::trim) {
+        None | Some("sandbox") => Ok(Gateway::Sandbox),
+        Some("off") => Ok(Gateway::Off),
+        Some(other) => bail!("{name} must be sandbox or off, not {other:?}"),
+    }
+}
+
 fn duration_var(name: &str, default: &str) -> anyhow::Result<Duration> {
     let raw = var(name).unwrap_or_else(|| default.to_owned());
     parse_duration(&raw).with_context(|| name.to_owned())
+}
+
+/// The account limits from `lookup` (the environment, or a test's map);
+/// anything not given keeps [`AccountSettings::default`].
+fn account_settings(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<AccountSettings> {
+    let defaults = AccountSettings::default();
+    let duration = |name: &str, default: Duration| -> anyhow::Result<Duration> {
+        lookup(name).map_or(Ok(default), |raw| {
+            parse_duration(&raw).with_context(|| name.to_owned())
+        })
+    };
+    let count = |name: &str, default: i64| -> anyhow::Result<i64> {
+        let Some(raw) = lookup(name) else {
+            return Ok(default);
+        };
+        match raw.trim().parse::<i64>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => bail!("{name} must be a whole number of at least 1, not {raw:?}"),
+        }
+    };
+    let trust_forwarded_for = match lookup("ORDERLY_TRUST_FORWARDED_FOR")
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => bail!("ORDERLY_TRUST_FORWARDED_FOR must be true or false, not {other:?}"),
+    };
+    Ok(AccountSettings {
+        password_reset_ttl: duration("ORDERLY_PASSWORD_RESET_TTL", defaults.password_reset_ttl)?,
+        reset_emails_per_window: count(
+            "ORDERLY_RESET_EMAILS_PER_WINDOW",
+            defaults.reset_emails_per_window,
+        )?,
+        login_failure_window: duration(
+            "ORDERLY_LOGIN_FAILURE_WINDOW",
+            defaults.login_failure_window,
+        )?,
+        max_failures_per_account: count(
+            "ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            defaults.max_failures_per_account,
+        )?,
+        max_failures_per_address: count(
+            "ORDERLY_LOGIN_MAX_FAILURES_PER_ADDRESS",
+            defaults.max_failures_per_address,
+        )?,
+        failure_delay_step: duration("ORDERLY_LOGIN_FAILURE_DELAY", defaults.failure_delay_step)?,
+        trust_forwarded_for,
+    })
 }
 
 impl Settings {
@@ -123,6 +197,11 @@ impl Settings {
             payment_webhook_secret: var("ORDERLY_PAYMENT_WEBHOOK_SECRET"),
             smtp_url: var("SMTP_URL"),
             mail_from: var("ORDERLY_MAIL_FROM").unwrap_or_else(|| "orderly@localhost".into()),
+            sms_gateway: gateway("ORDERLY_SMS_GATEWAY", var("ORDERLY_SMS_GATEWAY").as_deref())?,
+            push_gateway: gateway(
+                "ORDERLY_PUSH_GATEWAY",
+                var("ORDERLY_PUSH_GATEWAY").as_deref(),
+            )?,
             payment_timeout: duration_var("ORDERLY_PAYMENT_TIMEOUT", "15m")?,
             pickup_window: duration_var("ORDERLY_PICKUP_WINDOW", "3d")?,
             carrier_silence_alert: duration_var("ORDERLY_CARRIER_SILENCE_ALERT", "48h")?,
@@ -131,7 +210,16 @@ impl Settings {
             worker_metrics_addr,
             public_url,
             log_format,
+            accounts: account_settings(var)?,
         })
+    }
+
+    /// The demo seller's password, made on first use and kept in
+    /// `data_dir/secrets/` like the other dev secrets.
+    pub fn demo_seller_password(&self) -> anyhow::Result<String> {
+        let dir = self.data_dir.join("secrets");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        kept_secret(&dir, "demo-seller-password")
     }
 
     /// Fills every missing secret with one kept in `data_dir/secrets/`, made
@@ -192,5 +280,66 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5w").is_err());
+    }
+
+    #[test]
+    fn a_gateway_is_the_sandbox_unless_turned_off() {
+        let name = "ORDERLY_SMS_GATEWAY";
+        assert_eq!(gateway(name, None).unwrap(), Gateway::Sandbox);
+        assert_eq!(gateway(name, Some("sandbox")).unwrap(), Gateway::Sandbox);
+        assert_eq!(gateway(name, Some(" off ")).unwrap(), Gateway::Off);
+        let error = gateway(name, Some("twilio")).unwrap_err();
+        assert!(format!("{error:#}").contains(name), "{error:#}");
+    }
+
+    fn lookup<'a>(pairs: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn account_limits_come_from_the_environment_and_default_when_unset() {
+        let defaults = AccountSettings::default();
+        let unset = account_settings(lookup(&[])).unwrap();
+        assert_eq!(
+            unset.max_failures_per_account,
+            defaults.max_failures_per_account
+        );
+        assert!(!unset.trust_forwarded_for);
+
+        let set = account_settings(lookup(&[
+            ("ORDERLY_PASSWORD_RESET_TTL", "10m"),
+            ("ORDERLY_RESET_EMAILS_PER_WINDOW", "2"),
+            ("ORDERLY_LOGIN_FAILURE_WINDOW", "5m"),
+            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"),
+            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"),
+            ("ORDERLY_LOGIN_FAILURE_DELAY", "100ms"),
+            ("ORDERLY_TRUST_FORWARDED_FOR", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(set.password_reset_ttl, Duration::from_secs(600));
+        assert_eq!(set.reset_emails_per_window, 2);
+        assert_eq!(set.login_failure_window, Duration::from_secs(300));
+        assert_eq!(set.max_failures_per_account, 3);
+        assert_eq!(set.max_failures_per_address, 50);
+        assert_eq!(set.failure_delay_step, Duration::from_millis(100));
+        assert!(set.trust_forwarded_for);
+    }
+
+    #[test]
+    fn a_bad_account_limit_is_an_error_naming_the_variable() {
+        for (name, value) in [
+            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ADDRESS", "many"),
+            ("ORDERLY_TRUST_FORWARDED_FOR", "yes"),
+            ("ORDERLY_PASSWORD_RESET_TTL", "soon"),
+        ] {
+            let error = account_settings(lookup(&[(name, value)])).unwrap_err();
+            assert!(format!("{error:#}").contains(name), "{name}: {error:#}");
+        }
     }
 }

@@ -458,6 +458,12 @@ async fn a_reset_code_from_the_email_sets_a_new_password_once_and_ends_every_ses
         .as_str()
         .unwrap()
         .to_owned();
+    let old_access = registered.body["access_token"].as_str().unwrap().to_owned();
+    let other_access = other_device.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.get("/v1/me", Some(&old_access)).await.status, 200);
 
     let asked = app
         .post(
@@ -487,13 +493,20 @@ async fn a_reset_code_from_the_email_sets_a_new_password_once_and_ends_every_ses
             .await
             .assert_problem(401);
     }
+    // Access tokens end with their sessions, not only when they expire.
+    for access in [&old_access, &other_access] {
+        app.get("/v1/me", Some(access)).await.assert_problem(401);
+        app.get("/v1/orders", Some(access))
+            .await
+            .assert_problem(401);
+    }
     login(&app, "asha@example.test", PASSWORD)
         .await
         .assert_problem(401);
-    assert_eq!(
-        login(&app, "asha@example.test", NEW_PASSWORD).await.status,
-        200
-    );
+    let fresh = login(&app, "asha@example.test", NEW_PASSWORD).await;
+    assert_eq!(fresh.status, 200);
+    let fresh_access = fresh.body["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/v1/me", Some(fresh_access)).await.status, 200);
 
     let reused = app
         .post(

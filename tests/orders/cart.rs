@@ -178,6 +178,61 @@ async fn adding_changing_and_removing_items_answers_with_the_line_and_the_cart_t
     assert_eq!(theirs["items"], json!([]));
 }
 
+async fn add_with_key(app: &TestApp, token: &str, key: &str, sku: &str, quantity: i64) -> Answer {
+    let request = app
+        .http
+        .post(app.url("/v1/cart/items"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({"sku": sku, "quantity": quantity}));
+    send(request).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_an_add_with_its_idempotency_key_adds_the_item_once() {
+    let app = spawn_app().await;
+    app.stock_product(APPLE, 18_000, 10).await;
+    app.stock_product(MILK, 6_000, 5).await;
+    let customer = app.customer("Asha").await;
+
+    let first = add_with_key(&app, &customer, "add-apple-1", APPLE, 2).await;
+    assert_eq!(first.status, 200, "{:#}", first.body);
+    assert_eq!(first.body["item"]["quantity"], 2);
+
+    // The answer was lost and the client retries: nothing more is added,
+    // and the answer is the cart as it is.
+    let retried = add_with_key(&app, &customer, "add-apple-1", APPLE, 2).await;
+    assert_eq!(retried.status, 200, "{:#}", retried.body);
+    assert_eq!(retried.body["cart_id"], first.body["cart_id"]);
+    assert_eq!(retried.body["item"]["quantity"], 2);
+    assert_eq!(retried.body["total_items"], 2);
+
+    // A new key is a new add.
+    let again = add_with_key(&app, &customer, "add-apple-2", APPLE, 2).await;
+    assert_eq!(again.body["item"]["quantity"], 4, "{:#}", again.body);
+
+    // The same key with another body is the client's mistake.
+    let reused = add_with_key(&app, &customer, "add-apple-1", MILK, 1).await;
+    reused.assert_problem(422);
+    assert_eq!(cart(&app, &customer).await["total_items"], 4);
+
+    // A refused add does not use up its key: once stock allows, the same
+    // key adds the item.
+    let refused = add_with_key(&app, &customer, "add-milk", MILK, 9).await;
+    refused.assert_problem(409);
+    app.stock_product(MILK, 6_000, 20).await;
+    let later = add_with_key(&app, &customer, "add-milk", MILK, 9).await;
+    assert_eq!(later.status, 200, "{:#}", later.body);
+    assert_eq!(later.body["item"]["quantity"], 9);
+
+    // Keys are per account: another shopper's identical key is theirs.
+    let other = app.customer("Ravi").await;
+    let theirs = add_with_key(&app, &other, "add-apple-1", APPLE, 1).await;
+    assert_eq!(theirs.status, 200, "{:#}", theirs.body);
+    assert_eq!(theirs.body["item"]["quantity"], 1);
+    assert_ne!(theirs.body["cart_id"], first.body["cart_id"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asking_for_more_than_is_available_is_a_409_naming_the_sku_and_what_is_available() {
     let app = spawn_app().await;

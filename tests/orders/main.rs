@@ -4,9 +4,11 @@
 mod accounts;
 mod api_errors;
 mod auth;
+mod bench_ceiling;
 mod cancellation;
 mod cart;
 mod catalog;
+mod channels;
 mod concurrency;
 mod crash;
 mod lifecycle;

@@ -712,10 +712,21 @@ async fn a_seller_is_told_once_per_crossing_below_the_low_stock_threshold() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_shop_files_its_products_and_seeding_again_changes_nothing() {
     use orderly_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
+    const SELLER_PASSWORD: &str = "demo-seller-password-1";
     let app = spawn_app().await;
-    orderly::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD)
+    orderly::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD, SELLER_PASSWORD)
         .await
         .expect("seeding");
+    // The demo seller has a password of its own, not the admin's.
+    let seller =
+        |password: &str| json!({"email": orderly::demo_data::SELLER_EMAIL, "password": password});
+    let own = app
+        .post("/v1/auth/login", None, &seller(SELLER_PASSWORD))
+        .await;
+    assert_eq!(own.status, 200, "{:#}", own.body);
+    app.post("/v1/auth/login", None, &seller(ADMIN_PASSWORD))
+        .await
+        .assert_problem(401);
     let tree = app.get("/v1/categories", None).await;
     let slugs: Vec<&str> = tree
         .body
@@ -743,7 +754,7 @@ async fn the_demo_shop_files_its_products_and_seeding_again_changes_nothing() {
     assert_eq!(spinach.body["attributes"]["organic"], true);
     assert!(spinach.body["seller_id"].is_string(), "{:#}", spinach.body);
 
-    orderly::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD)
+    orderly::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD, SELLER_PASSWORD)
         .await
         .expect("seeding again");
     assert_eq!(app.get("/v1/categories", None).await.body, tree.body);

@@ -623,3 +623,32 @@ async fn operators_find_a_customers_paid_orders_by_search_attributes() {
     }
     assert_eq!(found, expected, "{query}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_turned_away_for_lack_of_stock_is_listed_as_rejected_not_placed() {
+    let order = paid_order().await;
+    let app = &order.app;
+    let customer_id = app.account_id(&order.customer).await;
+    let too_many = app
+        .place(
+            &order.customer,
+            &delivery_order(
+                json!([{"sku": SKU, "quantity": ON_HAND}]),
+                card("4242424242424242"),
+            ),
+        )
+        .await;
+    too_many.assert_problem(409);
+
+    let rejected = format!("OrderStatus = 'rejected' AND CustomerId = '{customer_id}'");
+    let deadline = Instant::now() + WAIT;
+    let mut found = listed(app, &rejected).await;
+    while found.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        found = listed(app, &rejected).await;
+    }
+    assert_eq!(found.len(), 1, "{rejected}: {found:?}");
+    assert_ne!(found[0], order_workflow_id(order_id(&order.id)));
+    let placed = format!("OrderStatus = 'placed' AND CustomerId = '{customer_id}'");
+    assert_eq!(listed(app, &placed).await, Vec::<String>::new(), "{placed}");
+}

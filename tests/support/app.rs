@@ -10,7 +10,7 @@ use temporalio_client::Client;
 use url::Url;
 
 use orderly_activities::carriers::SandboxCarrier;
-use orderly_activities::notifications::{EmailSender, Notifier};
+use orderly_activities::notifications::{EmailSender, Notifier, SandboxPush, SandboxSms};
 use orderly_activities::order_activities::OrderActivities;
 use orderly_activities::payments::{PaymentProviders, WebhookTarget};
 use orderly_activities::search::ProductIndex;
@@ -154,6 +154,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             .as_ref()
             .map(|sink| EmailSender::from_url(&sink.url()).expect("the sink's SMTP URL")),
         search: Some(search.clone()),
+        sessions: Default::default(),
     };
     tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
 
@@ -214,7 +215,9 @@ impl WorkerSpec {
             store.clone(),
             PaymentProviders::sandbox(store.clone(), Some(webhooks)),
             Arc::new(SandboxCarrier::new(store.clone())),
-            Notifier::new(store, email),
+            Notifier::new(store.clone(), email)
+                .with_sms(Arc::new(SandboxSms::new(store.clone())))
+                .with_push(Arc::new(SandboxPush::new(store))),
         )
     }
 

@@ -13,7 +13,9 @@ mod messages;
 mod order;
 mod shipment;
 
-pub use ceiling::{CARRIER_EVENTS, CeilingChildWorkflow, CeilingWorkflow, ceiling_child_id};
+pub use ceiling::{
+    CARRIER_EVENTS, CeilingActivityKind, CeilingChildWorkflow, CeilingWorkflow, ceiling_child_id,
+};
 pub use constants::{
     CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE, ORDER_TASK_QUEUE, SEARCH_ATTRIBUTES,
     order_workflow_id, shipment_workflow_id,

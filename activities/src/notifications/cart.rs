@@ -1,66 +1,59 @@
 //! The reminder about a cart left untouched: the one notification that is
 //! about a cart rather than an order.
 //!
-//! It goes through the same inbox and mail paths as order notifications,
-//! deduplicated per (cart, version, channel): one untouched period of a
-//! cart yields at most one reminder per channel however often the activity
-//! is retried, while a later period (after another change) gets its own.
+//! It goes to the same channels as order notifications, the ones the
+//! shopper chose, deduplicated per (cart, version, channel): one untouched
+//! period of a cart yields at most one reminder per channel however often
+//! the activity is retried, while a later period (after another change)
+//! gets its own.
 
 use std::fmt::Write;
 
 use orderly_domain::{Money, NotificationKind};
 
-use super::{Channel, Notifier, NotifyError, Recipient, Rendered, message_id};
-use crate::store::{Cart, NewNotification};
+use super::delivery::Message;
+use super::{Notifier, NotifyError, Recipient, Rendered};
+use crate::store::Cart;
 
 impl Notifier {
-    /// Reminds `to` of the items waiting in `cart`, in-app always and by
-    /// email when configured.
+    /// Reminds `to` of the items waiting in `cart`, in-app always and on
+    /// every other channel they chose that can reach them.
     pub async fn remind_cart(&self, cart: &Cart, to: &Recipient) -> Result<(), NotifyError> {
         let rendered = render_reminder(cart, to);
-        let in_app = reminder_key(cart, Channel::InApp);
-        self.store
-            .insert_notification(&reminder_row(to, &rendered, Channel::InApp, &in_app))
-            .await?;
-        if !self.store.notification_delivered(&in_app).await? {
-            self.store.mark_notification_delivered(&in_app).await?;
-        }
-
-        let Some(sender) = &self.email else {
-            return Ok(());
-        };
-        let key = reminder_key(cart, Channel::Email);
-        self.store
-            .insert_notification(&reminder_row(to, &rendered, Channel::Email, &key))
-            .await?;
-        if self.store.notification_delivered(&key).await? {
-            return Ok(());
-        }
-        sender.send(to, &rendered, message_id(&key)).await?;
-        self.store.mark_notification_delivered(&key).await?;
-        Ok(())
+        let short = short_reminder(cart);
+        self.deliver(&Message {
+            to,
+            order_id: None,
+            kind: NotificationKind::CartReminder,
+            rendered: &rendered,
+            short: &short,
+            key: reminder_key(cart),
+        })
+        .await
     }
 }
 
-fn reminder_key(cart: &Cart, channel: Channel) -> String {
-    format!("cart:{}:{}:{}", cart.id, cart.version, channel.as_str())
+/// Names one untouched period of a cart; each channel's dedupe key adds
+/// the channel.
+fn reminder_key(cart: &Cart) -> String {
+    format!("cart:{}:{}", cart.id, cart.version)
 }
 
-fn reminder_row(
-    to: &Recipient,
-    rendered: &Rendered,
-    channel: Channel,
-    dedupe_key: &str,
-) -> NewNotification {
-    NewNotification {
-        user_id: to.user_id,
-        order_id: None,
-        kind: NotificationKind::CartReminder,
-        channel: channel.as_str().to_owned(),
-        subject: rendered.subject.clone(),
-        body: rendered.body.clone(),
-        dedupe_key: dedupe_key.to_owned(),
-    }
+fn item_count(cart: &Cart) -> u32 {
+    cart.items.iter().map(|item| item.quantity.get()).sum()
+}
+
+fn items_are(count: u32) -> String {
+    format!("{count} item{}", if count == 1 { " is" } else { "s are" })
+}
+
+/// The reminder in one line for SMS and push: the count, not the items,
+/// so any cart fits one SMS.
+fn short_reminder(cart: &Cart) -> String {
+    format!(
+        "orderly: {} still in your cart, not reserved until you check out.",
+        items_are(item_count(cart))
+    )
 }
 
 // `write!` into a String cannot fail, hence the ignored results below.
@@ -92,12 +85,8 @@ fn render_reminder(cart: &Cart, to: &Recipient) -> Rendered {
         let _ = writeln!(body, "\nTotal: {total}");
     }
     let _ = write!(body, "\nThank you for shopping with orderly.\n");
-    let count: u32 = cart.items.iter().map(|item| item.quantity.get()).sum();
     Rendered {
-        subject: format!(
-            "{count} item{} still in your cart",
-            if count == 1 { " is" } else { "s are" }
-        ),
+        subject: format!("{} still in your cart", items_are(item_count(cart))),
         body,
     }
 }
@@ -169,21 +158,21 @@ mod tests {
     }
 
     #[test]
-    fn each_version_of_a_cart_has_its_own_reminder_key_per_channel() {
+    fn each_version_of_a_cart_has_its_own_reminder_key() {
         let first = cart(3);
         let mut later = first.clone();
         later.version = 4;
+        assert_eq!(reminder_key(&first), format!("cart:{}:3", first.id));
+        assert_ne!(reminder_key(&first), reminder_key(&later));
+    }
+
+    #[test]
+    fn the_short_reminder_counts_the_items_in_one_sms() {
+        let text = short_reminder(&cart(3));
         assert_eq!(
-            reminder_key(&first, Channel::InApp),
-            format!("cart:{}:3:in_app", first.id)
+            text,
+            "orderly: 3 items are still in your cart, not reserved until you check out."
         );
-        assert_ne!(
-            reminder_key(&first, Channel::InApp),
-            reminder_key(&later, Channel::InApp)
-        );
-        assert_ne!(
-            reminder_key(&first, Channel::InApp),
-            reminder_key(&first, Channel::Email)
-        );
+        assert!(text.chars().count() <= crate::notifications::SHORT_TEXT_MAX_CHARS);
     }
 }

@@ -6,14 +6,18 @@
 
 use std::fmt::Write;
 
-use orderly_domain::NotificationKind;
+use orderly_domain::{NotificationChannel, NotificationKind};
 
-use super::{Channel, Notifier, NotifyError};
+use super::{Notifier, NotifyError};
 use crate::store::{LowStockAlert, NewNotification};
 
 impl Notifier {
     pub async fn notify_low_stock(&self, alert: &LowStockAlert) -> Result<(), NotifyError> {
-        let key = format!("{}:{}", alert.dedupe_key(), Channel::InApp.as_str());
+        let key = format!(
+            "{}:{}",
+            alert.dedupe_key(),
+            NotificationChannel::InApp.as_str()
+        );
         let mut body = String::new();
         // `write!` into a String cannot fail.
         let _ = writeln!(
@@ -30,7 +34,7 @@ impl Notifier {
                 user_id: alert.seller_id,
                 order_id: None,
                 kind: NotificationKind::LowStock,
-                channel: Channel::InApp.as_str().to_owned(),
+                channel: NotificationChannel::InApp.as_str().to_owned(),
                 subject: format!("Low stock: {}", alert.name),
                 body,
                 dedupe_key: key.clone(),

@@ -1,26 +1,53 @@
 //! Telling customers what happened to their order.
 //!
 //! Every notification lands in the customer's in-app inbox (a database row,
-//! so it can never be lost to a mail outage) and, when SMTP is configured,
-//! in their mailbox. Each (order, kind, channel) is delivered at most once
-//! however often the activity is retried: the in-app row is deduplicated by
-//! a unique key, and an email is sent only while its row is not yet marked
-//! delivered. A crash between sending and marking can resend an email; the
-//! resend carries the same Message-ID, which mail clients use to fold
-//! duplicates.
+//! so it can never be lost to an outage of any provider) and on each other
+//! channel the customer chose in their profile (a missing profile counts as
+//! the default, email) and that can reach them: email when SMTP is
+//! configured, SMS when an SMS gateway is configured and they have a phone
+//! number, push when a push gateway is configured and they registered at
+//! least one device (each notification goes to all of them).
+//!
+//! Each (message, channel) is delivered at most once however often the
+//! activity is retried: its row is deduplicated by a unique key, and the
+//! provider is called only while that row is not yet marked delivered. A
+//! crash between sending and marking can send again; the resend carries the
+//! same Message-ID (email) or provider idempotency key (SMS, push: per
+//! device), which mail clients and providers use to drop duplicates.
+//!
+//! Channels fail independently: every chosen channel is attempted even when
+//! another has failed, and the activity then fails with the failure that
+//! decides what happens next. Any retryable one wins, so Temporal retries
+//! and the channels already delivered are skipped; otherwise a refusal
+//! (an invalid phone number, every device of the customer refused) fails it
+//! for good, leaving the refusal in the workflow's history while the other
+//! channels have been delivered. A push refused by some devices but
+//! delivered to others counts as delivered: a refused device is one the
+//! push service no longer knows, and the gateway forgets its registration.
 
 mod cart;
+mod delivery;
 mod email;
 mod low_stock;
+mod push;
 mod render;
+pub mod sandbox;
+mod sms;
+
+use std::sync::Arc;
 
 use orderly_domain::{NotificationKind, OrderView, UserId};
 use serde::{Deserialize, Serialize};
 
-use crate::store::{NewNotification, Store, StoreError};
+use crate::store::{Store, StoreError};
+
+use delivery::Message;
 
 pub use email::{DEFAULT_MAIL_FROM, EmailSender, MAIL_FROM_ENV};
-pub use render::{Rendered, render};
+pub use push::PushGateway;
+pub use render::{Rendered, SHORT_TEXT_MAX_CHARS, render, render_short};
+pub use sandbox::{SandboxPush, SandboxSms};
+pub use sms::SmsGateway;
 
 /// Who a notification is for. Serde data because the notify activity
 /// receives it from the workflow.
@@ -35,13 +62,13 @@ pub struct Recipient {
 pub enum NotifyError {
     #[error("recording the notification failed: {0}")]
     Store(#[from] StoreError),
-    /// Worth retrying: the mail server was unreachable or said "later".
-    #[error("email not delivered yet: {0}")]
+    /// Worth retrying: the provider was unreachable or said "later".
+    #[error("not delivered yet: {0}")]
     Transient(String),
-    /// Not worth retrying: the address or the message was refused.
-    #[error("email refused: {0}")]
+    /// Not worth retrying: the recipient or the message was refused.
+    #[error("refused: {0}")]
     Rejected(String),
-    #[error("email is misconfigured: {0}")]
+    #[error("misconfigured: {0}")]
     Config(String),
 }
 
@@ -55,12 +82,32 @@ impl NotifyError {
 pub struct Notifier {
     store: Store,
     email: Option<EmailSender>,
+    sms: Option<Arc<dyn SmsGateway>>,
+    push: Option<Arc<dyn PushGateway>>,
 }
 
 impl Notifier {
-    /// Without `email`, notifications go to the in-app inbox only.
+    /// Without `email`, and until [`Self::with_sms`] and [`Self::with_push`]
+    /// add gateways, notifications go to the in-app inbox only.
     pub fn new(store: Store, email: Option<EmailSender>) -> Self {
-        Self { store, email }
+        Self {
+            store,
+            email,
+            sms: None,
+            push: None,
+        }
+    }
+
+    /// Sends SMS through `gateway` to customers who chose them.
+    pub fn with_sms(mut self, gateway: Arc<dyn SmsGateway>) -> Self {
+        self.sms = Some(gateway);
+        self
+    }
+
+    /// Pushes to the devices of customers who chose push, through `gateway`.
+    pub fn with_push(mut self, gateway: Arc<dyn PushGateway>) -> Self {
+        self.push = Some(gateway);
+        self
     }
 
     pub async fn notify(
@@ -70,87 +117,15 @@ impl Notifier {
         to: &Recipient,
     ) -> Result<(), NotifyError> {
         let rendered = render(kind, order, to);
-        let in_app = dedupe_key(order, kind, Channel::InApp);
-        self.store
-            .insert_notification(&row(kind, order, to, &rendered, Channel::InApp, &in_app))
-            .await?;
-        // An inbox row is delivered as soon as it exists. Checking instead of
-        // trusting the insert's answer covers a crash between insert and mark.
-        if !self.store.notification_delivered(&in_app).await? {
-            self.store.mark_notification_delivered(&in_app).await?;
-        }
-
-        let Some(sender) = &self.email else {
-            return Ok(());
-        };
-        let key = dedupe_key(order, kind, Channel::Email);
-        self.store
-            .insert_notification(&row(kind, order, to, &rendered, Channel::Email, &key))
-            .await?;
-        if self.store.notification_delivered(&key).await? {
-            return Ok(());
-        }
-        sender.send(to, &rendered, message_id(&key)).await?;
-        self.store.mark_notification_delivered(&key).await?;
-        Ok(())
-    }
-}
-
-fn row(
-    kind: NotificationKind,
-    order: &OrderView,
-    to: &Recipient,
-    rendered: &Rendered,
-    channel: Channel,
-    dedupe_key: &str,
-) -> NewNotification {
-    NewNotification {
-        user_id: to.user_id,
-        order_id: Some(order.id),
-        kind,
-        channel: channel.as_str().to_owned(),
-        subject: rendered.subject.clone(),
-        body: rendered.body.clone(),
-        dedupe_key: dedupe_key.to_owned(),
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Channel {
-    InApp,
-    Email,
-}
-
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::InApp => "in_app",
-            Channel::Email => "email",
-        }
-    }
-}
-
-fn dedupe_key(order: &OrderView, kind: NotificationKind, channel: Channel) -> String {
-    format!("{}:{}:{}", order.id, kind.as_str(), channel.as_str())
-}
-
-/// `<{order}.{kind}.email@orderly>`: the dedupe key with its colons (not
-/// allowed in a Message-ID) turned into dots.
-fn message_id(dedupe_key: &str) -> String {
-    format!("<{}@orderly>", dedupe_key.replace(':', "."))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_message_id_is_a_valid_function_of_the_dedupe_key() {
-        let key = "0190f3c1-aaaa-7bbb-8ccc-123456789abc:shipped:email";
-        assert_eq!(
-            message_id(key),
-            "<0190f3c1-aaaa-7bbb-8ccc-123456789abc.shipped.email@orderly>"
-        );
-        assert_eq!(message_id(key), message_id(key));
+        let short = render_short(kind, order);
+        self.deliver(&Message {
+            to,
+            order_id: Some(order.id),
+            kind,
+            rendered: &rendered,
+            short: &short,
+            key: format!("{}:{}", order.id, kind.as_str()),
+        })
+        .await
     }
 }

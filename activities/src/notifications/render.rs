@@ -1,7 +1,8 @@
 //! The words of every customer notification: one subject and plain-text
-//! body per [`NotificationKind`], built only from the order as the workflow
-//! last recorded it, so the same moment always reads the same however
-//! often it is rendered (a retried email carries the text of the first).
+//! body per [`NotificationKind`], and a one-line short text for SMS and
+//! push, built only from the order as the workflow last recorded it, so the
+//! same moment always reads the same however often it is rendered (a
+//! retried email carries the text of the first).
 
 use std::fmt::Write;
 
@@ -20,6 +21,62 @@ pub fn render(kind: NotificationKind, order: &OrderView, to: &Recipient) -> Rend
     Rendered {
         subject: subject(kind, order),
         body: body(kind, order, to),
+    }
+}
+
+/// The longest short text: one SMS segment, so a text is never split (and
+/// billed) in parts.
+pub const SHORT_TEXT_MAX_CHARS: usize = 160;
+
+/// The notification in one line of at most [`SHORT_TEXT_MAX_CHARS`] ASCII
+/// characters, for SMS and push. It leaves out everything of unbounded
+/// length (names, items, payment instruments) so it always fits.
+pub fn render_short(kind: NotificationKind, order: &OrderView) -> String {
+    let id = order.id;
+    let text = match kind {
+        NotificationKind::OrderConfirmed => {
+            format!("your order {id} is confirmed, total {}.", order.total)
+        }
+        NotificationKind::PaymentReceipt => format!(
+            "we received your payment of {} for order {id}.",
+            order.payment.receipt.captured
+        ),
+        NotificationKind::ReadyForPickup => {
+            format!("your order {id} is ready for pickup at the store.")
+        }
+        NotificationKind::Shipped => match &order.shipment {
+            Some(shipment) => format!(
+                "your order {id} has shipped, tracking {}.",
+                shipment.tracking_id
+            ),
+            None => format!("your order {id} has shipped."),
+        },
+        NotificationKind::OutForDelivery => format!("your order {id} is out for delivery today."),
+        NotificationKind::Delivered => format!("your order {id} was delivered. Enjoy!"),
+        NotificationKind::Cancelled => {
+            format!("your order {id} was cancelled. {}", short_refund(order))
+        }
+        NotificationKind::PaymentFailed => format!(
+            "the payment for order {id} failed, so it was cancelled. {}",
+            short_refund(order)
+        ),
+        // As for the subject: only to keep an order-bound call well defined.
+        NotificationKind::CartReminder => "items are waiting in your cart.".into(),
+        NotificationKind::LowStock => "a product is running low.".into(),
+    };
+    format!("orderly: {text}")
+}
+
+/// [`refund_line`] without the payment instrument, whose length is the
+/// customer's.
+fn short_refund(order: &OrderView) -> String {
+    let receipt = &order.payment.receipt;
+    if receipt.refunded.amount > 0 {
+        format!("{} has been refunded.", receipt.refunded)
+    } else if receipt.captured.amount > 0 {
+        format!("{} will be refunded.", receipt.captured)
+    } else {
+        "You were not charged.".into()
     }
 }
 
@@ -357,6 +414,91 @@ mod tests {
             ),
             "{}",
             rendered.body
+        );
+    }
+
+    #[test]
+    fn a_shipped_short_text_is_one_line_with_the_order_and_tracking_id() {
+        let mut order = order(OrderStatus::Shipped);
+        let tracking_id = TrackingId::new();
+        order.shipment = Some(ShipmentView {
+            tracking_id,
+            carrier: "sandbox".into(),
+            status: ShipmentStatus::Booked,
+            last_location: None,
+        });
+        assert_eq!(
+            render_short(NotificationKind::Shipped, &order),
+            format!(
+                "orderly: your order {} has shipped, tracking {tracking_id}.",
+                order.id
+            )
+        );
+    }
+
+    #[test]
+    fn every_short_text_fits_one_sms_even_with_the_largest_amounts() {
+        let mut order = order(OrderStatus::Cancelled);
+        let largest = Money::new(i64::MAX, Currency::INR);
+        order.total = largest;
+        order.payment.receipt.captured = largest;
+        order.shipment = Some(ShipmentView {
+            tracking_id: TrackingId::new(),
+            carrier: "a carrier with a very long name indeed".repeat(10),
+            status: ShipmentStatus::Booked,
+            last_location: None,
+        });
+        order.payment.instrument = Some("x".repeat(500));
+        for kind in [
+            NotificationKind::OrderConfirmed,
+            NotificationKind::PaymentReceipt,
+            NotificationKind::ReadyForPickup,
+            NotificationKind::Shipped,
+            NotificationKind::OutForDelivery,
+            NotificationKind::Delivered,
+            NotificationKind::Cancelled,
+            NotificationKind::PaymentFailed,
+            NotificationKind::CartReminder,
+            NotificationKind::LowStock,
+        ] {
+            for refunded in [0, i64::MAX] {
+                order.payment.receipt.refunded = Money::new(refunded, Currency::INR);
+                let text = render_short(kind, &order);
+                assert!(
+                    text.chars().count() <= SHORT_TEXT_MAX_CHARS,
+                    "{kind:?} is {} characters: {text}",
+                    text.chars().count()
+                );
+                assert!(
+                    text.bytes().all(|b| b.is_ascii_graphic() || b == b' '),
+                    "{kind:?}: {text:?}"
+                );
+                assert!(text.starts_with("orderly: "), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_cancellation_says_what_happens_to_the_money() {
+        let mut order = order(OrderStatus::Cancelled);
+        assert!(
+            render_short(NotificationKind::Cancelled, &order)
+                .ends_with("was cancelled. INR 309.00 will be refunded.")
+        );
+        order.payment.receipt.refunded = inr(30_900);
+        assert!(
+            render_short(NotificationKind::Cancelled, &order)
+                .ends_with("was cancelled. INR 309.00 has been refunded.")
+        );
+        order.payment.receipt = Receipt {
+            authorized: inr(0),
+            captured: inr(0),
+            refunded: inr(0),
+            entries: Vec::new(),
+        };
+        assert!(
+            render_short(NotificationKind::PaymentFailed, &order)
+                .ends_with("so it was cancelled. You were not charged.")
         );
     }
 

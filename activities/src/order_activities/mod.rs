@@ -238,7 +238,8 @@ impl OrderActivities {
             .map_err(retryable)
     }
 
-    /// Tells the customer, in-app always and by email when configured.
+    /// Tells the customer, in-app always and on every other channel they
+    /// chose that is configured and can reach them.
     #[activity]
     pub async fn notify(
         self: Arc<Self>,
@@ -252,7 +253,7 @@ impl OrderActivities {
         {
             Ok(()) => Ok(()),
             Err(err) if err.is_retryable() => Err(retryable(err)),
-            // A refused address or a broken mail setting: retrying cannot help.
+            // A refused recipient or a broken setting: retrying cannot help.
             Err(err) => Err(ActivityError::application(
                 ApplicationFailure::non_retryable(err.to_string()),
             )),

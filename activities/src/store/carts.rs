@@ -67,6 +67,21 @@ pub enum CartChange {
     },
     /// The cart has no line for this SKU.
     NotInCart,
+    /// An earlier add with the same `Idempotency-Key` already happened;
+    /// nothing was added this time. `cart` is that request's cart as it is
+    /// now, `request_hash` the fingerprint of that request.
+    Replayed {
+        request_hash: String,
+        cart: Cart,
+    },
+}
+
+/// A client's `Idempotency-Key` for a cart change, with the fingerprint of
+/// its request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartRequestKey {
+    pub key: String,
+    pub request_hash: String,
 }
 
 const CART_COLUMNS: &str = "id, user_id, status, version, reminder_sent, updated_at";
@@ -115,18 +130,31 @@ impl Store {
     /// the user's active cart, creating the cart or the line as needed. A
     /// line already there grows by `quantity` and takes the new price, the
     /// one the shopper just saw.
+    ///
+    /// With a `request_key`, the key is claimed in the same transaction as
+    /// the change, so a refused add leaves the key free and a repeated one
+    /// adds nothing: it answers [`CartChange::Replayed`].
     pub async fn add_to_cart(
         &self,
         user_id: UserId,
         sku: &Sku,
         quantity: Quantity,
         unit_price: Money,
+        request_key: Option<&CartRequestKey>,
     ) -> Result<CartChange, StoreError> {
         let mut tx = self.begin_write().await?;
         let cart_id = active_cart_id(&mut tx, user_id, true)
             .await?
             .ok_or_else(|| StoreError::Corrupt("carts: a created cart vanished".into()))?;
         let now = now_millis();
+        if let Some(request_key) = request_key
+            && let Some((request_hash, earlier_cart)) =
+                claim_cart_request(&mut tx, user_id, request_key, cart_id, sku, now).await?
+        {
+            tx.rollback().await?;
+            let cart = self.cart(earlier_cart).await?.ok_or(StoreError::NotFound)?;
+            return Ok(CartChange::Replayed { request_hash, cart });
+        }
         touch(&mut tx, cart_id, now).await?;
         let other_currency = sqlx::query(
             "SELECT unit_price_currency FROM cart_items
@@ -362,6 +390,52 @@ impl Store {
         cart.items = rows.iter().map(item_from).collect::<Result<_, _>>()?;
         Ok(cart)
     }
+}
+
+/// Claims `request_key` for an add to `cart_id`. `None` when this request
+/// now holds the key; otherwise the hash and cart of the request that
+/// already does. Inserting first makes a concurrent duplicate wait for the
+/// holder's transaction (PostgreSQL) or the write lock (SQLite) and then
+/// find its row.
+async fn claim_cart_request(
+    tx: &mut Transaction<'static, Any>,
+    user_id: UserId,
+    request_key: &CartRequestKey,
+    cart_id: Uuid,
+    sku: &Sku,
+    now: i64,
+) -> Result<Option<(String, Uuid)>, StoreError> {
+    let user = user_id.to_string();
+    let inserted = sqlx::query(
+        "INSERT INTO cart_requests (user_id, key, request_hash, cart_id, sku, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (user_id, key) DO NOTHING",
+    )
+    .bind(&user)
+    .bind(&request_key.key)
+    .bind(&request_key.request_hash)
+    .bind(cart_id.to_string())
+    .bind(sku.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT request_hash, cart_id FROM cart_requests WHERE user_id = $1 AND key = $2",
+    )
+    .bind(&user)
+    .bind(&request_key.key)
+    .fetch_one(&mut **tx)
+    .await?;
+    let cart_id = parsed(
+        "cart_requests.cart_id",
+        &row.try_get::<String, _>("cart_id")?,
+        Uuid::parse_str,
+    )?;
+    Ok(Some((row.try_get("request_hash")?, cart_id)))
 }
 
 /// The id of the user's active cart; with `create`, one is made if missing.

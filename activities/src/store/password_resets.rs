@@ -79,11 +79,13 @@ impl Store {
             });
         };
         let user: String = claimed.try_get("user_id")?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(new_password_hash)
-            .bind(&user)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2",
+        )
+        .bind(new_password_hash)
+        .bind(&user)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE password_reset_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
         )

@@ -44,6 +44,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reviews",
         include_str!("../../../migrations/0005_reviews.sql"),
     ),
+    (
+        6,
+        "cart_requests_and_session_epochs",
+        include_str!("../../../migrations/0006_cart_requests_and_session_epochs.sql"),
+    ),
+    (
+        7,
+        "notification_channels",
+        include_str!("../../../migrations/0007_notification_channels.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -24,6 +24,9 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// Bumped by a password reset; access tokens issued in an earlier
+    /// epoch stop working.
+    pub session_epoch: i64,
 }
 
 /// A user with the password hash, for the one caller that checks it (login).
@@ -33,7 +36,7 @@ pub struct UserWithHash {
     pub password_hash: String,
 }
 
-pub(super) const COLUMNS: &str = "id, email, name, role, created_at, password_hash";
+pub(super) const COLUMNS: &str = "id, email, name, role, created_at, password_hash, session_epoch";
 
 impl Store {
     /// Registers a user; `Conflict` when the email (in any case) is taken.
@@ -44,6 +47,7 @@ impl Store {
             name: new.name.clone(),
             role: new.role,
             created_at: timestamp("created_at", now_millis())?,
+            session_epoch: 0,
         };
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, name, password_hash, role, created_at)
@@ -89,6 +93,17 @@ impl Store {
             .await?;
         row.as_ref().map(user_from).transpose()
     }
+
+    /// The user's session epoch; `None` for a user that does not exist.
+    pub async fn session_epoch(&self, id: UserId) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT session_epoch FROM users WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| row.try_get("session_epoch"))
+            .transpose()
+            .map_err(StoreError::from)
+    }
 }
 
 pub(super) fn user_from(row: &AnyRow) -> Result<User, StoreError> {
@@ -102,5 +117,6 @@ pub(super) fn user_from(row: &AnyRow) -> Result<User, StoreError> {
             Role::parse,
         )?,
         created_at: timestamp("users.created_at", row.try_get("created_at")?)?,
+        session_epoch: row.try_get("session_epoch")?,
     })
 }

@@ -1,8 +1,9 @@
 //! Short-lived access tokens: HS256 JWTs naming the user and their role.
 //!
-//! They are checked without touching the database, which is why they live
-//! only minutes; the long-lived credential is the refresh token, which is
-//! stored (hashed) and can be revoked.
+//! They live only minutes; the long-lived credential is the refresh token,
+//! which is stored (hashed) and can be revoked. Each also carries its user's
+//! session epoch (`sep`), so a password reset, which bumps the epoch, ends
+//! the access tokens already out there too (see `session_epochs`).
 
 use std::time::Duration;
 
@@ -28,6 +29,9 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Unique per token, so two tokens issued in the same second differ.
     pub jti: Uuid,
+    /// The user's session epoch when the token was issued.
+    #[serde(default)]
+    pub sep: i64,
 }
 
 /// Signs a token for `user` valid for `ttl` from `now`.
@@ -35,6 +39,7 @@ pub fn issue(
     secret: &[u8],
     user: UserId,
     role: Role,
+    session_epoch: i64,
     ttl: Duration,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
@@ -46,6 +51,7 @@ pub fn issue(
         iat,
         exp: iat.saturating_add(ttl_secs),
         jti: Uuid::now_v7(),
+        sep: session_epoch,
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -79,6 +85,7 @@ mod tests {
             SECRET,
             user,
             Role::Seller,
+            0,
             Duration::from_secs(900),
             Utc::now(),
         )
@@ -96,6 +103,7 @@ mod tests {
             SECRET,
             UserId::new(),
             Role::Customer,
+            0,
             Duration::from_secs(60),
             issued,
         )
@@ -110,6 +118,7 @@ mod tests {
             b"another-secret",
             UserId::new(),
             Role::Admin,
+            0,
             Duration::from_secs(60),
             Utc::now(),
         )

@@ -43,6 +43,11 @@ impl FromRequestParts<AppState> for AuthUser {
                 tracing::debug!(%error, "access token refused");
                 ApiError::Unauthorized
             })?;
+        let current = state.sessions.current(&state.store, claims.sub).await?;
+        if current != Some(claims.sep) {
+            tracing::debug!(user = %claims.sub, "access token from an ended session epoch");
+            return Err(ApiError::Unauthorized);
+        }
         Ok(AuthUser {
             id: claims.sub,
             role: claims.role,

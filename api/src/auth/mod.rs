@@ -1,7 +1,7 @@
 //! Authentication: accounts, password hashing, access and refresh tokens.
 //!
-//! Access tokens are short-lived JWTs checked without a database read;
-//! refresh tokens are opaque, stored only as hashes, rotated on every use and
+//! Access tokens are short-lived JWTs, checked against the user's session
+//! epoch (remembered for a second) so a password reset ends them; refresh tokens are opaque, stored only as hashes, rotated on every use and
 //! revocable, so a stolen one is detected the next time either holder uses it.
 
 mod access_token;
@@ -14,6 +14,7 @@ pub mod profile;
 mod refresh_token;
 pub mod routes;
 mod session;
+pub mod session_epochs;
 pub mod throttle;
 
 pub use access_token::{AccessClaims, issue as issue_access_token, verify as verify_access_token};

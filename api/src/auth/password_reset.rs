@@ -118,6 +118,7 @@ pub async fn confirm_password_reset(
                     .clear_login_failures(&format!("login:account:{}", user.email))
                     .await?;
             }
+            state.sessions.forget(user_id);
             tracing::info!(%user_id, "password reset; every session revoked");
             Ok(StatusCode::NO_CONTENT)
         }

@@ -82,6 +82,7 @@ fn finish(
         settings.jwt_secret.as_bytes(),
         user.id,
         user.role,
+        user.session_epoch,
         settings.access_token_ttl,
         now,
     )?;

@@ -9,18 +9,20 @@
 //! the cart's reminder; emptying it cancels the reminder.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use orderly_activities::store::{Cart, CartChange, CartItem};
+use orderly_activities::store::{Cart, CartChange, CartItem, CartRequestKey};
 use orderly_domain::{CartStatus, Currency, Money, Quantity, Sku};
 
 use crate::auth::AuthUser;
 use crate::cart_reminders;
 use crate::json::ValidJson;
+use crate::order_placement::{idempotency_key, request_fingerprint};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -34,7 +36,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddCartItem {
     pub sku: Sku,
@@ -113,21 +115,31 @@ pub async fn view_cart(
 }
 
 /// Add an item to the cart; an item already there grows by `quantity`.
+///
+/// With an `Idempotency-Key`, a retry of the same request adds nothing and
+/// answers with the cart as it is now; the same key with another body is a
+/// 422.
 #[utoipa::path(
     post, path = "/v1/cart/items", tag = "cart",
     request_body = AddCartItem,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body adds the item once")),
     responses(
-        (status = 200, description = "Added; `item` is the line as it is now", body = CartChangeAnswer),
+        (status = 200, description = "Added (or added by an earlier request with this Idempotency-Key); `item` is the line as it is now", body = CartChangeAnswer),
         (status = 409, description = "More than is available (names the SKU and `available`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown SKU, or a quantity outside 1-1000", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown SKU, a quantity outside 1-1000, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
 pub async fn add_item(
     State(state): State<AppState>,
     user: AuthUser,
+    headers: HeaderMap,
     ValidJson(body): ValidJson<AddCartItem>,
 ) -> Result<Json<CartChangeAnswer>, ApiError> {
+    let request_key = idempotency_key(&headers)?.map(|key| CartRequestKey {
+        key,
+        request_hash: request_fingerprint(&body),
+    });
     let product = state
         .store
         .product(&body.sku)
@@ -141,8 +153,20 @@ pub async fn add_item(
         })?;
     let change = state
         .store
-        .add_to_cart(user.id, &body.sku, body.quantity, product.price)
+        .add_to_cart(
+            user.id,
+            &body.sku,
+            body.quantity,
+            product.price,
+            request_key.as_ref(),
+        )
         .await?;
+    if let CartChange::Replayed { request_hash, cart } = change {
+        if request_key.is_none_or(|key| key.request_hash != request_hash) {
+            return Err(ApiError::IdempotencyMismatch);
+        }
+        return answer(&cart, Some(&body.sku), None).map(Json);
+    }
     let cart = changed(change, &body.sku)?;
     cart_reminders::touched(&state, &cart).await;
     answer(&cart, Some(&body.sku), None).map(Json)
@@ -247,6 +271,10 @@ fn changed(change: CartChange, sku: &Sku) -> Result<Cart, ApiError> {
             format!("{sku} is priced in another currency than the cart's {cart}"),
         )),
         CartChange::NotInCart => Err(ApiError::NotFound),
+        CartChange::Replayed { .. } => Err(ApiError::internal(
+            anyhow::anyhow!("a cart change without an Idempotency-Key was replayed"),
+            "changing a cart",
+        )),
     }
 }
 

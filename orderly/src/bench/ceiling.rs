@@ -1,6 +1,7 @@
 //! Drives the ceiling workflow: the same conversation with Temporal as an
 //! order (update-with-start, an update, three signals to a child that
-//! signals back), with no business code behind it.
+//! signals back), with no business code behind it, its activities run
+//! through the server or locally.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,13 +13,19 @@ use temporalio_client::{
 };
 use tokio::sync::Semaphore;
 
-use orderly_workflows::{CARRIER_EVENTS, CeilingChildWorkflow, CeilingWorkflow, ceiling_child_id};
+use orderly_workflows::{
+    CARRIER_EVENTS, CeilingActivityKind, CeilingChildWorkflow, CeilingWorkflow, ceiling_child_id,
+};
+
+/// How long a carrier event waits for the child workflow to exist.
+const CHILD_START_PATIENCE: Duration = Duration::from_secs(120);
 
 pub async fn run(
     client: &Client,
     task_queue: &str,
     count: usize,
     concurrency: usize,
+    kind: CeilingActivityKind,
 ) -> anyhow::Result<f64> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
@@ -30,7 +37,7 @@ pub async fn run(
         let task_queue = task_queue.to_owned();
         let id = format!("ceiling-{run_id}-{i}");
         tasks.push(tokio::spawn(async move {
-            let result = one(&client, &task_queue, id).await;
+            let result = one(&client, &task_queue, id, kind).await;
             drop(permit);
             result
         }));
@@ -41,7 +48,13 @@ pub async fn run(
     Ok(count as f64 / started.elapsed().as_secs_f64())
 }
 
-async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()> {
+/// One ceiling workflow, driven to its end as the benchmark drives an order.
+pub async fn one(
+    client: &Client,
+    task_queue: &str,
+    id: String,
+    kind: CeilingActivityKind,
+) -> anyhow::Result<()> {
     let options = WorkflowUpdateWithStartOptions::new(
         task_queue.to_owned(),
         id.clone(),
@@ -51,7 +64,7 @@ async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()
     client
         .execute_update_with_start_workflow(
             CeilingWorkflow::run,
-            (),
+            kind,
             CeilingWorkflow::admit,
             (),
             options,
@@ -69,8 +82,9 @@ async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()
         .context("ceiling pack")?;
     let child = client.get_workflow_handle::<CeilingChildWorkflow>(ceiling_child_id(&id));
     for event in 1..=CARRIER_EVENTS {
-        // The child starts a moment after `pack`; a carrier would retry too.
-        let mut tries = 0;
+        // The child starts once the activities after `pack` ran, seconds
+        // later under full load; a carrier would retry too.
+        let deadline = Instant::now() + CHILD_START_PATIENCE;
         loop {
             match child
                 .signal(
@@ -81,8 +95,7 @@ async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()
                 .await
             {
                 Ok(()) => break,
-                Err(_) if tries < 200 => {
-                    tries += 1;
+                Err(_) if Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
                 Err(err) => return Err(err).context("ceiling signal"),

@@ -3,14 +3,17 @@
 //! It starts its own Temporal dev server (SQLite file, like `orderly dev`),
 //! database, API (in this process) and worker (a child `orderly worker`
 //! process, so its memory can be read apart), then:
-//! 1. the ceiling: no-op workflows with an order's messages and activities;
+//! 1. the ceiling: no-op workflows with an order's messages and activities,
+//!    once with ordinary activities (each a server round trip: the ceiling
+//!    the issue defines) and once with local activities like an order's
+//!    (a stricter one);
 //! 2. full order lifecycles through the REST API (place, pay, pack, three
 //!    carrier webhooks, delivered) at the given concurrency;
 //! 3. `POST /orders` latency with orders arriving at half the ceiling rate;
 //! 4. `GET /orders/{id}` throughput with 50 keep-alive connections;
 //! 5. optionally, the worker's memory with many orders open.
 
-mod ceiling;
+pub mod ceiling;
 mod lifecycle;
 mod reads;
 mod rss;
@@ -21,6 +24,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use orderly_workflows::CeilingActivityKind;
 use stats::ms;
 
 #[derive(Debug, Clone, Args)]
@@ -55,7 +59,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<String> {
     let concurrency = args.concurrency.max(1);
     eprintln!(
-        "bench: ceiling, {} workflows, {concurrency} at a time",
+        "bench: ceiling with server activities, {} workflows, {concurrency} at a time",
         args.orders
     );
     let ceiling = ceiling::run(
@@ -63,6 +67,19 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
         stack::CEILING_QUEUE,
         args.orders,
         concurrency,
+        CeilingActivityKind::Server,
+    )
+    .await?;
+    eprintln!(
+        "bench: ceiling with local activities, {} workflows, {concurrency} at a time",
+        args.orders
+    );
+    let local_ceiling = ceiling::run(
+        &stack.client,
+        stack::CEILING_QUEUE,
+        args.orders,
+        concurrency,
+        CeilingActivityKind::Local,
     )
     .await?;
 
@@ -80,7 +97,8 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
     let lifecycle = lifecycle::run(&api, &tokens, &admin, args.orders).await?;
     let peak_after_lifecycle = stack.worker_rss();
 
-    let rate = ceiling / 2.0;
+    // Half of the higher ceiling: the stricter pace.
+    let rate = ceiling.max(local_ceiling) / 2.0;
     let paced_count = ((rate * 20.0) as usize).clamp(20, 400);
     eprintln!("bench: {paced_count} orders arriving at {rate:.1}/s");
     let paced = lifecycle::paced(&api, &tokens, rate, paced_count).await?;
@@ -135,7 +153,13 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
     line(
         &mut out,
         format!(
-            "| ceiling (no-op workflow, same messages and activities) | {ceiling:.2} workflows/s |"
+            "| ceiling (no-op workflow, same messages, same activities through the server) | {ceiling:.2} workflows/s |"
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| stricter ceiling (the same, activities local like an order's) | {local_ceiling:.2} workflows/s |"
         ),
     );
     line(
@@ -150,6 +174,13 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
         format!(
             "| ratio to the ceiling | {:.2} |",
             lifecycle.orders_per_second / ceiling
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| ratio to the stricter ceiling | {:.2} |",
+            lifecycle.orders_per_second / local_ceiling
         ),
     );
     line(

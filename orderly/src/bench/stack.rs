@@ -18,7 +18,7 @@ use orderly_workflows::SEARCH_ATTRIBUTES;
 use super::lifecycle::BENCH_SKU;
 use super::rss;
 use crate::components;
-use crate::settings::{LogFormat, Settings};
+use crate::settings::{Gateway, LogFormat, Settings};
 
 pub const CEILING_QUEUE: &str = "orderly-bench-ceiling";
 pub const ADMIN_EMAIL: &str = "admin@bench.test";
@@ -69,6 +69,8 @@ impl Stack {
             payment_webhook_secret: None,
             smtp_url: None,
             mail_from: "orderly@localhost".into(),
+            sms_gateway: Gateway::Sandbox,
+            push_gateway: Gateway::Sandbox,
             payment_timeout: std::time::Duration::from_secs(900),
             pickup_window: std::time::Duration::from_secs(3 * 86_400),
             carrier_silence_alert: std::time::Duration::from_secs(48 * 3600),
@@ -77,6 +79,7 @@ impl Stack {
             worker_metrics_addr: None,
             public_url: format!("http://{api_addr}"),
             log_format: LogFormat::Text,
+            accounts: orderly_api::state::AccountSettings::default(),
         }
         .with_dev_secrets()?;
 

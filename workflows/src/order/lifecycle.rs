@@ -46,6 +46,10 @@ const ADMISSION_GRACE: Duration = Duration::from_secs(60);
 
 const OPERATOR_CANCEL: &str = "cancelled by an operator";
 
+/// The `OrderStatus` search attribute of a workflow whose order was turned
+/// away for lack of stock (not an order status: no order exists).
+const REJECTED_AT_PLACEMENT: &str = "rejected";
+
 pub(super) async fn run(ctx: &mut Ctx) -> WorkflowResult<OrderOutcome> {
     if !admit(ctx).await? {
         return Ok(OrderOutcome::Rejected);
@@ -101,13 +105,21 @@ async fn admit(ctx: &mut Ctx) -> WorkflowResult<bool> {
             requested,
             available,
         } => {
-            ctx.state_mut(|s| {
+            let published = ctx.state_mut(|s| {
                 s.admission = Some(Admission::OutOfStock {
                     sku,
                     requested,
                     available,
-                })
+                });
+                s.published_status.take()
             });
+            // A turned-away order never became an order: it must not show up
+            // in an operator's `OrderStatus = "placed"` filter.
+            if published.is_some() {
+                ctx.upsert_search_attributes([
+                    ORDER_STATUS_ATTRIBUTE.value_set(REJECTED_AT_PLACEMENT.to_owned())
+                ]);
+            }
             select! {
                 _ = ctx.wait_condition(|s: &OrderWorkflow| s.admission_answered) => {}
                 _ = ctx.timer(ADMISSION_GRACE) => {}

@@ -21,6 +21,7 @@ use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, 
 
 use orderly_domain::{OrderStatus, OrderView};
 
+use crate::constants::{CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE};
 use crate::messages::{
     Admission, CancelRequest, OrderOutcome, PaymentConfirmation, PlaceOrder, ShipmentProgress,
 };
@@ -35,11 +36,28 @@ fn time_of(view: &WorkflowContextView) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// The status the start request already published, when it set both
+/// search attributes to this order's values (the API does, saving the
+/// first upsert); `None` makes the first transition publish them.
+fn started_with_status(ctx: &WorkflowContextView, workflow: &OrderWorkflow) -> Option<OrderStatus> {
+    let attributes = ctx.search_attributes()?;
+    let customer = attributes.get(&CUSTOMER_ID_ATTRIBUTE)?;
+    if customer != workflow.order.customer.id.to_string() {
+        return None;
+    }
+    attributes
+        .get(&ORDER_STATUS_ATTRIBUTE)
+        .and_then(|status| OrderStatus::parse(&status))
+        .filter(|status| *status == workflow.status)
+}
+
 #[workflow_methods]
 impl OrderWorkflow {
     #[init]
     pub fn new(ctx: &WorkflowContextView, order: PlaceOrder) -> Self {
-        Self::with_order(order, time_of(ctx))
+        let mut workflow = Self::with_order(order, time_of(ctx));
+        workflow.published_status = started_with_status(ctx, &workflow);
+        workflow
     }
 
     #[run]
