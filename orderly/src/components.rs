@@ -140,6 +140,9 @@ pub async fn api_state(
     let search = ProductIndex::open(&search_dir, &store)
         .await
         .with_context(|| format!("opening the search index in {}", search_dir.display()))?;
+    if let Some(every) = settings.search_sync {
+        tokio::spawn(search.clone().follow(store.clone(), search_dir, every));
+    }
     let api = ApiSettings {
         jwt_secret: Settings::require(&settings.jwt_secret, "ORDERLY_JWT_SECRET")?,
         access_token_ttl: Duration::from_secs(15 * 60),

@@ -51,6 +51,9 @@ pub struct Settings {
     pub cart_reminder: Duration,
     /// Seconds between the carrier simulator's events; `None` when `off`.
     pub carrier_simulator: Option<Duration>,
+    /// How often the API's search index catches up with products changed
+    /// through other API processes (`ORDERLY_SEARCH_SYNC`); `None` when `off`.
+    pub search_sync: Option<Duration>,
     /// Where the worker exposes its Temporal metrics (`ORDERLY_WORKER_METRICS_ADDR`).
     pub worker_metrics_addr: Option<SocketAddr>,
     /// Base URL the simulators post webhooks to (`ORDERLY_PUBLIC_URL`).
@@ -163,6 +166,11 @@ impl Settings {
             Some(raw) => Some(parse_duration(raw).context("ORDERLY_CARRIER_SIMULATOR")?),
             None => Some(Duration::from_secs(10)),
         };
+        let search_sync = match var("ORDERLY_SEARCH_SYNC").as_deref() {
+            Some("off") => None,
+            Some(raw) => Some(parse_duration(raw).context("ORDERLY_SEARCH_SYNC")?),
+            None => Some(Duration::from_secs(10)),
+        };
         let worker_metrics_addr = match var("ORDERLY_WORKER_METRICS_ADDR").as_deref() {
             Some("off") => None,
             Some(raw) => Some(
@@ -207,6 +215,7 @@ impl Settings {
             carrier_silence_alert: duration_var("ORDERLY_CARRIER_SILENCE_ALERT", "48h")?,
             cart_reminder: duration_var("ORDERLY_CART_REMINDER", "24h")?,
             carrier_simulator,
+            search_sync,
             worker_metrics_addr,
             public_url,
             log_format,

@@ -458,3 +458,80 @@ async fn a_product_created_or_edited_through_the_api_is_searchable_right_after()
     assert_eq!(retired.status, 200, "{:#}", retired.body);
     assert_eq!(search(&app, "q=carrots").await["total"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_api_process_index_follows_edits_made_through_this_one() {
+    let app = shop().await;
+    let admin = app.admin().await;
+    // A second replica: its own index folder on the same database.
+    let root = std::env::temp_dir().join(format!("orderly-replica-{}", Uuid::now_v7().simple()));
+    let replica = ProductIndex::open(&root, &app.store)
+        .await
+        .expect("the replica's index");
+    let follower = tokio::spawn(replica.clone().follow(
+        app.store.clone(),
+        root.clone(),
+        std::time::Duration::from_millis(100),
+    ));
+    let found = |text: &'static str| {
+        let replica = replica.clone();
+        move || -> Vec<String> {
+            let query = orderly_activities::search::SearchQuery::text(text);
+            replica
+                .search(&query)
+                .expect("a search")
+                .hits
+                .into_iter()
+                .map(|hit| hit.sku.to_string())
+                .collect()
+        }
+    };
+    let eventually = |look: Box<dyn Fn() -> Vec<String> + Send>, wanted: Vec<&'static str>| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let now = look();
+            if now == wanted || std::time::Instant::now() > deadline {
+                return now;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+
+    let created = app
+        .post(
+            "/v1/products",
+            Some(&admin),
+            &json!({
+                "sku": "FIG-TURKISH",
+                "name": "Turkish figs",
+                "description": "Sun dried",
+                "unit": "kg",
+                "price": {"amount": 45_000, "currency": "INR"},
+                "category": "fruit",
+                "stock": 7
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    assert_eq!(
+        eventually(Box::new(found("figs")), vec!["FIG-TURKISH"]).await,
+        ["FIG-TURKISH"]
+    );
+
+    let retired = app
+        .request_with(
+            Method::PATCH,
+            "/v1/products/FIG-TURKISH",
+            Some(&admin),
+            Some(&json!({"active": false})),
+            &[],
+        )
+        .await;
+    assert_eq!(retired.status, 200, "{:#}", retired.body);
+    assert_eq!(
+        eventually(Box::new(found("figs")), vec![]).await,
+        Vec::<String>::new()
+    );
+    follower.abort();
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -7,11 +7,15 @@
 //! rebuild has committed, so a build cut short, a missing folder or an
 //! index of another schema version all lead to a full rebuild. An index
 //! that is ready catches up at start-up with the products written since
-//! its mark (changes made while this process was not running).
+//! its mark (changes made while this process was not running), and then,
+//! with [`ProductIndex::follow`], every few seconds: each API process keeps
+//! its own index, so a product edited through one replica reaches the
+//! search of every other.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use orderly_domain::Sku;
 use uuid::Uuid;
@@ -71,6 +75,30 @@ impl ProductIndex {
             None => {
                 let sku = sku.clone();
                 blocking(move || index.remove(&sku)).await
+            }
+        }
+    }
+
+    /// Catches up with the database every `every`, for as long as the
+    /// process runs: products (and ratings) changed through another API
+    /// process reach this index within about `every`. A failed round is
+    /// logged and retried at the next one; the mark only moves forward once
+    /// a round succeeded.
+    pub async fn follow(self: Arc<Self>, store: Store, root: PathBuf, every: Duration) {
+        let marker = root.join(format!("v{SCHEMA_VERSION}.ready"));
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let started = chrono::Utc::now().timestamp_millis();
+            let mark = read_mark(&marker).await.unwrap_or(started);
+            let caught_up = match self.catch_up(&store, mark - CLOCK_MARGIN_MS).await {
+                Ok(()) => write_mark(&marker, started).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = caught_up {
+                tracing::warn!(%error, "search index could not catch up; trying again");
             }
         }
     }

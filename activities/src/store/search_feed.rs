@@ -10,12 +10,18 @@ use super::columns::parsed;
 use super::{StockLevel, Store, StoreError};
 
 impl Store {
-    /// SKUs of the products written at or after `since_ms` (unix ms).
+    /// SKUs of the products written, or reviewed, at or after `since_ms`
+    /// (unix ms): a review changes the rating the index sorts by.
     pub async fn products_changed_since(&self, since_ms: i64) -> Result<Vec<Sku>, StoreError> {
-        let rows = sqlx::query("SELECT sku FROM products WHERE updated_at >= $1 ORDER BY sku")
-            .bind(since_ms)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT sku FROM products WHERE updated_at >= $1
+             UNION
+             SELECT sku FROM reviews WHERE updated_at >= $1
+             ORDER BY sku",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(sku_from).collect()
     }
 

@@ -76,6 +76,7 @@ impl Stack {
             carrier_silence_alert: std::time::Duration::from_secs(48 * 3600),
             cart_reminder: std::time::Duration::from_secs(24 * 3600),
             carrier_simulator: None,
+            search_sync: None,
             worker_metrics_addr: None,
             public_url: format!("http://{api_addr}"),
             log_format: LogFormat::Text,
