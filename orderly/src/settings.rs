@@ -103,6 +103,14 @@ fn duration_var(name: &str, default: &str) -> anyhow::Result<Duration> {
     parse_duration(&raw).with_context(|| name.to_owned())
 }
 
+/// A duration that `off` turns off (`None`).
+fn duration_or_off_var(name: &str, default: &str) -> anyhow::Result<Option<Duration>> {
+    match var(name).as_deref() {
+        Some("off") => Ok(None),
+        _ => duration_var(name, default).map(Some),
+    }
+}
+
 /// The account limits from `lookup` (the environment, or a test's map);
 /// anything not given keeps [`AccountSettings::default`].
 fn account_settings(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<AccountSettings> {
@@ -161,16 +169,8 @@ impl Settings {
             .context("ORDERLY_HTTP_ADDR must be host:port, e.g. 127.0.0.1:8080")?;
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("orderly.db").display()));
-        let carrier_simulator = match var("ORDERLY_CARRIER_SIMULATOR").as_deref() {
-            Some("off") => None,
-            Some(raw) => Some(parse_duration(raw).context("ORDERLY_CARRIER_SIMULATOR")?),
-            None => Some(Duration::from_secs(10)),
-        };
-        let search_sync = match var("ORDERLY_SEARCH_SYNC").as_deref() {
-            Some("off") => None,
-            Some(raw) => Some(parse_duration(raw).context("ORDERLY_SEARCH_SYNC")?),
-            None => Some(Duration::from_secs(10)),
-        };
+        let carrier_simulator = duration_or_off_var("ORDERLY_CARRIER_SIMULATOR", "10s")?;
+        let search_sync = duration_or_off_var("ORDERLY_SEARCH_SYNC", "10s")?;
         let worker_metrics_addr = match var("ORDERLY_WORKER_METRICS_ADDR").as_deref() {
             Some("off") => None,
             Some(raw) => Some(

@@ -67,13 +67,17 @@ pub enum CartChange {
     },
     /// The cart has no line for this SKU.
     NotInCart,
+}
+
+/// The answer to adding an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CartAdd {
+    /// This request changed the cart, or was refused.
+    Done(CartChange),
     /// An earlier add with the same `Idempotency-Key` already happened;
     /// nothing was added this time. `cart` is that request's cart as it is
     /// now, `request_hash` the fingerprint of that request.
-    Replayed {
-        request_hash: String,
-        cart: Cart,
-    },
+    Replayed { request_hash: String, cart: Cart },
 }
 
 /// A client's `Idempotency-Key` for a cart change, with the fingerprint of
@@ -133,7 +137,7 @@ impl Store {
     ///
     /// With a `request_key`, the key is claimed in the same transaction as
     /// the change, so a refused add leaves the key free and a repeated one
-    /// adds nothing: it answers [`CartChange::Replayed`].
+    /// adds nothing: it answers [`CartAdd::Replayed`].
     pub async fn add_to_cart(
         &self,
         user_id: UserId,
@@ -141,7 +145,7 @@ impl Store {
         quantity: Quantity,
         unit_price: Money,
         request_key: Option<&CartRequestKey>,
-    ) -> Result<CartChange, StoreError> {
+    ) -> Result<CartAdd, StoreError> {
         let mut tx = self.begin_write().await?;
         let cart_id = active_cart_id(&mut tx, user_id, true)
             .await?
@@ -153,7 +157,7 @@ impl Store {
         {
             tx.rollback().await?;
             let cart = self.cart(earlier_cart).await?.ok_or(StoreError::NotFound)?;
-            return Ok(CartChange::Replayed { request_hash, cart });
+            return Ok(CartAdd::Replayed { request_hash, cart });
         }
         touch(&mut tx, cart_id, now).await?;
         let other_currency = sqlx::query(
@@ -172,25 +176,25 @@ impl Store {
                 Currency::parse,
             )?;
             tx.rollback().await?;
-            return Ok(CartChange::OtherCurrency { cart });
+            return Ok(CartAdd::Done(CartChange::OtherCurrency { cart }));
         }
         let held = line_quantity(&mut tx, cart_id, sku).await?.unwrap_or(0);
         let wanted = held.saturating_add(i64::from(quantity.get()));
         let wanted_u32 = u32::try_from(wanted).unwrap_or(u32::MAX);
         if wanted > i64::from(Quantity::MAX) {
             tx.rollback().await?;
-            return Ok(CartChange::TooMany {
+            return Ok(CartAdd::Done(CartChange::TooMany {
                 quantity: wanted_u32,
-            });
+            }));
         }
         let available = available_stock(&mut tx, sku).await?;
         if wanted > available {
             tx.rollback().await?;
-            return Ok(CartChange::Unavailable {
+            return Ok(CartAdd::Done(CartChange::Unavailable {
                 sku: sku.clone(),
                 requested: wanted_u32,
                 available: available.max(0),
-            });
+            }));
         }
         sqlx::query(
             "INSERT INTO cart_items
@@ -210,7 +214,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.changed(cart_id).await
+        self.changed(cart_id).await.map(CartAdd::Done)
     }
 
     /// Sets the quantity of a line already in the user's active cart.

@@ -47,7 +47,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
 
 pub use addresses::{AddressCreation, MAX_ADDRESSES, NewAddress, SavedAddress};
 pub use alerts::OpsAlert;
-pub use carts::{Cart, CartChange, CartItem, CartRequestKey};
+pub use carts::{Cart, CartAdd, CartChange, CartItem, CartRequestKey};
 pub use catalog::{CreationKey, ProductChanges, ProductCreation};
 pub use categories::{Category, NewCategory};
 pub use error::StoreError;

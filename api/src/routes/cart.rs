@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use orderly_activities::store::{Cart, CartChange, CartItem, CartRequestKey};
+use orderly_activities::store::{Cart, CartAdd, CartChange, CartItem, CartRequestKey};
 use orderly_domain::{CartStatus, Currency, Money, Quantity, Sku};
 
 use crate::auth::AuthUser;
@@ -151,7 +151,7 @@ pub async fn add_item(
                 format!("no product with SKU {} is for sale", body.sku),
             )
         })?;
-    let change = state
+    let added = state
         .store
         .add_to_cart(
             user.id,
@@ -161,12 +161,15 @@ pub async fn add_item(
             request_key.as_ref(),
         )
         .await?;
-    if let CartChange::Replayed { request_hash, cart } = change {
-        if request_key.is_none_or(|key| key.request_hash != request_hash) {
-            return Err(ApiError::IdempotencyMismatch);
+    let change = match added {
+        CartAdd::Done(change) => change,
+        CartAdd::Replayed { request_hash, cart } => {
+            if request_key.is_none_or(|key| key.request_hash != request_hash) {
+                return Err(ApiError::IdempotencyMismatch);
+            }
+            return answer(&cart, Some(&body.sku), None).map(Json);
         }
-        return answer(&cart, Some(&body.sku), None).map(Json);
-    }
+    };
     let cart = changed(change, &body.sku)?;
     cart_reminders::touched(&state, &cart).await;
     answer(&cart, Some(&body.sku), None).map(Json)
@@ -271,10 +274,6 @@ fn changed(change: CartChange, sku: &Sku) -> Result<Cart, ApiError> {
             format!("{sku} is priced in another currency than the cart's {cart}"),
         )),
         CartChange::NotInCart => Err(ApiError::NotFound),
-        CartChange::Replayed { .. } => Err(ApiError::internal(
-            anyhow::anyhow!("a cart change without an Idempotency-Key was replayed"),
-            "changing a cart",
-        )),
     }
 }
 
