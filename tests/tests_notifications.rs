@@ -6,13 +6,14 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use orderly_activities::notifications::{EmailSender, Notifier, Recipient};
-use orderly_activities::store::Store;
 use orderly_domain::{
     Currency, Fulfillment, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderStatus,
     OrderView, PaymentMethod, PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry,
     ShipmentStatus, ShipmentView, Sku, TimelineEntry, TrackingId, UserId,
 };
+use orderly_notifications::{Notifier, Recipient};
+use orderly_providers::EmailSender;
+use orderly_store::Store;
 use orderly_tests::database::TestDatabase;
 use orderly_tests::smtp_sink::SmtpSink;
 
@@ -139,17 +140,23 @@ async fn notifying_twice_sends_one_email_and_writes_one_inbox_entry() {
 
     for channel in ["in_app", "email"] {
         let count = store
+            .notifications()
             .count_notifications(order.id, NotificationKind::Shipped, channel)
             .await
             .expect("counted");
         assert_eq!(count, 1, "{channel}");
         let key = format!("{}:shipped:{channel}", order.id);
         assert!(
-            store.notification_delivered(&key).await.expect("read"),
+            store
+                .notifications()
+                .notification_delivered(&key)
+                .await
+                .expect("read"),
             "{channel}"
         );
     }
     let inbox = store
+        .notifications()
         .notifications_for_user(to.user_id, "in_app", None, 10)
         .await
         .expect("inbox");
@@ -192,12 +199,14 @@ async fn without_email_the_inbox_entry_is_still_written() {
         .expect("notified");
 
     let inbox = store
+        .notifications()
         .notifications_for_user(to.user_id, "in_app", None, 10)
         .await
         .expect("inbox");
     assert_eq!(inbox.len(), 1);
     assert!(inbox[0].delivered_at.is_some());
     let emails = store
+        .notifications()
         .count_notifications(order.id, NotificationKind::Shipped, "email")
         .await
         .expect("counted");
@@ -225,8 +234,15 @@ async fn a_mail_outage_is_retryable_and_the_retry_delivers_the_email_once() {
         .expect_err("the mail server is down");
     assert!(error.is_retryable(), "{error}");
     let key = format!("{}:shipped:email", order.id);
-    assert!(!store.notification_delivered(&key).await.expect("read"));
+    assert!(
+        !store
+            .notifications()
+            .notification_delivered(&key)
+            .await
+            .expect("read")
+    );
     let inbox = store
+        .notifications()
         .count_notifications(order.id, NotificationKind::Shipped, "in_app")
         .await
         .expect("counted");
@@ -244,7 +260,13 @@ async fn a_mail_outage_is_retryable_and_the_retry_delivers_the_email_once() {
         .await
         .expect("retried again");
     assert_eq!(sink.wait_for(2, PATIENCE).await.len(), 1);
-    assert!(store.notification_delivered(&key).await.expect("read"));
+    assert!(
+        store
+            .notifications()
+            .notification_delivered(&key)
+            .await
+            .expect("read")
+    );
     store.close().await;
 }
 

@@ -1,17 +1,90 @@
-//! Everything in orderly that touches the outside world.
+//! The Temporal activities of orderly's workflows, and nothing else.
 //!
-//! Workflows stay deterministic by doing nothing but decide; every read or
-//! write of the database, every call to a payment provider or carrier and
-//! every message to a customer happens here, behind idempotency keys, because
-//! Temporal retries activities.
+//! Each activity implements a declaration of
+//! [`orderly_workflows::contract::OrderActivities`] (`#[activity(definition
+//! = ...)]`, so the compiler checks inputs and outputs against the
+//! contract) and is thin: it maps the contract's types to calls into the
+//! store, the providers and the notifier. The activities are grouped into
+//! structs by the dependencies they hold, as in Temporal's reference order
+//! app; [`Activities`] is all of them, ready to register on a worker.
+//!
+//! Each activity is safe to run more than once: Temporal retries
+//! activities, and a worker may crash after an effect but before reporting
+//! it. Stock moves are idempotent per order in the store; money moves carry
+//! an idempotency key derived from the order and the operation, honoured by
+//! the provider and by the ledger's unique key; notifications carry a
+//! dedupe key per (order, event, channel).
+//!
+//! Outcomes the workflow must branch on (a declined card, an undeliverable
+//! address, no stock) are ordinary return values, not errors: errors are
+//! kept for what a retry may fix.
 
-pub mod bench_activities;
-pub mod carriers;
-pub mod notifications;
-pub mod order_activities;
-pub mod payments;
-pub mod recommendations;
-pub mod search;
-pub mod signature;
-pub mod store;
-mod webhook_delivery;
+mod notifications;
+mod payments;
+mod records;
+mod shipping;
+mod stock;
+
+use std::sync::Arc;
+
+use temporalio_sdk::ApplicationFailure;
+use temporalio_sdk::WorkerOptions;
+use temporalio_sdk::activities::ActivityError;
+
+use orderly_notifications::Notifier;
+use orderly_providers::carriers::Carrier;
+use orderly_providers::payments::PaymentProviders;
+use orderly_store::Store;
+
+pub use notifications::NotificationActivities;
+pub use payments::PaymentActivities;
+pub use records::RecordActivities;
+pub use shipping::ShippingActivities;
+pub use stock::StockActivities;
+
+/// Every activity of the order, shipment and cart reminder workflows, with
+/// its dependencies.
+pub struct Activities {
+    stock: StockActivities,
+    payments: PaymentActivities,
+    shipping: ShippingActivities,
+    records: RecordActivities,
+    notifications: NotificationActivities,
+}
+
+impl Activities {
+    pub fn new(
+        store: Store,
+        payments: PaymentProviders,
+        carrier: Arc<dyn Carrier>,
+        notifier: Notifier,
+    ) -> Self {
+        Self {
+            stock: StockActivities::new(store.clone(), notifier.clone()),
+            payments: PaymentActivities::new(store.clone(), payments),
+            shipping: ShippingActivities::new(store.clone(), carrier),
+            records: RecordActivities::new(store.clone()),
+            notifications: NotificationActivities::new(store, notifier),
+        }
+    }
+
+    /// Registers every activity on a worker's options.
+    pub fn register(self, options: &mut WorkerOptions) {
+        options
+            .register_activities(self.stock)
+            .register_activities(self.payments)
+            .register_activities(self.shipping)
+            .register_activities(self.records)
+            .register_activities(self.notifications);
+    }
+}
+
+/// A failure worth retrying: the database or a provider blinked.
+fn retryable(err: impl std::fmt::Display) -> ActivityError {
+    ActivityError::from(anyhow::anyhow!("{err}"))
+}
+
+/// A failure no retry can fix: Temporal records it and stops.
+fn final_failure(err: impl std::fmt::Display) -> ActivityError {
+    ActivityError::application(ApplicationFailure::non_retryable(err.to_string()))
+}

@@ -10,7 +10,7 @@
 use temporalio_client::{WorkflowSignalOptions, WorkflowStartOptions};
 use uuid::Uuid;
 
-use orderly_activities::store::Cart;
+use orderly_store::Cart;
 use orderly_workflows::{CartReminderInput, CartReminderWorkflow, cart_reminder_workflow_id};
 
 use crate::state::AppState;

@@ -18,10 +18,10 @@ use temporalio_client::{
     WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateWithStartOptions,
 };
 
-use orderly_activities::store::IdempotencyClaim;
 use orderly_domain::{
-    Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails,
+    Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails, Shortage,
 };
+use orderly_store::IdempotencyClaim;
 use orderly_workflows::{
     Admission, CUSTOMER_ID_ATTRIBUTE, Customer, ORDER_STATUS_ATTRIBUTE, OrderWorkflow, PlaceOrder,
     order_workflow_id,
@@ -115,6 +115,7 @@ where
 {
     let account = state
         .store
+        .accounts()
         .user_by_id(user.id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -124,6 +125,7 @@ where
     if let Some(key) = key {
         match state
             .store
+            .idempotency()
             .claim_idempotency_key(user.id, key, fingerprint, order_id)
             .await?
         {
@@ -135,7 +137,7 @@ where
                 if request_hash != fingerprint {
                     return Err(ApiError::IdempotencyMismatch);
                 }
-                if let Some(view) = state.store.order(existing).await? {
+                if let Some(view) = state.store.orders().order(existing).await? {
                     return Ok(Placed::Replayed(view));
                 }
                 // The earlier attempt has not placed it (yet): place the
@@ -146,7 +148,11 @@ where
     }
     let refused = |error: ApiError| async move {
         if let (true, Some(key)) = (claimed, key) {
-            state.store.forget_idempotency_key(user.id, key).await?;
+            state
+                .store
+                .idempotency()
+                .forget_idempotency_key(user.id, key)
+                .await?;
         }
         Err::<Placed, ApiError>(error)
     };
@@ -204,30 +210,33 @@ where
         Ok(admission) => admission,
         Err(err) => {
             // An earlier attempt with this key may have finished already.
-            if let Some(view) = state.store.order(order_id).await? {
+            if let Some(view) = state.store.orders().order(order_id).await? {
                 return Ok(Placed::Replayed(view));
             }
             if let Some(key) = key {
-                state.store.forget_idempotency_key(user.id, key).await?;
+                state
+                    .store
+                    .idempotency()
+                    .forget_idempotency_key(user.id, key)
+                    .await?;
             }
             return Err(workflow_unavailable(err));
         }
     };
     match admission {
         Admission::Accepted(view) => Ok(Placed::Created(*view)),
-        Admission::OutOfStock {
-            sku,
-            requested,
-            available,
-        } => {
+        Admission::OutOfStock(shortage) => {
             if let Some(key) = key {
-                state.store.forget_idempotency_key(user.id, key).await?;
+                state
+                    .store
+                    .idempotency()
+                    .forget_idempotency_key(user.id, key)
+                    .await?;
             }
-            Err(ApiError::OutOfStock {
-                sku,
-                requested,
-                available: available.max(0),
-            })
+            Err(ApiError::OutOfStock(Shortage {
+                available: shortage.available.max(0),
+                ..shortage
+            }))
         }
     }
 }

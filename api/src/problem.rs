@@ -9,8 +9,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use orderly_activities::store::StoreError;
-use orderly_domain::{DomainError, PriceChange, Sku};
+use orderly_domain::{DomainError, PriceChange, Shortage};
+use orderly_store::StoreError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -74,12 +74,8 @@ pub enum ApiError {
     Conflict(String),
     /// Not enough stock of `sku`; the body names the SKU and the numbers so
     /// a client can offer the available quantity.
-    #[error("out of stock: {sku} ({requested} requested, {available} available)")]
-    OutOfStock {
-        sku: Sku,
-        requested: u32,
-        available: i64,
-    },
+    #[error("out of stock: {} ({} requested, {} available)", .0.sku, .0.requested, .0.available)]
+    OutOfStock(Shortage),
     /// Catalogue prices moved since these items went into the cart; the
     /// body lists each change so the client can show the new prices.
     #[error("prices changed: {}", .0.len())]
@@ -126,7 +122,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::OutOfStock { .. } | ApiError::PriceChanged(_) => {
+            ApiError::Conflict(_) | ApiError::OutOfStock(_) | ApiError::PriceChanged(_) => {
                 StatusCode::CONFLICT
             }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -161,11 +157,11 @@ impl ApiError {
             ApiError::NotFound => ("not-found", "there is no such resource".to_owned()),
             ApiError::MethodNotAllowed(detail) => ("method-not-allowed", detail.clone()),
             ApiError::Conflict(detail) => ("conflict", detail.clone()),
-            ApiError::OutOfStock {
+            ApiError::OutOfStock(Shortage {
                 sku,
                 requested,
                 available,
-            } => (
+            }) => (
                 "out-of-stock",
                 format!("only {available} of {sku} available, {requested} requested"),
             ),
@@ -196,11 +192,11 @@ impl ApiError {
         let mut problem = Problem::new(status, slug, detail);
         match self {
             ApiError::Validation(errors) => problem.errors = errors.clone(),
-            ApiError::OutOfStock {
+            ApiError::OutOfStock(Shortage {
                 sku,
                 requested,
                 available,
-            } => {
+            }) => {
                 problem
                     .extra
                     .insert("sku".to_owned(), Value::from(sku.as_str()));
@@ -352,6 +348,7 @@ impl IntoResponse for ApiError {
 mod tests {
     use super::*;
     use axum::body::to_bytes;
+    use orderly_domain::Sku;
 
     async fn render(error: ApiError) -> (StatusCode, String, Value) {
         let response = error.into_response();
@@ -382,11 +379,11 @@ mod tests {
 
     #[tokio::test]
     async fn out_of_stock_names_the_sku_and_numbers_at_the_top_level() {
-        let (status, _, body) = render(ApiError::OutOfStock {
+        let (status, _, body) = render(ApiError::OutOfStock(Shortage {
             sku: Sku::parse("APPLE-1KG").unwrap(),
             requested: 5,
             available: 2,
-        })
+        }))
         .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(body["type"], "https://orderly.dev/problems/out-of-stock");

@@ -7,9 +7,9 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use temporalio_client::Client;
 
-use orderly_activities::notifications::EmailSender;
-use orderly_activities::search::ProductIndex;
-use orderly_activities::store::Store;
+use orderly_providers::EmailSender;
+use orderly_search::ProductIndex;
+use orderly_store::Store;
 use orderly_workflows::OrderTimings;
 
 use crate::auth::session_epochs::SessionEpochs;

@@ -12,10 +12,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode, header};
-use orderly_activities::store::{NewNotification, Product, Store};
 use orderly_api::state::AccountSettings;
 use orderly_api::{ApiSettings, AppState, ensure_admin, router};
 use orderly_domain::{Currency, Money, NotificationKind, OrderId, Quantity, Sku, UserId};
+use orderly_store::{NewNotification, Product, Store};
 use orderly_workflows::OrderTimings;
 use serde_json::{Value, json};
 use temporalio_client::callback_based::CallbackBasedGrpcService;
@@ -162,6 +162,7 @@ impl Api {
 
     async fn add_product(&self, sku: &str, active: bool, on_hand: i64) {
         self.store
+            .catalog()
             .upsert_product(&Product {
                 sku: sku_of(sku),
                 name: format!("Product {sku}"),
@@ -174,7 +175,11 @@ impl Api {
             })
             .await
             .unwrap();
-        self.store.set_on_hand(&sku_of(sku), on_hand).await.unwrap();
+        self.store
+            .inventory()
+            .set_on_hand(&sku_of(sku), on_hand)
+            .await
+            .unwrap();
     }
 }
 
@@ -488,6 +493,7 @@ async fn stock_cannot_be_set_below_what_is_reserved_or_below_zero() {
     let api = api().await;
     api.add_product("APPLE", true, 10).await;
     api.store
+        .inventory()
         .reserve(
             OrderId::new(),
             &[(sku_of("APPLE"), Quantity::parse(4).unwrap())],
@@ -540,6 +546,7 @@ async fn the_inbox_shows_only_my_in_app_notifications_newest_first() {
         (me, NotificationKind::Delivered, "in_app", "e"),
     ] {
         api.store
+            .notifications()
             .insert_notification(&NewNotification {
                 user_id: user,
                 order_id: None,

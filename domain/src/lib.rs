@@ -16,6 +16,7 @@ mod payment;
 mod quantity;
 mod role;
 mod shipment;
+mod stock;
 mod view;
 
 pub use address::{Address, Fulfillment};
@@ -29,6 +30,7 @@ pub use payment::{CardNumber, PaymentDetails, PaymentMethod, PaymentStatus};
 pub use quantity::Quantity;
 pub use role::Role;
 pub use shipment::ShipmentStatus;
+pub use stock::{ReserveOutcome, Shortage};
 pub use view::{LedgerKind, OrderView, PaymentView, Receipt, ReceiptEntry, ShipmentView};
 mod rating;
 pub use rating::Rating;

@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::settings::Settings;
+use orderly_devtools::{bench, bench_search, dev};
+use orderly_platform::settings::Settings;
+use orderly_platform::{components, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,11 +29,11 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Drive full order lifecycles through the API and compare with the server's bare ceiling.
-    Bench(crate::bench::BenchArgs),
+    Bench(bench::BenchArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Index a generated catalogue and measure search latency.
-    BenchSearch(crate::bench_search::BenchSearchArgs),
+    BenchSearch(bench_search::BenchSearchArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -41,21 +43,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => {
-            crate::telemetry::init("warn");
-            crate::bench::run(args).await
+            telemetry::init("warn");
+            bench::run(args).await
         }
         Command::BenchSearch(args) => {
-            crate::telemetry::init("warn");
-            tokio::task::spawn_blocking(move || crate::bench_search::run(args)).await?
+            telemetry::init("warn");
+            tokio::task::spawn_blocking(move || bench_search::run(args)).await?
         }
         command => {
             let settings = Settings::from_env()?;
-            crate::telemetry::init_from(&settings);
+            telemetry::init_from(&settings);
             match command {
-                Command::Dev => crate::dev::run(settings).await,
-                Command::Api => crate::components::run_api(settings).await,
-                Command::Worker => crate::components::run_worker(settings).await,
-                Command::Migrate => crate::components::migrate(&settings).await,
+                Command::Dev => dev::run(settings).await,
+                Command::Api => components::run_api(settings).await,
+                Command::Worker => components::run_worker(settings).await,
+                Command::Migrate => components::migrate(&settings).await,
                 Command::Openapi | Command::Bench(_) | Command::BenchSearch(_) => Ok(()),
             }
         }

@@ -1,10 +1,12 @@
 //! The `orderly` command. Thin: it parses arguments and hands over to the
 //! library, where the logic lives.
 
+mod cli;
+
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = orderly::cli::Cli::parse();
+    let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -15,7 +17,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(orderly::cli::run(cli)) {
+    match runtime.block_on(cli::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("orderly: {err:#}");

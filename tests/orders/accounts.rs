@@ -365,6 +365,7 @@ async fn another_customers_address_is_404_to_every_verb_and_left_untouched() {
     let address_id = id.parse().expect("a UUID");
     let found = app
         .store
+        .accounts()
         .address_for_user(asha_id, address_id)
         .await
         .unwrap()
@@ -372,6 +373,7 @@ async fn another_customers_address_is_404_to_every_verb_and_left_untouched() {
     assert_eq!(found.city, "Pune");
     assert_eq!(
         app.store
+            .accounts()
             .address_for_user(ravi_id, address_id)
             .await
             .unwrap(),

@@ -491,6 +491,7 @@ async fn hostile_account_and_cancel_requests_are_client_errors() {
     }
     assert!(
         app.store
+            .accounts()
             .user_by_email("a@example.test")
             .await
             .expect("reading users")

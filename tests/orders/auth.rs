@@ -75,6 +75,7 @@ async fn registering_creates_a_logged_in_customer_whose_password_is_stored_as_ar
 
     let stored = app
         .store
+        .accounts()
         .user_by_email("asha.rao@example.test")
         .await
         .expect("reading the user")
@@ -100,6 +101,7 @@ async fn an_email_can_be_registered_only_once_whatever_its_case() {
     assert_eq!(again.body["type"], "https://orderly.dev/problems/conflict");
     let stored = app
         .store
+        .accounts()
         .user_by_email("asha@example.test")
         .await
         .expect("reading the user")
@@ -129,6 +131,7 @@ async fn an_invalid_registration_is_422_naming_each_field_and_creates_no_account
         assert_eq!(refused.fields(), [field], "{:#}", refused.body);
         assert!(
             app.store
+                .accounts()
                 .user_by_email(email)
                 .await
                 .expect("reading users")

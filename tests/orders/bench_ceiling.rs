@@ -2,9 +2,10 @@
 //! conversation with the server, or the ratio `orderly bench` prints means
 //! nothing. Each kind runs once here and its history is counted.
 
+use orderly_devtools::ceiling::CeilingActivityKind;
+use orderly_devtools::ceiling::CeilingWorker;
 use orderly_tests::temporal;
-use orderly_workers::order_worker::{self, CeilingWorker};
-use orderly_workflows::CeilingActivityKind;
+use orderly_workers::order_worker;
 use temporalio_client::UntypedWorkflow;
 
 /// Activities of one ceiling run: 6 before packing, 5 after, 1 + 2 + 2 for
@@ -70,10 +71,10 @@ async fn run_ceiling(kind: CeilingActivityKind) -> (usize, usize, usize, usize) 
         .await
         .expect("client");
     let id = format!("ceiling-{}", uuid::Uuid::now_v7().simple());
-    orderly::bench::ceiling::one(&client, &task_queue, id.clone(), kind)
+    orderly_devtools::bench::ceiling::one(&client, &task_queue, id.clone(), kind)
         .await
         .expect("the ceiling workflow completes");
-    let child = orderly_workflows::ceiling_child_id(&id);
+    let child = orderly_devtools::ceiling::ceiling_child_id(&id);
     let counts = (
         count_events(&client, &id, ACTIVITY_TASK_COMPLETED).await,
         count_events(&client, &id, MARKER_RECORDED).await,

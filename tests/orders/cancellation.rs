@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 use temporalio_client::WorkflowCancelOptions;
 
-use orderly_activities::store::LedgerEntry;
 use orderly_domain::{LedgerKind, NotificationKind};
+use orderly_store::LedgerEntry;
 use orderly_tests::app::{TestApp, spawn_app};
 use orderly_tests::shopper::{card, delivery_order, placed_id, upi};
 use orderly_workflows::{OrderWorkflow, order_workflow_id};

@@ -84,8 +84,9 @@ fn money(amount: i64) -> Value {
 }
 
 /// The caller's in-app cart reminders.
-async fn reminders(app: &TestApp, user: UserId) -> Vec<orderly_activities::store::Notification> {
+async fn reminders(app: &TestApp, user: UserId) -> Vec<orderly_store::Notification> {
     app.store
+        .notifications()
         .notifications_for_user(user, "in_app", None, 100)
         .await
         .expect("reading the inbox")
@@ -392,6 +393,7 @@ async fn a_cart_left_untouched_gets_exactly_one_reminder() {
     assert!(sent[0].order_id.is_none());
     let stored = app
         .store
+        .carts()
         .cart(cart_id.parse().expect("cart id"))
         .await
         .expect("reading the cart")
@@ -479,6 +481,7 @@ async fn checking_out_places_the_cart_as_an_order_through_the_order_workflow_and
 
     let closed = app
         .store
+        .carts()
         .cart(cart_id.as_str().expect("cart id").parse().expect("cart id"))
         .await
         .expect("reading the cart")

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use orderly_activities::store::NewUser;
 use orderly_domain::{Role, Sku};
+use orderly_store::NewUser;
 use orderly_tests::app::{TestApp, spawn_app};
 use orderly_tests::shopper::{card, delivery_order};
 
@@ -21,12 +21,14 @@ fn skus_of(page: &Value) -> Vec<&str> {
 async fn retire(app: &TestApp, sku: &str) {
     let mut product = app
         .store
+        .catalog()
         .product(&Sku::parse(sku).expect("SKU"))
         .await
         .expect("reading the product")
         .expect("the product");
     product.active = false;
     app.store
+        .catalog()
         .upsert_product(&product)
         .await
         .expect("retiring the product");
@@ -158,11 +160,13 @@ async fn an_admin_corrects_the_stock_count_and_new_orders_see_it() {
     // A product that was never counted reads as zero stock.
     let product = app
         .store
+        .catalog()
         .product(&Sku::parse("APPLE-1KG").expect("SKU"))
         .await;
     let mut uncounted = product.expect("reading").expect("the product");
     uncounted.sku = Sku::parse("FIG-6").expect("SKU");
     app.store
+        .catalog()
         .upsert_product(&uncounted)
         .await
         .expect("a new product");
@@ -213,6 +217,7 @@ async fn inventory_is_staff_only_and_only_admins_may_change_it() {
         .await
         .expect("hashing");
     app.store
+        .accounts()
         .insert_user(&NewUser {
             email: "seller@orderly.test".into(),
             name: "Sunil".into(),
@@ -294,6 +299,7 @@ async fn an_invalid_stock_correction_is_refused_and_changes_nothing() {
     .assert_complete_problem(404);
     assert!(
         app.store
+            .inventory()
             .stock(&Sku::parse("NO-SUCH-SKU").expect("SKU"))
             .await
             .expect("reading stock")

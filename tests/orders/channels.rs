@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use orderly_activities::notifications::{
-    EmailSender, Notifier, Recipient, SHORT_TEXT_MAX_CHARS, SandboxPush, SandboxSms,
-};
 use orderly_domain::{NotificationKind, OrderView};
+use orderly_notifications::{Notifier, Recipient, SHORT_TEXT_MAX_CHARS};
+use orderly_providers::EmailSender;
+use orderly_providers::push::SandboxPush;
+use orderly_providers::sms::SandboxSms;
 use orderly_tests::app::{TestApp, TestOptions, spawn_app, spawn_app_with};
 use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
 
@@ -268,7 +269,11 @@ async fn an_sms_the_provider_refuses_leaves_the_other_channels_delivered() {
         for (channel, delivered) in [("in_app", true), ("email", true), ("sms", false)] {
             let key = format!("{}:{}:{channel}", order.id, kind.as_str());
             assert_eq!(
-                app.store.notification_delivered(&key).await.expect("read"),
+                app.store
+                    .notifications()
+                    .notification_delivered(&key)
+                    .await
+                    .expect("read"),
                 delivered,
                 "{kind:?} on {channel}"
             );
@@ -311,7 +316,11 @@ async fn an_sms_outage_is_retryable_and_leaves_the_other_channels_delivered() {
     for (channel, delivered) in [("in_app", true), ("email", true), ("sms", false)] {
         let key = format!("{id}:delivered:{channel}");
         assert_eq!(
-            app.store.notification_delivered(&key).await.expect("read"),
+            app.store
+                .notifications()
+                .notification_delivered(&key)
+                .await
+                .expect("read"),
             delivered,
             "{channel}"
         );
@@ -437,7 +446,13 @@ async fn a_device_the_push_service_refuses_is_removed_and_the_others_still_get_t
         .collect();
     assert_eq!(recipients, ["good-device", "good-device"]);
     let key = format!("{}:order_confirmed:push", order.id);
-    assert!(app.store.notification_delivered(&key).await.expect("read"));
+    assert!(
+        app.store
+            .notifications()
+            .notification_delivered(&key)
+            .await
+            .expect("read")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,6 +60,7 @@ async fn a_hundred_shoppers_racing_for_thirty_items_never_oversell() {
     assert_eq!(app.stock_levels(SKU).await, (IN_STOCK, IN_STOCK));
     assert_eq!(
         app.store
+            .ledger()
             .count_ledger_entries(LedgerKind::Capture)
             .await
             .expect("counting captures"),

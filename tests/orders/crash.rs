@@ -188,6 +188,7 @@ async fn wait_for_notifications(app: &TestApp, order: &Order) {
             let key = format!("{}:{}:{channel}", order.id, kind.as_str());
             while !app
                 .store
+                .notifications()
                 .notification_delivered(&key)
                 .await
                 .expect("reading a notification")
@@ -274,6 +275,7 @@ async fn orders_in_flight_survive_a_killed_worker() {
             for order in with_plan(Plan::Ship) {
                 let view = app
                     .store
+                    .orders()
                     .order(order.id.parse().expect("an order id"))
                     .await
                     .expect("reading an order");
@@ -344,6 +346,7 @@ async fn orders_in_flight_survive_a_killed_worker() {
     }
     assert_eq!(
         app.store
+            .ledger()
             .count_ledger_entries(LedgerKind::Capture)
             .await
             .expect("counting captures"),

@@ -71,6 +71,7 @@ async fn a_card_order_travels_from_placement_to_delivery() {
     );
     let stock = app
         .store
+        .inventory()
         .stock(&orderly_domain::Sku::parse("APPLE-1KG").unwrap())
         .await
         .unwrap()

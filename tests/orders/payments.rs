@@ -30,7 +30,7 @@ fn statuses(order: &Value) -> Vec<String> {
         .collect()
 }
 
-fn kinds(ledger: &[orderly_activities::store::LedgerEntry]) -> Vec<LedgerKind> {
+fn kinds(ledger: &[orderly_store::LedgerEntry]) -> Vec<LedgerKind> {
     ledger.iter().map(|e| e.kind).collect()
 }
 

@@ -257,12 +257,14 @@ async fn an_order_for_a_sku_that_is_not_for_sale_is_422_naming_the_line() {
     // A product taken off sale is as unknown as one that never existed.
     let mut product = app
         .store
+        .catalog()
         .product(&orderly_domain::Sku::parse("APPLE-1KG").expect("SKU"))
         .await
         .expect("reading the product")
         .expect("the product");
     product.active = false;
     app.store
+        .catalog()
         .upsert_product(&product)
         .await
         .expect("retiring it");

@@ -6,9 +6,9 @@
 use chrono::{Datelike, Utc};
 use serde_json::Value;
 
-use orderly_activities::recommendations::seasons;
-use orderly_activities::store::ProfileChanges;
 use orderly_domain::{OrderId, OrderStatus, Sku, UserId};
+use orderly_recommendations::seasons;
+use orderly_store::ProfileChanges;
 use orderly_tests::app::{TestApp, spawn_app};
 
 fn skus_of(list: &Value) -> Vec<String> {
@@ -34,19 +34,17 @@ async fn mine(app: &TestApp, token: &str) -> Value {
     answer.body
 }
 
-async fn edit_product(
-    app: &TestApp,
-    sku: &str,
-    edit: impl FnOnce(&mut orderly_activities::store::Product),
-) {
+async fn edit_product(app: &TestApp, sku: &str, edit: impl FnOnce(&mut orderly_store::Product)) {
     let mut product = app
         .store
+        .catalog()
         .product(&Sku::parse(sku).expect("SKU"))
         .await
         .expect("reading the product")
         .expect("the product");
     edit(&mut product);
     app.store
+        .catalog()
         .upsert_product(&product)
         .await
         .expect("saving the product");
@@ -239,6 +237,7 @@ async fn produce_in_season_is_shown_and_preferences_move_matching_products_ahead
     let organic = app.customer("Dia").await;
     let id = app.account_id(&organic).await;
     app.store
+        .accounts()
         .update_profile(
             id,
             &ProfileChanges {
@@ -264,6 +263,7 @@ async fn only_delivered_or_collected_orders_count_as_bought_together() {
         .await;
     let template = app
         .store
+        .orders()
         .order(delivered)
         .await
         .expect("reading the order")
@@ -275,7 +275,11 @@ async fn only_delivered_or_collected_orders_count_as_bought_together() {
     open.status = OrderStatus::Paid;
     open.version = 2;
     open.items[1].sku = Sku::parse("LEMON-6").expect("SKU");
-    app.store.upsert_order(&open).await.expect("a paid order");
+    app.store
+        .orders()
+        .upsert_order(&open)
+        .await
+        .expect("a paid order");
     assert_eq!(
         skus_of(&bought_together(&app, "CHAI-MASALA").await),
         ["GINGER-100G"]
@@ -286,9 +290,18 @@ async fn only_delivered_or_collected_orders_count_as_bought_together() {
     let mut collected = open.clone();
     collected.status = OrderStatus::PickedUp;
     collected.version = 5;
-    app.store.upsert_order(&collected).await.expect("collected");
-    app.store.upsert_order(&open).await.expect("a stale replay");
     app.store
+        .orders()
+        .upsert_order(&collected)
+        .await
+        .expect("collected");
+    app.store
+        .orders()
+        .upsert_order(&open)
+        .await
+        .expect("a stale replay");
+    app.store
+        .orders()
         .upsert_order(&collected)
         .await
         .expect("a retried write");
@@ -300,6 +313,7 @@ async fn only_delivered_or_collected_orders_count_as_bought_together() {
     }
     let stored = app
         .store
+        .orders()
         .order(open.id)
         .await
         .expect("read")

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use orderly_activities::store::{NewUser, ReviewDraft};
 use orderly_domain::{Rating, Role, Sku, UserId};
+use orderly_store::{NewUser, ReviewDraft};
 use orderly_tests::app::{TestApp, spawn_app};
 use orderly_tests::shopper::{card, pickup_order, placed_id};
 
@@ -299,6 +299,7 @@ async fn reviews_are_listed_twenty_a_page_with_a_cursor_in_either_order() {
     for n in 0..23 {
         let user = app
             .store
+            .accounts()
             .insert_user(&NewUser {
                 email: format!("reviewer{n}@example.test"),
                 name: format!("Reviewer {n}"),
@@ -308,6 +309,7 @@ async fn reviews_are_listed_twenty_a_page_with_a_cursor_in_either_order() {
             .await
             .expect("a reviewer");
         app.store
+            .reviews()
             .upsert_review(&ReviewDraft {
                 sku: sku.clone(),
                 author_id: user.id,
@@ -321,9 +323,10 @@ async fn reviews_are_listed_twenty_a_page_with_a_cursor_in_either_order() {
     }
     let all = app
         .store
+        .reviews()
         .reviews_for_product(
             &sku,
-            orderly_activities::store::ReviewOrder::Newest { before: None },
+            orderly_store::ReviewOrder::Newest { before: None },
             100,
         )
         .await
@@ -333,6 +336,7 @@ async fn reviews_are_listed_twenty_a_page_with_a_cursor_in_either_order() {
         for voter in authors.iter().take(i % 3) {
             if *voter != review.author_id {
                 app.store
+                    .reviews()
                     .vote_helpful(review.id, *voter)
                     .await
                     .expect("a vote");

@@ -6,9 +6,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use orderly_activities::search::ProductIndex;
-use orderly_activities::store::{Category, NewCategory, Product, ProductChanges};
 use orderly_domain::{CategorySlug, Currency, Money, ProductAttributes, Sku};
+use orderly_search::ProductIndex;
+use orderly_store::{Category, NewCategory, Product, ProductChanges};
 use orderly_tests::app::{TestApp, spawn_app};
 
 struct Shelf {
@@ -87,6 +87,7 @@ const SHELVES: [Shelf; 6] = [
 
 async fn category(app: &TestApp, slug: &str, parent: Option<&Category>) -> Category {
     app.store
+        .catalog()
         .insert_category(&NewCategory {
             parent_id: parent.map(|p| p.id),
             name: slug[..1].to_uppercase() + &slug[1..],
@@ -113,6 +114,7 @@ async fn stock_shelves(app: &TestApp) {
             .expect("a known category");
         let sku = Sku::parse(shelf.sku).expect("a SKU");
         app.store
+            .catalog()
             .upsert_product(&Product {
                 sku: sku.clone(),
                 name: shelf.name.into(),
@@ -131,6 +133,7 @@ async fn stock_shelves(app: &TestApp) {
             .await
             .expect("creating a product");
         app.store
+            .inventory()
             .set_on_hand(&sku, shelf.on_hand)
             .await
             .expect("stocking it");
@@ -280,6 +283,7 @@ async fn filters_narrow_the_results_and_each_category_is_counted() {
     );
     // Stock is read at query time: a delivery shows at once.
     app.store
+        .inventory()
         .set_on_hand(&Sku::parse("BANANA-ROBUSTA").expect("SKU"), 12)
         .await
         .expect("restocking");
@@ -356,7 +360,7 @@ async fn the_index_is_rebuilt_from_the_database_when_its_folder_is_missing() {
     stock_shelves(&app).await;
     let root = std::env::temp_dir().join(format!("orderly-rebuild-{}", Uuid::now_v7().simple()));
     let apples = |index: &ProductIndex| {
-        let query = orderly_activities::search::SearchQuery::text("apples");
+        let query = orderly_search::SearchQuery::text("apples");
         let mut found: Vec<String> = index
             .search(&query)
             .expect("a search")
@@ -388,6 +392,7 @@ async fn the_index_is_rebuilt_from_the_database_when_its_folder_is_missing() {
 
     // A product changed while no index was open is caught up on opening.
     app.store
+        .catalog()
         .update_product(
             &Sku::parse("JAM-MIXED").expect("SKU"),
             &ProductChanges {
@@ -476,7 +481,7 @@ async fn another_api_process_index_follows_edits_made_through_this_one() {
     let found = |text: &'static str| {
         let replica = replica.clone();
         move || -> Vec<String> {
-            let query = orderly_activities::search::SearchQuery::text(text);
+            let query = orderly_search::SearchQuery::text(text);
             replica
                 .search(&query)
                 .expect("a search")

@@ -5,9 +5,9 @@
 
 use serde_json::{Value, json};
 
-use orderly_activities::notifications::Notifier;
-use orderly_activities::store::NewUser;
 use orderly_domain::{Role, Sku, UserId};
+use orderly_notifications::Notifier;
+use orderly_store::NewUser;
 use orderly_tests::app::TestApp;
 use orderly_tests::app::spawn_app;
 use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
@@ -26,6 +26,7 @@ async fn seller(app: &TestApp, name: &str) -> (String, UserId) {
         .expect("hashing");
     let user = app
         .store
+        .accounts()
         .insert_user(&NewUser {
             email: email.clone(),
             name: name.into(),
@@ -337,6 +338,7 @@ async fn a_seller_lists_a_product_with_its_stock_and_edits_only_their_own() {
         .assert_complete_problem(403);
     assert!(
         app.store
+            .catalog()
             .product(&Sku::parse("PEAR-1KG").expect("SKU"))
             .await
             .expect("reading")
@@ -397,6 +399,7 @@ async fn an_admin_lists_for_a_seller_and_a_retried_creation_finds_the_first() {
     reused.assert_complete_problem(422);
     assert!(
         app.store
+            .catalog()
             .product(&Sku::parse("FIG-12").expect("SKU"))
             .await
             .expect("reading")
@@ -463,8 +466,22 @@ async fn an_invalid_product_is_refused_naming_each_field_and_nothing_is_written(
         assert_eq!(refused.fields(), [field], "{body_change}");
     }
     let kiwi = Sku::parse("KIWI-3").expect("SKU");
-    assert!(app.store.product(&kiwi).await.expect("reading").is_none());
-    assert!(app.store.stock(&kiwi).await.expect("reading").is_none());
+    assert!(
+        app.store
+            .catalog()
+            .product(&kiwi)
+            .await
+            .expect("reading")
+            .is_none()
+    );
+    assert!(
+        app.store
+            .inventory()
+            .stock(&kiwi)
+            .await
+            .expect("reading")
+            .is_none()
+    );
 
     app.post("/v1/products", Some(&owner), &apples("KIWI-3"))
         .await;
@@ -681,7 +698,12 @@ async fn a_seller_is_told_once_per_crossing_below_the_low_stock_threshold() {
     // A retried reservation activity reports the crossing again; its
     // dedupe key keeps it to one notice.
     let sku = Sku::parse("APPLE-1KG").expect("SKU");
-    let alerts = app.store.low_stock_alerts(&[sku]).await.expect("alerts");
+    let alerts = app
+        .store
+        .inventory()
+        .low_stock_alerts(&[sku])
+        .await
+        .expect("alerts");
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].crossing, 1);
     let notifier = Notifier::new(app.store.clone(), None);
@@ -714,12 +736,11 @@ async fn the_demo_shop_files_its_products_and_seeding_again_changes_nothing() {
     use orderly_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
     const SELLER_PASSWORD: &str = "demo-seller-password-1";
     let app = spawn_app().await;
-    orderly::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD, SELLER_PASSWORD)
+    orderly_devtools::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD, SELLER_PASSWORD)
         .await
         .expect("seeding");
     // The demo seller has a password of its own, not the admin's.
-    let seller =
-        |password: &str| json!({"email": orderly::demo_data::SELLER_EMAIL, "password": password});
+    let seller = |password: &str| json!({"email": orderly_devtools::demo_data::SELLER_EMAIL, "password": password});
     let own = app
         .post("/v1/auth/login", None, &seller(SELLER_PASSWORD))
         .await;
@@ -754,7 +775,7 @@ async fn the_demo_shop_files_its_products_and_seeding_again_changes_nothing() {
     assert_eq!(spinach.body["attributes"]["organic"], true);
     assert!(spinach.body["seller_id"].is_string(), "{:#}", spinach.body);
 
-    orderly::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD, SELLER_PASSWORD)
+    orderly_devtools::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD, SELLER_PASSWORD)
         .await
         .expect("seeding again");
     assert_eq!(app.get("/v1/categories", None).await.body, tree.body);

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use temporalio_client::{WorkflowListOptions, WorkflowQueryOptions};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
-use orderly_activities::signature::{SIGNATURE_HEADER, sign};
 use orderly_domain::{LedgerKind, NotificationKind, OrderId, ShipmentStatus, TrackingId};
+use orderly_providers::signature::{SIGNATURE_HEADER, sign};
 use orderly_tests::app::{CARRIER_SECRET, TestApp, TestOptions, fast_timings, spawn_app_with};
 use orderly_tests::histories::record_history;
 use orderly_tests::shopper::{card, delivery_order, placed_id};
@@ -182,6 +182,7 @@ async fn a_carrier_event_sent_twice_is_acknowledged_and_changes_nothing() {
     );
     let shipment = app
         .store
+        .orders()
         .shipment_by_tracking(tracking.parse::<TrackingId>().expect("a tracking id"))
         .await
         .expect("reading the shipment")

@@ -9,13 +9,16 @@ use std::time::Duration;
 use temporalio_client::Client;
 use url::Url;
 
-use orderly_activities::carriers::SandboxCarrier;
-use orderly_activities::notifications::{EmailSender, Notifier, SandboxPush, SandboxSms};
-use orderly_activities::order_activities::OrderActivities;
-use orderly_activities::payments::{PaymentProviders, WebhookTarget};
-use orderly_activities::search::ProductIndex;
-use orderly_activities::store::Store;
+use orderly_activities::Activities;
 use orderly_api::state::{AccountSettings, ApiSettings, AppState};
+use orderly_notifications::Notifier;
+use orderly_providers::EmailSender;
+use orderly_providers::carriers::SandboxCarrier;
+use orderly_providers::payments::{PaymentProviders, WebhookTarget};
+use orderly_providers::push::SandboxPush;
+use orderly_providers::sms::SandboxSms;
+use orderly_search::ProductIndex;
+use orderly_store::Store;
 use orderly_workers::order_worker::{self, OrderWorker};
 use orderly_workflows::OrderTimings;
 
@@ -197,7 +200,7 @@ pub struct WorkerSpec {
 }
 
 impl WorkerSpec {
-    pub async fn activities(&self) -> OrderActivities {
+    pub async fn activities(&self) -> Activities {
         let store = Store::connect(&self.database_url)
             .await
             .expect("worker database");
@@ -211,7 +214,7 @@ impl WorkerSpec {
             .smtp_url
             .as_ref()
             .map(|url| EmailSender::from_url(url).expect("the sink's SMTP URL"));
-        OrderActivities::new(
+        Activities::new(
             store.clone(),
             PaymentProviders::sandbox(store.clone(), Some(webhooks)),
             Arc::new(SandboxCarrier::new(store.clone())),

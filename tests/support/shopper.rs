@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use orderly_activities::signature::{SIGNATURE_HEADER, sign};
+use orderly_providers::signature::{SIGNATURE_HEADER, sign};
 
 use crate::app::{ADMIN_EMAIL, ADMIN_PASSWORD, CARRIER_SECRET, PAYMENT_SECRET, TestApp};
 
@@ -149,10 +149,11 @@ impl TestApp {
     /// Creates a product with this much stock, through the store (catalog
     /// management has no API yet).
     pub async fn stock_product(&self, sku: &str, price_paise: i64, on_hand: i64) {
-        use orderly_activities::store::Product;
         use orderly_domain::{Currency, Money, Sku};
+        use orderly_store::Product;
         let sku = Sku::parse(sku).expect("test SKU");
         self.store
+            .catalog()
             .upsert_product(&Product {
                 sku: sku.clone(),
                 name: format!("Product {sku}"),
@@ -166,6 +167,7 @@ impl TestApp {
             .await
             .expect("creating a product");
         self.store
+            .inventory()
             .set_on_hand(&sku, on_hand)
             .await
             .expect("stocking it");
@@ -334,6 +336,7 @@ impl TestApp {
         let sku = orderly_domain::Sku::parse(sku).expect("test SKU");
         let level = self
             .store
+            .inventory()
             .stock(&sku)
             .await
             .expect("reading stock")
@@ -342,8 +345,9 @@ impl TestApp {
     }
 
     /// The order's payment ledger rows, oldest first.
-    pub async fn ledger(&self, order_id: &str) -> Vec<orderly_activities::store::LedgerEntry> {
+    pub async fn ledger(&self, order_id: &str) -> Vec<orderly_store::LedgerEntry> {
         self.store
+            .ledger()
             .ledger_for_order(order_id.parse().expect("an order id"))
             .await
             .expect("reading the ledger")
@@ -357,6 +361,7 @@ impl TestApp {
         channel: &str,
     ) -> i64 {
         self.store
+            .notifications()
             .count_notifications(order_id.parse().expect("an order id"), kind, channel)
             .await
             .expect("counting notifications")
@@ -419,10 +424,11 @@ impl TestApp {
     /// What placing orders has written so far, for these SKUs and the
     /// customers holding these tokens.
     pub async fn footprint(&self, skus: &[&str], customers: &[&str]) -> Footprint {
-        use orderly_activities::store::OrderFilter;
         use orderly_domain::LedgerKind;
+        use orderly_store::OrderFilter;
         let order_ids = self
             .store
+            .orders()
             .list_orders(&OrderFilter {
                 limit: 1000,
                 ..OrderFilter::default()
@@ -441,6 +447,7 @@ impl TestApp {
         ] {
             ledger_entries += self
                 .store
+                .ledger()
                 .count_ledger_entries(kind)
                 .await
                 .expect("counting ledger entries");
@@ -456,6 +463,7 @@ impl TestApp {
             for channel in ["in_app", "email"] {
                 notifications += self
                     .store
+                    .notifications()
                     .notifications_for_user(user, channel, None, 1000)
                     .await
                     .expect("reading notifications")
@@ -539,12 +547,13 @@ impl TestApp {
         order_id: &str,
         kind: &str,
         timeout: Duration,
-    ) -> Vec<orderly_activities::store::OpsAlert> {
+    ) -> Vec<orderly_store::OpsAlert> {
         let id: orderly_domain::OrderId = order_id.parse().expect("an order id");
         let deadline = Instant::now() + timeout;
         loop {
             let alerts = self
                 .store
+                .ops_alerts()
                 .ops_alerts_for_order(id)
                 .await
                 .expect("reading ops alerts");
@@ -637,6 +646,7 @@ impl TestApp {
             version: 7,
         };
         self.store
+            .orders()
             .upsert_order(&view)
             .await
             .expect("writing a delivered order");

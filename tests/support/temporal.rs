@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use temporalio_sdk::testing::{EphemeralExe, LocalWorkflowEnvironmentOptions, WorkflowEnvironment};
 
-use orderly_workers::dev_server::locate_temporal_bin;
+use orderly_devtools::dev_server::locate_temporal_bin;
 use orderly_workflows::SEARCH_ATTRIBUTES;
 
 static SERVER: OnceLock<String> = OnceLock::new();

@@ -17,7 +17,7 @@ use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use url::Url;
 
-use orderly_activities::order_activities::OrderActivities;
+use orderly_activities::Activities;
 use orderly_workflows::{CartReminderWorkflow, ORDER_TASK_QUEUE, OrderWorkflow, ShipmentWorkflow};
 
 #[derive(Debug, thiserror::Error)]
@@ -93,17 +93,17 @@ impl OrderWorker {
         runtime: &Runtime,
         client: Client,
         task_queue: &str,
-        activities: OrderActivities,
+        activities: Activities,
     ) -> Result<Self, WorkerError> {
-        let options = WorkerOptions::new(task_queue)
+        let mut options = WorkerOptions::new(task_queue)
             .register_workflow::<OrderWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .register_workflow::<ShipmentWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .register_workflow::<CartReminderWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
-            .register_activities(activities)
             .build();
+        activities.register(&mut options);
         let worker =
             Worker::new(runtime, client, options).map_err(|e| WorkerError::Start(e.to_string()))?;
         Ok(Self { worker })
@@ -113,44 +113,13 @@ impl OrderWorker {
     pub fn on_order_queue(
         runtime: &Runtime,
         client: Client,
-        activities: OrderActivities,
+        activities: Activities,
     ) -> Result<Self, WorkerError> {
         Self::new(runtime, client, ORDER_TASK_QUEUE, activities)
     }
 
     /// A function that asks the worker to stop polling and finish what it
     /// holds; `run` returns once it has.
-    pub fn shutdown_handle(&self) -> impl Fn() + use<> {
-        self.worker.shutdown_handle()
-    }
-
-    pub async fn run(&mut self) -> Result<(), WorkerError> {
-        self.worker
-            .run()
-            .await
-            .map_err(|e| WorkerError::Run(e.to_string()))
-    }
-}
-
-/// A worker hosting only the benchmark's ceiling workflows.
-pub struct CeilingWorker {
-    worker: Worker,
-}
-
-impl CeilingWorker {
-    pub fn new(runtime: &Runtime, client: Client, task_queue: &str) -> Result<Self, WorkerError> {
-        let options = WorkerOptions::new(task_queue)
-            .register_workflow::<orderly_workflows::CeilingWorkflow>()
-            .map_err(|e| WorkerError::Start(e.to_string()))?
-            .register_workflow::<orderly_workflows::CeilingChildWorkflow>()
-            .map_err(|e| WorkerError::Start(e.to_string()))?
-            .register_activities(orderly_activities::bench_activities::CeilingActivities)
-            .build();
-        let worker =
-            Worker::new(runtime, client, options).map_err(|e| WorkerError::Start(e.to_string()))?;
-        Ok(Self { worker })
-    }
-
     pub fn shutdown_handle(&self) -> impl Fn() + use<> {
         self.worker.shutdown_handle()
     }

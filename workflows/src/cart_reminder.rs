@@ -16,40 +16,16 @@
 use std::time::{Duration, SystemTime};
 
 use futures::FutureExt;
-use serde::{Deserialize, Serialize};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     LocalActivityOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
     WorkflowResult, workflows::select,
 };
 use temporalio_workflow::RetryPolicy;
-use uuid::Uuid;
 
-use orderly_activities::order_activities::{CartReminderRequest, OrderActivities};
-use orderly_domain::UserId;
-
-pub fn cart_reminder_workflow_id(cart_id: Uuid) -> String {
-    format!("cart-reminder-{cart_id}")
-}
-
-/// The input of a [`CartReminderWorkflow`]; only the first start's counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CartReminderInput {
-    pub cart_id: Uuid,
-    pub user_id: UserId,
-    /// How long the cart must stay untouched before the reminder.
-    pub reminder_after_millis: u64,
-}
-
-/// How a reminder run ended; the workflow's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CartReminderOutcome {
-    /// The reminder went out.
-    Reminded,
-    /// The cart was checked out or emptied first (or was gone when the time
-    /// came): nothing was sent.
-    Cancelled,
-}
+use crate::contract::{
+    CartReminderInput, CartReminderOutcome, CartReminderRequest, OrderActivities,
+};
 
 #[workflow]
 pub struct CartReminderWorkflow {

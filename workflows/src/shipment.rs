@@ -19,11 +19,12 @@ use temporalio_sdk::{
     WorkflowResult, workflows::select,
 };
 
-use orderly_activities::order_activities::{OpsAlertInput, OrderActivities, ShipmentStatusInput};
 use orderly_domain::{CarrierEvent, ShipmentStatus};
 
-use crate::constants::order_workflow_id;
-use crate::messages::{ShipmentInput, ShipmentProgress};
+use crate::contract::{
+    OpsAlertInput, OrderActivities, ShipmentInput, ShipmentProgress, ShipmentStatusInput,
+    order_workflow_id,
+};
 use crate::order::OrderWorkflow;
 
 #[workflow]

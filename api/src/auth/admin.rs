@@ -4,8 +4,8 @@
 //! [`ensure_admin`] at start-up with credentials from its configuration.
 //! Running it on every start is safe: an existing admin is left untouched.
 
-use orderly_activities::store::{NewUser, Store, StoreError, User};
 use orderly_domain::Role;
+use orderly_store::{NewUser, Store, StoreError, User};
 
 use super::credentials::{check_email, check_password, normalize_email};
 use super::password::hash_password;
@@ -27,6 +27,7 @@ pub async fn ensure_admin(store: &Store, email: &str, password: &str) -> Result<
     }
     let password_hash = hash_password(password.to_owned()).await?;
     let created = store
+        .accounts()
         .insert_user(&NewUser {
             email: email.clone(),
             name: "Administrator".to_owned(),
@@ -48,7 +49,7 @@ pub async fn ensure_admin(store: &Store, email: &str, password: &str) -> Result<
 }
 
 async fn existing_admin(store: &Store, email: &str) -> Result<Option<User>, ApiError> {
-    match store.user_by_email(email).await? {
+    match store.accounts().user_by_email(email).await? {
         None => Ok(None),
         Some(found) if found.user.role == Role::Admin => Ok(Some(found.user)),
         Some(found) => Err(ApiError::Conflict(format!(

@@ -12,8 +12,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use orderly_activities::notifications::{Recipient, Rendered};
-use orderly_activities::store::PasswordReset;
+use orderly_notifications::password_reset_email;
+use orderly_providers::Email;
+use orderly_store::PasswordReset;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -105,6 +106,7 @@ pub async fn confirm_password_reset(
     let password_hash = hash_password(request.password).await?;
     let outcome = state
         .store
+        .accounts()
         .reset_password(&hash_of(token), &password_hash, Utc::now())
         .await?;
     let refused = |message: &str| Err(ApiError::validation("token", message));
@@ -112,9 +114,10 @@ pub async fn confirm_password_reset(
         PasswordReset::Done(user_id) => {
             // Whoever reset it controls the mailbox: the account's failed
             // logins no longer say anything.
-            if let Some(user) = state.store.user_by_id(user_id).await? {
+            if let Some(user) = state.store.accounts().user_by_id(user_id).await? {
                 state
                     .store
+                    .accounts()
                     .clear_login_failures(&format!("login:account:{}", user.email))
                     .await?;
             }
@@ -134,7 +137,7 @@ pub async fn confirm_password_reset(
 /// hashed for every request, registered or not, so both cost the same.
 async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
     let token = RefreshToken::generate();
-    let Some(found) = state.store.user_by_email(email).await? else {
+    let Some(found) = state.store.accounts().user_by_email(email).await? else {
         return Ok(());
     };
     let Some(mailer) = &state.mailer else {
@@ -146,6 +149,7 @@ async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
     let window = chrono::Duration::from_std(accounts.login_failure_window)?;
     let sent = state
         .store
+        .accounts()
         .record_login_failure(&format!("reset:account:{email}"), now, window)
         .await?;
     if sent.count > accounts.reset_emails_per_window {
@@ -155,57 +159,18 @@ async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
     let ttl = chrono::Duration::from_std(accounts.password_reset_ttl)?;
     state
         .store
+        .accounts()
         .insert_password_reset(&token.hash, found.user.id, now + ttl)
         .await?;
-    let recipient = Recipient {
-        user_id: found.user.id,
-        name: found.user.name.clone(),
-        email: found.user.email.clone(),
-    };
-    let message = render(&found.user.name, &token.token, ttl.num_minutes());
+    let message = password_reset_email(&found.user.name, &token.token, ttl.num_minutes());
     mailer
-        .send(
-            &recipient,
-            &message,
-            format!("<reset.{}@orderly>", Uuid::now_v7()),
-        )
+        .send(&Email {
+            to_name: &found.user.name,
+            to_address: &found.user.email,
+            subject: &message.subject,
+            body: &message.body,
+            message_id: &format!("<reset.{}@orderly>", Uuid::now_v7()),
+        })
         .await?;
     Ok(())
-}
-
-/// The reset email. Plain ASCII with short lines, so it travels unencoded
-/// and the code can be copied as it is.
-fn render(name: &str, token: &str, minutes: i64) -> Rendered {
-    Rendered {
-        subject: "Reset your orderly password".to_owned(),
-        body: format!(
-            "Hello {name},\n\n\
-             someone, hopefully you, asked to reset the password of your\n\
-             orderly account. To choose a new one, send this code with your\n\
-             new password to POST /v1/auth/password-reset/confirm:\n\n\
-             reset-code: {token}\n\n\
-             The code works once, for {minutes} minutes. If you did not ask\n\
-             for it, ignore this email: your password stays as it is.\n"
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_email_carries_the_code_on_a_line_of_its_own() {
-        let rendered = render("Asha", "abc-DEF_123", 30);
-        assert!(
-            rendered
-                .body
-                .lines()
-                .any(|line| line == "reset-code: abc-DEF_123"),
-            "{}",
-            rendered.body
-        );
-        assert!(rendered.body.contains("30 minutes"));
-        assert!(rendered.body.lines().all(|line| line.len() <= 76));
-    }
 }

@@ -9,8 +9,8 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use orderly_activities::store::{Profile, ProfileChanges};
 use orderly_domain::{NotificationChannels, PhoneNumber, Preferences, Role, UserId};
+use orderly_store::{Profile, ProfileChanges};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::AuthUser;
@@ -92,6 +92,7 @@ where
 pub async fn load(state: &AppState, user_id: UserId) -> Result<ProfileBody, ApiError> {
     state
         .store
+        .accounts()
         .profile(user_id)
         .await?
         .map(ProfileBody::from)
@@ -135,6 +136,7 @@ pub async fn update_me(
     };
     let profile = state
         .store
+        .accounts()
         .update_profile(caller.id, &changes)
         .await?
         .ok_or(ApiError::Unauthorized)?;

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use orderly_activities::store::{NewUser, StoreError, User};
 use orderly_domain::{Role, UserId};
+use orderly_store::{NewUser, StoreError, User};
 use serde::{Deserialize, Serialize};
 
 use super::AuthUser;
@@ -141,6 +141,7 @@ pub async fn register(
     let password_hash = hash_password(request.password).await?;
     let user = state
         .store
+        .accounts()
         .insert_user(&NewUser {
             email,
             name,
@@ -178,7 +179,7 @@ pub async fn login(
     let email = normalize_email(&request.email);
     let throttle = LoginThrottle::new(&state, &email, client);
     throttle.check(Utc::now()).await?;
-    let Some(found) = state.store.user_by_email(&email).await? else {
+    let Some(found) = state.store.accounts().user_by_email(&email).await? else {
         verify_against_nothing(request.password).await;
         throttle.failed(Utc::now()).await?;
         return Err(ApiError::Unauthorized);

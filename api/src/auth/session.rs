@@ -4,7 +4,7 @@
 //! the store can revoke exactly the sessions descended from a stolen token.
 
 use chrono::Utc;
-use orderly_activities::store::User;
+use orderly_store::User;
 use uuid::Uuid;
 
 use super::access_token;
@@ -27,6 +27,7 @@ pub async fn start(state: &AppState, user: &User) -> Result<Session, ApiError> {
     let refresh = RefreshToken::generate();
     state
         .store
+        .accounts()
         .insert_refresh_token(
             &refresh.hash,
             user.id,
@@ -44,6 +45,7 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<(User, Session)
     let refresh = RefreshToken::generate();
     let user_id = state
         .store
+        .accounts()
         .rotate_refresh_token(
             &hash_of(presented),
             &refresh.hash,
@@ -54,6 +56,7 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<(User, Session)
         .ok_or(ApiError::Unauthorized)?;
     let user = state
         .store
+        .accounts()
         .user_by_id(user_id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -66,6 +69,7 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<(User, Session)
 pub async fn end(state: &AppState, presented: &str) -> Result<(), ApiError> {
     state
         .store
+        .accounts()
         .revoke_refresh_token(&hash_of(presented))
         .await?;
     Ok(())

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use orderly_activities::store::{Store, StoreError};
 use orderly_domain::UserId;
+use orderly_store::{Store, StoreError};
 
 /// How long a read epoch is trusted.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
@@ -32,7 +32,7 @@ impl SessionEpochs {
         if let Some(epoch) = self.remembered(user) {
             return Ok(Some(epoch));
         }
-        let epoch = store.session_epoch(user).await?;
+        let epoch = store.accounts().session_epoch(user).await?;
         if let Some(epoch) = epoch {
             self.remember(user, epoch);
         }

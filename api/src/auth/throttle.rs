@@ -15,7 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
-use orderly_activities::store::FailureWindow;
+use orderly_store::FailureWindow;
 
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -102,7 +102,13 @@ impl<'a> LoginThrottle<'a> {
             checks.push((address, limits.max_failures_per_address, "this address"));
         }
         for (key, limit, whom) in checks {
-            let Some(failures) = self.state.store.login_failures(key, now, window).await? else {
+            let Some(failures) = self
+                .state
+                .store
+                .accounts()
+                .login_failures(key, now, window)
+                .await?
+            else {
                 continue;
             };
             if failures.count >= limit {
@@ -124,10 +130,14 @@ impl<'a> LoginThrottle<'a> {
         let window = window(self.state)?;
         let store = &self.state.store;
         let account = store
+            .accounts()
             .record_login_failure(&self.account, now, window)
             .await?;
         if let Some(address) = &self.address {
-            store.record_login_failure(address, now, window).await?;
+            store
+                .accounts()
+                .record_login_failure(address, now, window)
+                .await?;
         }
         let earlier = u32::try_from(account.count.saturating_sub(1)).unwrap_or(u32::MAX);
         let delay = self
@@ -142,7 +152,11 @@ impl<'a> LoginThrottle<'a> {
 
     /// The right password: the account starts afresh.
     pub async fn succeeded(&self) -> Result<(), ApiError> {
-        self.state.store.clear_login_failures(&self.account).await?;
+        self.state
+            .store
+            .accounts()
+            .clear_login_failures(&self.account)
+            .await?;
         Ok(())
     }
 }

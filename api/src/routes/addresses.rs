@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use orderly_activities::store::{AddressCreation, NewAddress, SavedAddress};
 use orderly_domain::{Address, DomainError};
+use orderly_store::{AddressCreation, NewAddress, SavedAddress};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
@@ -215,6 +215,7 @@ pub async fn create_address(
     )?;
     let created = state
         .store
+        .accounts()
         .insert_address(
             caller.id,
             &NewAddress {
@@ -265,6 +266,7 @@ pub async fn list_addresses(
     let after: Option<Uuid> = page.cursor()?;
     let rows = state
         .store
+        .accounts()
         .addresses_for_user(caller.id, after, page.fetch_limit())
         .await?;
     let (rows, next_cursor) = page.split(rows, |saved| saved.id.to_string());
@@ -294,6 +296,7 @@ pub async fn get_address(
 ) -> Result<Json<AddressBody>, ApiError> {
     let saved = state
         .store
+        .accounts()
         .saved_address(caller.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -324,6 +327,7 @@ pub async fn update_address(
 ) -> Result<Json<AddressBody>, ApiError> {
     let saved = state
         .store
+        .accounts()
         .saved_address(caller.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -341,6 +345,7 @@ pub async fn update_address(
     )?;
     let updated = state
         .store
+        .accounts()
         .update_address(&SavedAddress {
             label,
             address,
@@ -369,7 +374,7 @@ pub async fn delete_address(
     caller: AuthUser,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    if state.store.delete_address(caller.id, id).await? {
+    if state.store.accounts().delete_address(caller.id, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
@@ -396,6 +401,7 @@ pub async fn make_default(
 ) -> Result<Json<AddressBody>, ApiError> {
     let saved = state
         .store
+        .accounts()
         .set_default_address(caller.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;

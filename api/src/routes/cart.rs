@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use orderly_activities::store::{Cart, CartAdd, CartChange, CartItem, CartRequestKey};
 use orderly_domain::{CartStatus, Currency, Money, Quantity, Sku};
+use orderly_store::{Cart, CartAdd, CartChange, CartItem, CartRequestKey};
 
 use crate::auth::AuthUser;
 use crate::cart_reminders;
@@ -101,7 +101,7 @@ pub async fn view_cart(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<CartBody>, ApiError> {
-    let cart = state.store.open_cart(user.id).await?;
+    let cart = state.store.carts().open_cart(user.id).await?;
     let (total_items, total_price) = totals(&cart)?;
     let items = cart.items.iter().map(line).collect::<Result<_, _>>()?;
     Ok(Json(CartBody {
@@ -142,6 +142,7 @@ pub async fn add_item(
     });
     let product = state
         .store
+        .catalog()
         .product(&body.sku)
         .await?
         .filter(|product| product.active)
@@ -153,6 +154,7 @@ pub async fn add_item(
         })?;
     let added = state
         .store
+        .carts()
         .add_to_cart(
             user.id,
             &body.sku,
@@ -197,6 +199,7 @@ pub async fn set_quantity(
     let sku = line_sku(&sku)?;
     let change = state
         .store
+        .carts()
         .set_cart_quantity(user.id, &sku, body.quantity)
         .await?;
     let cart = changed(change, &sku)?;
@@ -220,7 +223,7 @@ pub async fn remove_item(
     Path(sku): Path<String>,
 ) -> Result<Json<CartChangeAnswer>, ApiError> {
     let sku = line_sku(&sku)?;
-    let change = state.store.remove_from_cart(user.id, &sku).await?;
+    let change = state.store.carts().remove_from_cart(user.id, &sku).await?;
     let cart = changed(change, &sku)?;
     if cart.items.is_empty() {
         cart_reminders::cancelled(&state, cart.id).await;
@@ -240,7 +243,7 @@ pub async fn empty_cart(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<CartChangeAnswer>, ApiError> {
-    let cart = state.store.empty_cart(user.id).await?;
+    let cart = state.store.carts().empty_cart(user.id).await?;
     cart_reminders::cancelled(&state, cart.id).await;
     answer(&cart, None, Some("The cart is empty.")).map(Json)
 }
@@ -253,15 +256,7 @@ fn line_sku(raw: &str) -> Result<Sku, ApiError> {
 fn changed(change: CartChange, sku: &Sku) -> Result<Cart, ApiError> {
     match change {
         CartChange::Changed(cart) => Ok(cart),
-        CartChange::Unavailable {
-            sku,
-            requested,
-            available,
-        } => Err(ApiError::OutOfStock {
-            sku,
-            requested,
-            available,
-        }),
+        CartChange::Unavailable(shortage) => Err(ApiError::OutOfStock(shortage)),
         CartChange::TooMany { quantity } => Err(ApiError::validation(
             "quantity",
             format!(

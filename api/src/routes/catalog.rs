@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures::future::try_join_all;
-use orderly_activities::store::{Product, StockLevel, Store, StoreError};
 use orderly_domain::{CategorySlug, Money, ProductAttributes, Role, Sku, UserId};
+use orderly_store::{Product, StockLevel, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
@@ -148,7 +148,13 @@ pub async fn list_products(
         Some(raw) => {
             let slug = CategorySlug::parse(raw)
                 .map_err(|_| ApiError::validation("category", "is not a category slug"))?;
-            if state.store.category_by_slug(&slug).await?.is_none() {
+            if state
+                .store
+                .catalog()
+                .category_by_slug(&slug)
+                .await?
+                .is_none()
+            {
                 return Err(ApiError::validation(
                     "category",
                     "is not an existing category",
@@ -156,12 +162,14 @@ pub async fn list_products(
             }
             state
                 .store
+                .catalog()
                 .list_products_in_category(&slug, after.as_ref(), page.fetch_limit())
                 .await?
         }
         None => {
             state
                 .store
+                .catalog()
                 .list_products(after.as_ref(), page.fetch_limit())
                 .await?
         }
@@ -170,7 +178,12 @@ pub async fn list_products(
     // hidden products does not end the listing early.
     let (rows, next_cursor) = page.split(rows, |product| product.sku.to_string());
     let active: Vec<Product> = rows.into_iter().filter(|product| product.active).collect();
-    let stock = try_join_all(active.iter().map(|product| state.store.stock(&product.sku))).await?;
+    let stock = try_join_all(
+        active
+            .iter()
+            .map(|product| state.store.inventory().stock(&product.sku)),
+    )
+    .await?;
     let items = active
         .into_iter()
         .zip(stock)
@@ -199,11 +212,12 @@ pub async fn get_product(
     let sku = parse_sku(&sku)?;
     let product = state
         .store
+        .catalog()
         .product(&sku)
         .await?
         .filter(|product| product.active)
         .ok_or(ApiError::NotFound)?;
-    let stock = state.store.stock(&sku).await?;
+    let stock = state.store.inventory().stock(&sku).await?;
     let mut body = ProductBody::new(product, stock);
     body.rating = rating_summaries(&state.store, std::slice::from_ref(&sku))
         .await?
@@ -233,11 +247,16 @@ pub async fn get_inventory(
 ) -> Result<Json<StockBody>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let sku = parse_sku(&sku)?;
-    if let Some(stock) = state.store.stock(&sku).await? {
+    if let Some(stock) = state.store.inventory().stock(&sku).await? {
         return Ok(Json(stock.into()));
     }
     // A product that was never counted simply has nothing in stock.
-    state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+    state
+        .store
+        .catalog()
+        .product(&sku)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(StockBody::from(StockLevel {
         sku,
         on_hand: 0,
@@ -273,13 +292,24 @@ pub async fn set_inventory(
     if request.on_hand < 0 {
         return Err(ApiError::validation("on_hand", "must be zero or more"));
     }
-    let product = state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+    let product = state
+        .store
+        .catalog()
+        .product(&sku)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     ensure_may_manage(&caller, &product)?;
-    match state.store.set_on_hand(&sku, request.on_hand).await {
+    match state
+        .store
+        .inventory()
+        .set_on_hand(&sku, request.on_hand)
+        .await
+    {
         Ok(stock) => Ok(Json(stock.into())),
         Err(StoreError::Conflict(detail)) => {
             let reserved = state
                 .store
+                .inventory()
                 .stock(&sku)
                 .await?
                 .map_or(0, |stock| stock.reserved);

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use orderly_activities::store::{Category, NewCategory, StoreError};
 use orderly_domain::{CategorySlug, Role};
+use orderly_store::{Category, NewCategory, StoreError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -86,7 +86,7 @@ pub struct CreateCategoryRequest {
 pub async fn list_categories(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<CategoryNode>>, ApiError> {
-    Ok(Json(tree(state.store.categories().await?)))
+    Ok(Json(tree(state.store.catalog().categories().await?)))
 }
 
 /// Adds a category (admins).
@@ -123,7 +123,7 @@ pub async fn create_category(
         name,
         slug: request.slug,
     };
-    match state.store.insert_category(&new).await {
+    match state.store.catalog().insert_category(&new).await {
         Ok(category) => {
             Ok((StatusCode::CREATED, Json(CategoryBody::from(category))).into_response())
         }
@@ -134,7 +134,7 @@ pub async fn create_category(
         Err(StoreError::Conflict(detail)) => {
             // The slug is the category's natural key: a keyed retry of the
             // request that created it finds it exactly as asked for.
-            let existing = state.store.category_by_slug(&new.slug).await?;
+            let existing = state.store.catalog().category_by_slug(&new.slug).await?;
             match existing {
                 Some(category)
                     if key.is_some()

@@ -120,7 +120,12 @@ pub async fn checkout(
     .await?;
     // Also on a replay: the attempt that placed the order may have stopped
     // before closing the cart.
-    if let Some(cart_id) = state.store.finish_checkout(placed.view().id).await? {
+    if let Some(cart_id) = state
+        .store
+        .carts()
+        .finish_checkout(placed.view().id)
+        .await?
+    {
         cart_reminders::cancelled(&state, cart_id).await;
     }
     Ok(placed.into_response())
@@ -137,6 +142,7 @@ async fn prepare(
     let fulfillment = fulfillment(state, user, request).await?;
     let cart = state
         .store
+        .carts()
         .active_cart(user.id)
         .await?
         .filter(|cart| !cart.items.is_empty())
@@ -144,7 +150,7 @@ async fn prepare(
             ApiError::Conflict("the cart is empty; add items before checking out".into())
         })?;
     let skus: Vec<_> = cart.items.iter().map(|item| item.sku.clone()).collect();
-    let products = state.store.products_by_skus(&skus).await?;
+    let products = state.store.catalog().products_by_skus(&skus).await?;
     let mut lines = Vec::with_capacity(cart.items.len());
     let mut changes = Vec::new();
     for item in &cart.items {
@@ -174,7 +180,7 @@ async fn prepare(
     }
     if !changes.is_empty() {
         let prices: Vec<_> = changes.iter().map(|c| (c.sku.clone(), c.now)).collect();
-        state.store.reprice_cart(cart.id, &prices).await?;
+        state.store.carts().reprice_cart(cart.id, &prices).await?;
         return Err(ApiError::PriceChanged(changes));
     }
     let currency = lines[0].unit_price.currency;
@@ -186,7 +192,11 @@ async fn prepare(
             "the cart holds items priced in different currencies".into(),
         ));
     }
-    state.store.begin_checkout(cart.id, order_id).await?;
+    state
+        .store
+        .carts()
+        .begin_checkout(cart.id, order_id)
+        .await?;
     Ok(NewOrder {
         items: lines,
         payment: request.payment.clone(),
@@ -205,6 +215,7 @@ async fn fulfillment(
     let address = match (&request.address_id, &request.address) {
         (Some(id), _) => state
             .store
+            .accounts()
             .address_for_user(user.id, *id)
             .await?
             .ok_or_else(|| {

@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use orderly_activities::store::Notification;
 use orderly_domain::{NotificationKind, OrderId};
+use orderly_store::Notification;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -72,6 +72,7 @@ pub async fn list_notifications(
     let before: Option<Uuid> = page.cursor()?;
     let rows = state
         .store
+        .notifications()
         .notifications_for_user(caller.id, IN_APP, before, page.fetch_limit())
         .await?;
     let (rows, next_cursor) = page.split(rows, |notification| notification.id.to_string());

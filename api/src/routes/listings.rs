@@ -12,12 +12,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, post};
 use axum::{Json, Router};
-use orderly_activities::store::{
-    CreationKey, Product, ProductChanges, ProductCreation, StoreError,
-};
 use orderly_domain::{
     CategorySlug, Currency, ImageUrl, Money, ProductAttributes, Role, Sku, UnitOfSale, UserId,
 };
+use orderly_store::{CreationKey, Product, ProductChanges, ProductCreation, StoreError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -56,7 +54,7 @@ pub struct ListingBody {
 impl ListingBody {
     /// The listing of `product` with its current stock and rating.
     async fn of(state: &AppState, product: Product) -> Result<Self, ApiError> {
-        let stock = state.store.stock(&product.sku).await?;
+        let stock = state.store.inventory().stock(&product.sku).await?;
         let active = product.active;
         let low_stock_threshold = product.low_stock_threshold;
         let bodies =
@@ -208,6 +206,7 @@ pub async fn create_product(
     });
     match state
         .store
+        .catalog()
         .create_product(&product, request.stock, creation_key)
         .await?
     {
@@ -222,7 +221,12 @@ pub async fn create_product(
                 .into_response())
         }
         ProductCreation::Replayed { sku, request_hash } if request_hash == fingerprint => {
-            let product = state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+            let product = state
+                .store
+                .catalog()
+                .product(&sku)
+                .await?
+                .ok_or(ApiError::NotFound)?;
             Ok(Json(ListingBody::of(&state, product).await?).into_response())
         }
         ProductCreation::Replayed { .. } => Err(ApiError::IdempotencyMismatch),
@@ -253,7 +257,12 @@ pub async fn update_product(
 ) -> Result<Json<ListingBody>, ApiError> {
     caller.require(&[Role::Seller, Role::Admin])?;
     let sku = Sku::parse(&sku).map_err(|error| ApiError::Validation(vec![error.into()]))?;
-    let product = state.store.product(&sku).await?.ok_or(ApiError::NotFound)?;
+    let product = state
+        .store
+        .catalog()
+        .product(&sku)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     ensure_may_manage(&caller, &product)?;
 
     let mut errors = Vec::new();
@@ -292,7 +301,7 @@ pub async fn update_product(
         active: request.active,
         low_stock_threshold: request.low_stock_threshold,
     };
-    let updated = match state.store.update_product(&sku, &changes).await {
+    let updated = match state.store.catalog().update_product(&sku, &changes).await {
         Err(StoreError::NotFound) => return Err(ApiError::NotFound),
         other => other?,
     };
@@ -378,7 +387,7 @@ async fn category_of(
         errors.push(FieldError::new("category", "is not a category slug"));
         return Ok(None);
     };
-    match state.store.category_by_slug(&slug).await? {
+    match state.store.catalog().category_by_slug(&slug).await? {
         Some(category) => Ok(Some((category.id, category.name))),
         None => {
             errors.push(FieldError::new("category", "is not an existing category"));
@@ -392,7 +401,7 @@ async fn check_seller(
     seller: UserId,
     errors: &mut Vec<FieldError>,
 ) -> Result<(), ApiError> {
-    let user = state.store.user_by_id(seller).await?;
+    let user = state.store.accounts().user_by_id(seller).await?;
     if user.is_none_or(|user| user.role != Role::Seller) {
         errors.push(FieldError::new("seller_id", "is not a seller's account"));
     }

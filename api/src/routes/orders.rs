@@ -17,11 +17,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use temporalio_client::WorkflowExecuteUpdateOptions;
 
-use orderly_activities::store::OrderFilter;
 use orderly_domain::{
     DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails, Quantity,
     Role, ShipmentView, Sku, TimelineEntry,
 };
+use orderly_store::OrderFilter;
 use orderly_workflows::{CancelRequest, OrderWorkflow, order_workflow_id};
 
 use crate::auth::AuthUser;
@@ -137,7 +137,7 @@ pub async fn place_order(
 /// prices whatever happens to the catalog later.
 async fn price(state: &AppState, request: &PlaceOrderRequest) -> Result<Vec<OrderLine>, ApiError> {
     let skus: Vec<Sku> = request.items.iter().map(|i| i.sku.clone()).collect();
-    let products = state.store.products_by_skus(&skus).await?;
+    let products = state.store.catalog().products_by_skus(&skus).await?;
     let mut lines = Vec::with_capacity(request.items.len());
     let mut errors = Vec::new();
     for (i, item) in request.items.iter().enumerate() {
@@ -189,7 +189,12 @@ pub(crate) async fn visible_order(
     raw_id: &str,
 ) -> Result<OrderView, ApiError> {
     let id = parse_order_id(raw_id)?;
-    let view = state.store.order(id).await?.ok_or(ApiError::NotFound)?;
+    let view = state
+        .store
+        .orders()
+        .order(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     if user.role != Role::Admin && view.customer_id != user.id {
         return Err(ApiError::NotFound);
     }
@@ -259,6 +264,7 @@ pub async fn list_orders(
     let customer = (user.role != Role::Admin).then_some(user.id);
     let items = state
         .store
+        .orders()
         .list_orders(&OrderFilter {
             customer,
             status,

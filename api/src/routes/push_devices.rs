@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use orderly_activities::store::{PushDevice, PushDeviceRegistration};
 use orderly_domain::{DeviceToken, PushPlatform};
+use orderly_store::{PushDevice, PushDeviceRegistration};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -89,6 +89,7 @@ pub async fn register_push_device(
 ) -> Result<Response, ApiError> {
     let registration = state
         .store
+        .notifications()
         .register_push_device(caller.id, &request.token, request.platform)
         .await?;
     Ok(match registration {
@@ -128,6 +129,7 @@ pub async fn list_push_devices(
     let after: Option<Uuid> = page.cursor()?;
     let rows = state
         .store
+        .notifications()
         .push_devices_for_user(caller.id, after, page.fetch_limit())
         .await?;
     let (rows, next_cursor) = page.split(rows, |device| device.id.to_string());
@@ -155,7 +157,12 @@ pub async fn delete_push_device(
     caller: AuthUser,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    if state.store.delete_push_device(caller.id, id).await? {
+    if state
+        .store
+        .notifications()
+        .delete_push_device(caller.id, id)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

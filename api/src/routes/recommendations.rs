@@ -1,6 +1,6 @@
 //! Recommendations: `/v1/products/{sku}/recommendations` (bought together)
 //! and `/v1/me/recommendations` (for the caller). The ranking is
-//! `orderly_activities::recommendations`, documented there; this module
+//! `orderly_recommendations`, documented there; this module
 //! only checks who may ask and shapes the answer.
 
 use axum::extract::{Path, State};
@@ -9,8 +9,8 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Serialize;
 
-use orderly_activities::recommendations::{self, Recommendation};
 use orderly_domain::{Money, Role, Sku};
+use orderly_recommendations::{self as recommendations, Recommendation};
 
 use crate::auth::AuthUser;
 use crate::problem::{ApiError, FieldError, Problem};
@@ -74,6 +74,7 @@ pub async fn product_recommendations(
         Sku::parse(&sku).map_err(|error| ApiError::Validation(vec![FieldError::from(error)]))?;
     state
         .store
+        .catalog()
         .product(&sku)
         .await?
         .filter(|product| product.active)
@@ -102,6 +103,7 @@ pub async fn my_recommendations(
     caller.require(&[Role::Customer])?;
     let preferences = state
         .store
+        .accounts()
         .profile(caller.id)
         .await?
         .map(|profile| profile.preferences)

@@ -21,10 +21,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use orderly_activities::store::{
+use orderly_domain::{Rating, Sku};
+use orderly_store::{
     HelpfulVote, Product, Review, ReviewDraft, ReviewOrder, ReviewWrite, Store, StoreError,
 };
-use orderly_domain::{Rating, Sku};
 
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
@@ -65,6 +65,7 @@ pub async fn rating_summaries(
     skus: &[Sku],
 ) -> Result<HashMap<Sku, RatingSummary>, StoreError> {
     Ok(store
+        .reviews()
         .product_ratings(skus)
         .await?
         .into_iter()
@@ -253,6 +254,7 @@ pub async fn list_reviews(
     };
     let rows = state
         .store
+        .reviews()
         .reviews_for_product(&product.sku, order, page.fetch_limit())
         .await?;
     let (rows, next_cursor) = page.split(rows, |review| {
@@ -293,6 +295,7 @@ pub async fn get_my_review(
     let product = active_product(&state, &sku).await?;
     let review = state
         .store
+        .reviews()
         .author_review(&product.sku, caller.id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -326,6 +329,7 @@ pub async fn put_my_review(
     let product = active_product(&state, &sku).await?;
     if !state
         .store
+        .orders()
         .customer_received(caller.id, &product.sku)
         .await?
     {
@@ -341,7 +345,7 @@ pub async fn put_my_review(
         title,
         text,
     };
-    let written = state.store.upsert_review(&draft).await?;
+    let written = state.store.reviews().upsert_review(&draft).await?;
     // The rating sort of search reads the product's rating from the index.
     crate::routes::search::reindex(&state, &draft.sku).await;
     let response = match written {
@@ -385,6 +389,7 @@ pub async fn vote_helpful(
         .map_err(|_| ApiError::validation("review_id", "must be a UUID"))?;
     let review = state
         .store
+        .reviews()
         .review(review_id)
         .await?
         .filter(|review| review.sku == sku)
@@ -394,7 +399,12 @@ pub async fn vote_helpful(
             "a review cannot be voted helpful by its author".to_owned(),
         ));
     }
-    let (helpful, counted) = match state.store.vote_helpful(review_id, caller.id).await? {
+    let (helpful, counted) = match state
+        .store
+        .reviews()
+        .vote_helpful(review_id, caller.id)
+        .await?
+    {
         HelpfulVote::Counted(total) => (total, true),
         HelpfulVote::AlreadyVoted(total) => (total, false),
     };
@@ -411,6 +421,7 @@ async fn active_product(state: &AppState, raw: &str) -> Result<Product, ApiError
     let sku = parse_sku(raw)?;
     state
         .store
+        .catalog()
         .product(&sku)
         .await?
         .filter(|product| product.active)

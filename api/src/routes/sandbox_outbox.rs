@@ -9,8 +9,8 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use orderly_activities::store::SandboxMessage;
 use orderly_domain::{NotificationChannel, Role};
+use orderly_store::SandboxMessage;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -99,6 +99,7 @@ pub async fn list_sandbox_messages(
     let before: Option<Uuid> = page.cursor()?;
     let rows = state
         .store
+        .sandbox()
         .sandbox_messages(channel, before, page.fetch_limit())
         .await?;
     let (rows, next_cursor) = page.split(rows, |message| message.id.to_string());

@@ -1,7 +1,7 @@
 //! Product search: `/v1/search` and the search box's `/v1/search/suggest`.
 //!
 //! Both are public and read the tantivy index (see
-//! `orderly_activities::search`). Stock is the exception: the in-stock
+//! `orderly_search`). Stock is the exception: the in-stock
 //! filter and each result's `available` come from the database at query
 //! time, because orders change stock in the worker, out of the index's
 //! reach. Pages are offsets handed out as opaque cursors: results are
@@ -13,10 +13,8 @@ use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::routing::get;
 use axum::{Json, Router};
-use orderly_activities::search::{
-    Filters, ProductIndex, SearchError, SearchHit, SearchQuery, SortOrder,
-};
 use orderly_domain::{CategorySlug, Money, Sku};
+use orderly_search::{Filters, ProductIndex, SearchError, SearchHit, SearchQuery, SortOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -158,12 +156,12 @@ pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Json<Sear
     let (mut query, in_stock) = params.validate()?;
     let index = index(&state)?;
     if in_stock {
-        query.filters.excluded = state.store.unavailable_skus().await?;
+        query.filters.excluded = state.store.catalog().unavailable_skus().await?;
     }
     let offset = query.offset;
     let results = on_blocking_pool(move || index.search(&query)).await?;
     let skus: Vec<Sku> = results.hits.iter().map(|hit| hit.sku.clone()).collect();
-    let stock = state.store.stock_levels(&skus).await?;
+    let stock = state.store.inventory().stock_levels(&skus).await?;
     let available = |sku: &Sku| {
         stock
             .iter()

@@ -16,8 +16,8 @@ use chrono::Utc;
 use serde::Serialize;
 use temporalio_client::WorkflowSignalOptions;
 
-use orderly_activities::signature::{self, SIGNATURE_HEADER};
 use orderly_domain::{CarrierEvent, PaymentWebhook};
+use orderly_providers::signature::{self, SIGNATURE_HEADER};
 use orderly_workflows::{
     OrderWorkflow, PaymentConfirmation, ShipmentWorkflow, order_workflow_id, shipment_workflow_id,
 };
@@ -82,6 +82,7 @@ pub async fn carrier_webhook(
     let event: CarrierEvent = parse_json_bytes(&body)?;
     let shipment = state
         .store
+        .orders()
         .shipment_by_tracking(event.tracking_id)
         .await?
         .filter(|s| s.carrier == carrier)
@@ -133,6 +134,7 @@ pub async fn payment_webhook(
     let webhook: PaymentWebhook = parse_json_bytes(&body)?;
     let order = state
         .store
+        .orders()
         .order(webhook.order_id)
         .await?
         .ok_or(ApiError::NotFound)?;

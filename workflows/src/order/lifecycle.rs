@@ -14,13 +14,6 @@ use futures::FutureExt;
 use chrono::{DateTime, Utc};
 use temporalio_sdk::{ChildWorkflowOptions, WorkflowContext, WorkflowResult, workflows::select};
 
-use orderly_activities::carriers::BookingRequest;
-use orderly_activities::notifications::Recipient;
-use orderly_activities::order_activities::{
-    BookingOutcome, NotifyInput, OrderActivities, PaymentOp, PaymentOutcome, PaymentStep,
-    ReserveInput,
-};
-use orderly_activities::store::ReserveOutcome;
 use orderly_domain::{
     Fulfillment, NotificationKind, OrderStatus, PaymentMethod, PaymentStatus, PaymentWebhookStatus,
     ShipmentStatus, ShipmentView,
@@ -28,8 +21,12 @@ use orderly_domain::{
 
 use super::options;
 use super::state::{OrderWorkflow, WarehouseStep};
-use crate::constants::{CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE, shipment_workflow_id};
-use crate::messages::{Admission, OrderOutcome, ShipmentInput};
+use crate::contract::{
+    Admission, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
+    ORDER_STATUS_ATTRIBUTE, OpsAlertInput, OrderActivities, OrderOutcome, PaymentOp,
+    PaymentOutcome, PaymentStep, Recipient, ReserveInput, ReserveOutcome, ShipmentInput,
+    shipment_workflow_id,
+};
 use crate::shipment::ShipmentWorkflow;
 
 type Ctx = WorkflowContext<OrderWorkflow>;
@@ -100,17 +97,9 @@ async fn admit(ctx: &mut Ctx) -> WorkflowResult<bool> {
         .execute_local_activity(OrderActivities::reserve_stock, input, options::database())
         .await?;
     match outcome {
-        ReserveOutcome::OutOfStock {
-            sku,
-            requested,
-            available,
-        } => {
+        ReserveOutcome::OutOfStock(shortage) => {
             let published = ctx.state_mut(|s| {
-                s.admission = Some(Admission::OutOfStock {
-                    sku,
-                    requested,
-                    available,
-                });
+                s.admission = Some(Admission::OutOfStock(shortage));
                 s.published_status.take()
             });
             // A turned-away order never became an order: it must not show up
@@ -626,7 +615,7 @@ async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
 
 async fn alert(ctx: &mut Ctx, kind: &str, detail: String, dedupe_key: String) {
     let order_id = ctx.state(|s| s.order.order_id);
-    let input = orderly_activities::order_activities::OpsAlertInput {
+    let input = OpsAlertInput {
         order_id,
         kind: kind.to_owned(),
         detail,

@@ -21,9 +21,9 @@ use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, 
 
 use orderly_domain::{OrderStatus, OrderView};
 
-use crate::constants::{CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE};
-use crate::messages::{
-    Admission, CancelRequest, OrderOutcome, PaymentConfirmation, PlaceOrder, ShipmentProgress,
+use crate::contract::{
+    Admission, CUSTOMER_ID_ATTRIBUTE, CancelRequest, ORDER_STATUS_ATTRIBUTE, OrderOutcome,
+    PaymentConfirmation, PlaceOrder, ShipmentProgress,
 };
 pub use state::OrderWorkflow;
 use state::WarehouseStep;

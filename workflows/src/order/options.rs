@@ -12,7 +12,7 @@ use std::time::Duration;
 use temporalio_sdk::{LocalActivityOptions, WorkflowCancellationToken};
 use temporalio_workflow::RetryPolicy;
 
-use crate::messages::OrderTimings;
+use crate::contract::OrderTimings;
 
 fn local(start_to_close: Duration, retry: RetryPolicy) -> LocalActivityOptions {
     LocalActivityOptions::builder()

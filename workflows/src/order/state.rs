@@ -13,7 +13,7 @@ use orderly_domain::{
 
 use temporalio_macros::workflow;
 
-use crate::messages::{Admission, PaymentConfirmation, PlaceOrder, ShipmentProgress};
+use crate::contract::{Admission, PaymentConfirmation, PlaceOrder, ShipmentProgress};
 
 /// A warehouse step an admin asked for, waiting for the workflow to take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

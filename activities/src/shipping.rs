@@ -1,0 +1,67 @@
+//! Shipping activities: booking the parcel with the carrier and recording
+//! the status the shipment workflow accepted.
+
+use std::sync::Arc;
+
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use orderly_providers::carriers::{self, Carrier, CarrierError};
+use orderly_store::Store;
+use orderly_workflows::contract::definitions::{BookShipment, RecordShipmentStatus};
+use orderly_workflows::contract::{
+    BookedShipment, BookingOutcome, BookingRequest, ShipmentStatusInput,
+};
+
+use crate::retryable;
+
+pub struct ShippingActivities {
+    store: Store,
+    carrier: Arc<dyn Carrier>,
+}
+
+impl ShippingActivities {
+    pub fn new(store: Store, carrier: Arc<dyn Carrier>) -> Self {
+        Self { store, carrier }
+    }
+}
+
+#[activities]
+impl ShippingActivities {
+    #[activity(definition = BookShipment)]
+    pub async fn book_shipment(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        request: BookingRequest,
+    ) -> Result<BookingOutcome, ActivityError> {
+        let request = carriers::BookingRequest {
+            order_id: request.order_id,
+            address: request.address,
+            idempotency_key: request.idempotency_key,
+        };
+        match self.carrier.book(&request).await {
+            Ok(shipment) => Ok(BookingOutcome::Booked(BookedShipment {
+                tracking_id: shipment.tracking_id,
+                order_id: shipment.order_id,
+                carrier: shipment.carrier,
+                status: shipment.status,
+            })),
+            Err(CarrierError::Rejected(reason)) => Ok(BookingOutcome::Rejected { reason }),
+            Err(CarrierError::Transient(reason)) => Err(retryable(reason)),
+        }
+    }
+
+    /// Also where the carrier simulator reads a parcel's progress from.
+    #[activity(definition = RecordShipmentStatus)]
+    pub async fn record_shipment_status(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ShipmentStatusInput,
+    ) -> Result<(), ActivityError> {
+        self.store
+            .orders()
+            .set_shipment_status(input.tracking_id, input.status)
+            .await
+            .map_err(retryable)
+    }
+}

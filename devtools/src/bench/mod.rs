@@ -1,0 +1,226 @@
+//! `orderly bench`: the performance figures of the README, measured.
+//!
+//! It starts its own Temporal dev server (SQLite file, like `orderly dev`),
+//! database, API (in this process) and worker (a child `orderly worker`
+//! process, so its memory can be read apart), then:
+//! 1. the ceiling: no-op workflows with an order's messages and activities,
+//!    once with ordinary activities (each a server round trip: the ceiling
+//!    the issue defines) and once with local activities like an order's
+//!    (a stricter one);
+//! 2. full order lifecycles through the REST API (place, pay, pack, three
+//!    carrier webhooks, delivered) at the given concurrency;
+//! 3. `POST /orders` latency with orders arriving at half the ceiling rate;
+//! 4. `GET /orders/{id}` throughput with 50 keep-alive connections;
+//! 5. optionally, the worker's memory with many orders open.
+
+pub mod ceiling;
+mod lifecycle;
+mod reads;
+mod rss;
+mod stack;
+mod stats;
+
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::ceiling::CeilingActivityKind;
+use stats::ms;
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Full order lifecycles to run (and ceiling workflows to compare with).
+    #[arg(long, default_value_t = 200)]
+    pub orders: usize,
+    /// Orders in flight at once.
+    #[arg(long, default_value_t = 20)]
+    pub concurrency: usize,
+    /// Orders to place and leave waiting to be packed before reading the
+    /// worker's memory (0 skips this step).
+    #[arg(long, default_value_t = 0)]
+    pub open_orders: usize,
+    /// Seconds of `GET /orders/{id}` load.
+    #[arg(long, default_value_t = 10)]
+    pub read_seconds: u64,
+    /// Connections of the `GET /orders/{id}` load.
+    #[arg(long, default_value_t = 50)]
+    pub read_connections: usize,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let stack = stack::Stack::start().await?;
+    let outcome = measure(&stack, &args).await;
+    stack.stop().await;
+    let report = outcome?;
+    println!("{report}");
+    Ok(())
+}
+
+async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<String> {
+    let concurrency = args.concurrency.max(1);
+    eprintln!(
+        "bench: ceiling with server activities, {} workflows, {concurrency} at a time",
+        args.orders
+    );
+    let ceiling = ceiling::run(
+        &stack.client,
+        stack::CEILING_QUEUE,
+        args.orders,
+        concurrency,
+        CeilingActivityKind::Server,
+    )
+    .await?;
+    eprintln!(
+        "bench: ceiling with local activities, {} workflows, {concurrency} at a time",
+        args.orders
+    );
+    let local_ceiling = ceiling::run(
+        &stack.client,
+        stack::CEILING_QUEUE,
+        args.orders,
+        concurrency,
+        CeilingActivityKind::Local,
+    )
+    .await?;
+
+    let api = lifecycle::Api::new(stack.api_addr, stack.carrier_secret.clone());
+    let mut tokens = Vec::with_capacity(concurrency);
+    for n in 0..concurrency {
+        tokens.push(api.register(n).await?);
+    }
+    let admin = api.login(stack::ADMIN_EMAIL, &stack.admin_password).await?;
+
+    eprintln!(
+        "bench: lifecycle, {} orders, {concurrency} at a time",
+        args.orders
+    );
+    let lifecycle = lifecycle::run(&api, &tokens, &admin, args.orders).await?;
+    let peak_after_lifecycle = stack.worker_rss();
+
+    // Half of the higher ceiling: the stricter pace.
+    let rate = ceiling.max(local_ceiling) / 2.0;
+    let paced_count = ((rate * 20.0) as usize).clamp(20, 400);
+    eprintln!("bench: {paced_count} orders arriving at {rate:.1}/s");
+    let paced = lifecycle::paced(&api, &tokens, rate, paced_count).await?;
+
+    eprintln!("bench: GET /orders/{{id}} for {}s", args.read_seconds);
+    let reads = reads::run(
+        stack.api_addr,
+        format!("/v1/orders/{}", lifecycle.last_order),
+        lifecycle.last_token.clone(),
+        args.read_connections,
+        Duration::from_secs(args.read_seconds),
+    )
+    .await;
+
+    let open = if args.open_orders > 0 {
+        eprintln!(
+            "bench: placing {} orders left waiting to be packed",
+            args.open_orders
+        );
+        lifecycle::open_orders(&api, &tokens, args.open_orders).await?;
+        // Let the last payments settle so every order is waiting at `paid`.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        Some((args.open_orders + paced_count, stack.worker_rss()))
+    } else {
+        None
+    };
+
+    let mut out = String::new();
+    let line = |out: &mut String, s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(
+        &mut out,
+        format!(
+            "orderly bench --orders {} --concurrency {} --open-orders {} --read-seconds {}",
+            args.orders, concurrency, args.open_orders, args.read_seconds
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "machine: {} cores",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        ),
+    );
+    line(&mut out, String::new());
+    line(&mut out, "| measure | result |".into());
+    line(&mut out, "| --- | --- |".into());
+    line(
+        &mut out,
+        format!(
+            "| ceiling (no-op workflow, same messages, same activities through the server) | {ceiling:.2} workflows/s |"
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| stricter ceiling (the same, activities local like an order's) | {local_ceiling:.2} workflows/s |"
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| order lifecycles through the API | {:.2} orders/s |",
+            lifecycle.orders_per_second
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| ratio to the ceiling | {:.2} |",
+            lifecycle.orders_per_second / ceiling
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| ratio to the stricter ceiling | {:.2} |",
+            lifecycle.orders_per_second / local_ceiling
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| POST /orders under full load | {} |",
+            lifecycle.post_latency.summary()
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| POST /orders at half the ceiling rate ({rate:.1}/s) | {} |",
+            paced.summary()
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| GET /orders/{{id}}, {} connections | {:.0} requests/s, {} errors, p50 {:.2} ms, p99 {:.2} ms |",
+            args.read_connections,
+            reads.requests as f64 / reads.elapsed.as_secs_f64(),
+            reads.errors,
+            ms(reads.latencies.percentile(50.0)),
+            ms(reads.latencies.percentile(99.0)),
+        ),
+    );
+    if let Some((current, peak)) = peak_after_lifecycle {
+        line(
+            &mut out,
+            format!("| worker RSS after the lifecycles | {current:.0} MiB (peak {peak:.0} MiB) |"),
+        );
+    }
+    if let Some((count, Some((current, peak)))) = open {
+        line(
+            &mut out,
+            format!(
+                "| worker RSS with {count} orders open | {current:.0} MiB (peak {peak:.0} MiB) |"
+            ),
+        );
+    }
+    Ok(out)
+}

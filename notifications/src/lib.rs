@@ -1,0 +1,125 @@
+//! Telling customers what happened to their order.
+//!
+//! Every notification lands in the customer's in-app inbox (a database row,
+//! so it can never be lost to an outage of any provider) and on each other
+//! channel the customer chose in their profile (a missing profile counts as
+//! the default, email) and that can reach them: email when SMTP is
+//! configured, SMS when an SMS gateway is configured and they have a phone
+//! number, push when a push gateway is configured and they registered at
+//! least one device (each notification goes to all of them).
+//!
+//! Each (message, channel) is delivered at most once however often the
+//! activity is retried: its row is deduplicated by a unique key, and the
+//! provider is called only while that row is not yet marked delivered. A
+//! crash between sending and marking can send again; the resend carries the
+//! same Message-ID (email) or provider idempotency key (SMS, push: per
+//! device), which mail clients and providers use to drop duplicates.
+//!
+//! Channels fail independently: every chosen channel is attempted even when
+//! another has failed, and the activity then fails with the failure that
+//! decides what happens next. Any retryable one wins, so Temporal retries
+//! and the channels already delivered are skipped; otherwise a refusal
+//! (an invalid phone number, every device of the customer refused) fails it
+//! for good, leaving the refusal in the workflow's history while the other
+//! channels have been delivered. A push refused by some devices but
+//! delivered to others counts as delivered: a refused device is one the
+//! push service no longer knows, and the gateway forgets its registration.
+
+mod cart;
+mod delivery;
+mod low_stock;
+mod password_reset;
+mod render;
+
+use std::sync::Arc;
+
+use orderly_domain::{NotificationKind, OrderView, UserId};
+use serde::{Deserialize, Serialize};
+
+use orderly_providers::push::PushGateway;
+use orderly_providers::sms::SmsGateway;
+use orderly_providers::{ChannelError, EmailSender};
+use orderly_store::{Store, StoreError};
+
+use delivery::Message;
+
+pub use password_reset::password_reset_email;
+pub use render::{Rendered, SHORT_TEXT_MAX_CHARS, render, render_short};
+
+/// Who a notification is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("recording the notification failed: {0}")]
+    Store(#[from] StoreError),
+    /// A channel's provider failed; it says whether a retry may help.
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+}
+
+impl NotifyError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            NotifyError::Store(_) => true,
+            NotifyError::Channel(error) => error.is_retryable(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Notifier {
+    store: Store,
+    email: Option<EmailSender>,
+    sms: Option<Arc<dyn SmsGateway>>,
+    push: Option<Arc<dyn PushGateway>>,
+}
+
+impl Notifier {
+    /// Without `email`, and until [`Self::with_sms`] and [`Self::with_push`]
+    /// add gateways, notifications go to the in-app inbox only.
+    pub fn new(store: Store, email: Option<EmailSender>) -> Self {
+        Self {
+            store,
+            email,
+            sms: None,
+            push: None,
+        }
+    }
+
+    /// Sends SMS through `gateway` to customers who chose them.
+    pub fn with_sms(mut self, gateway: Arc<dyn SmsGateway>) -> Self {
+        self.sms = Some(gateway);
+        self
+    }
+
+    /// Pushes to the devices of customers who chose push, through `gateway`.
+    pub fn with_push(mut self, gateway: Arc<dyn PushGateway>) -> Self {
+        self.push = Some(gateway);
+        self
+    }
+
+    pub async fn notify(
+        &self,
+        kind: NotificationKind,
+        order: &OrderView,
+        to: &Recipient,
+    ) -> Result<(), NotifyError> {
+        let rendered = render(kind, order, to);
+        let short = render_short(kind, order);
+        self.deliver(&Message {
+            to,
+            order_id: Some(order.id),
+            kind,
+            rendered: &rendered,
+            short: &short,
+            key: format!("{}:{}", order.id, kind.as_str()),
+        })
+        .await
+    }
+}

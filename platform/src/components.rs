@@ -1,0 +1,264 @@
+//! Building the parts of the platform from [`Settings`] and running them
+//! one at a time (`orderly api`, `orderly worker`, `orderly migrate`). `orderly
+//! dev` and the benchmark assemble the same parts in one process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use temporalio_client::Client;
+use url::Url;
+
+use orderly_activities::Activities;
+use orderly_api::state::{ApiSettings, AppState};
+use orderly_notifications::Notifier;
+use orderly_providers::EmailSender;
+use orderly_providers::carriers::{CarrierSimulator, SandboxCarrier};
+use orderly_providers::payments::{PaymentProviders, WebhookTarget};
+use orderly_providers::push::SandboxPush;
+use orderly_providers::sms::SandboxSms;
+use orderly_search::{INDEX_FOLDER, ProductIndex};
+use orderly_store::Store;
+use orderly_workers::order_worker::{self, OrderWorker};
+use orderly_workflows::OrderTimings;
+
+use crate::settings::{Gateway, Settings};
+
+/// How long the sandbox gateway's simulated customer takes to approve a
+/// UPI or netbanking payment.
+const SANDBOX_APPROVAL_DELAY: Duration = Duration::from_secs(2);
+
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    if settings.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    }
+    Store::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&settings.database_url)))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    store.migrate().await.context("applying migrations")?;
+    if let Some(password) = &settings.admin_password {
+        orderly_api::auth::ensure_admin(&store, &settings.admin_email, password)
+            .await
+            .context("creating the admin account")?;
+    }
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+pub fn order_timings(settings: &Settings) -> OrderTimings {
+    OrderTimings {
+        payment_timeout_secs: settings.payment_timeout.as_secs().max(1),
+        pickup_window_secs: settings.pickup_window.as_secs().max(1),
+        carrier_silence_secs: settings.carrier_silence_alert.as_secs().max(1),
+        ..OrderTimings::default()
+    }
+}
+
+fn webhook_url(settings: &Settings, path: &str) -> anyhow::Result<Url> {
+    Url::parse(&settings.public_url)
+        .and_then(|base| base.join(path))
+        .with_context(|| format!("ORDERLY_PUBLIC_URL {:?} is not a URL", settings.public_url))
+}
+
+/// The activities with their real dependencies: the store, the sandbox
+/// payment gateway (posting its webhooks to our API), the sandbox carrier
+/// and the notifier (email when `SMTP_URL` is set, SMS and push as
+/// `ORDERLY_SMS_GATEWAY` and `ORDERLY_PUSH_GATEWAY` say).
+pub fn order_activities(settings: &Settings, store: &Store) -> anyhow::Result<Activities> {
+    let payment_secret = Settings::require(
+        &settings.payment_webhook_secret,
+        "ORDERLY_PAYMENT_WEBHOOK_SECRET",
+    )?;
+    let webhooks = WebhookTarget {
+        url: webhook_url(settings, "/v1/webhooks/payments/sandbox")?,
+        secret: payment_secret,
+        delay: SANDBOX_APPROVAL_DELAY,
+    };
+    let email = match &settings.smtp_url {
+        Some(url) => Some(
+            EmailSender::from_url(url)
+                .and_then(|sender| sender.with_from(&settings.mail_from))
+                .context("SMTP_URL")?,
+        ),
+        None => None,
+    };
+    Ok(Activities::new(
+        store.clone(),
+        PaymentProviders::sandbox(store.clone(), Some(webhooks)),
+        Arc::new(SandboxCarrier::new(store.clone())),
+        notifier(settings, store, email),
+    ))
+}
+
+fn notifier(settings: &Settings, store: &Store, email: Option<EmailSender>) -> Notifier {
+    let mut notifier = Notifier::new(store.clone(), email);
+    if settings.sms_gateway == Gateway::Sandbox {
+        notifier = notifier.with_sms(Arc::new(SandboxSms::new(store.clone())));
+    }
+    if settings.push_gateway == Gateway::Sandbox {
+        notifier = notifier.with_push(Arc::new(SandboxPush::new(store.clone())));
+    }
+    notifier
+}
+
+pub fn carrier_simulator(
+    settings: &Settings,
+    store: &Store,
+) -> anyhow::Result<Option<CarrierSimulator>> {
+    let Some(interval) = settings.carrier_simulator else {
+        return Ok(None);
+    };
+    Ok(Some(CarrierSimulator {
+        store: store.clone(),
+        webhook_url: webhook_url(settings, "/v1/webhooks/carriers/sandbox")?,
+        secret: Settings::require(&settings.carrier_secret, "ORDERLY_CARRIER_SECRET")?,
+        interval,
+    }))
+}
+
+/// The API's state. Opens the product search index under the data
+/// directory, building it from the database first when it is missing.
+pub async fn api_state(
+    settings: &Settings,
+    store: Store,
+    temporal: Client,
+) -> anyhow::Result<AppState> {
+    let search_dir = settings.data_dir.join(INDEX_FOLDER);
+    let search = ProductIndex::open(&search_dir, &store)
+        .await
+        .with_context(|| format!("opening the search index in {}", search_dir.display()))?;
+    if let Some(every) = settings.search_sync {
+        tokio::spawn(search.clone().follow(store.clone(), search_dir, every));
+    }
+    let api = ApiSettings {
+        jwt_secret: Settings::require(&settings.jwt_secret, "ORDERLY_JWT_SECRET")?,
+        access_token_ttl: Duration::from_secs(15 * 60),
+        refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+        carrier_secret: Settings::require(&settings.carrier_secret, "ORDERLY_CARRIER_SECRET")?,
+        payment_webhook_secret: Settings::require(
+            &settings.payment_webhook_secret,
+            "ORDERLY_PAYMENT_WEBHOOK_SECRET",
+        )?,
+        webhook_tolerance: Duration::from_secs(300),
+        order_timings: order_timings(settings),
+        namespace: settings.temporal_namespace.clone(),
+        task_queue: orderly_workflows::ORDER_TASK_QUEUE.to_owned(),
+        worker_metrics_url: settings
+            .worker_metrics_addr
+            .map(|addr| format!("http://{addr}/metrics")),
+        cart_reminder: settings.cart_reminder,
+        accounts: settings.accounts.clone(),
+    };
+    Ok(AppState {
+        store,
+        temporal,
+        settings: Arc::new(api),
+        metrics: Some(orderly_api::http_metrics::handle()),
+        mailer: email_sender(settings)?,
+        search: Some(search),
+        sessions: Default::default(),
+    })
+}
+
+/// The SMTP sender of `SMTP_URL`, from `ORDERLY_MAIL_FROM`; `None` when
+/// email is not configured.
+fn email_sender(settings: &Settings) -> anyhow::Result<Option<EmailSender>> {
+    settings
+        .smtp_url
+        .as_deref()
+        .map(|url| {
+            EmailSender::from_url(url)
+                .and_then(|sender| sender.with_from(&settings.mail_from))
+                .context("SMTP_URL")
+        })
+        .transpose()
+}
+
+fn temporal_address(settings: &Settings) -> String {
+    settings
+        .temporal_address
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1:7233".to_owned())
+}
+
+pub async fn connect_temporal(settings: &Settings, address: &str) -> anyhow::Result<Client> {
+    Ok(order_worker::connect(address, &settings.temporal_namespace).await?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub fn shutdown() -> impl std::future::Future<Output = ()> + Send + 'static {
+    shutdown_signal()
+}
+
+pub async fn run_api(settings: Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let client = connect_temporal(&settings, &temporal_address(&settings)).await?;
+    let state = api_state(&settings, store, client).await?;
+    let listener = tokio::net::TcpListener::bind(settings.http_addr)
+        .await
+        .with_context(|| format!("binding {}", settings.http_addr))?;
+    tracing::info!(addr = %settings.http_addr, "API listening");
+    orderly_api::serve(listener, state, shutdown()).await?;
+    Ok(())
+}
+
+pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let client = connect_temporal(&settings, &temporal_address(&settings)).await?;
+    let (runtime, metrics) = order_worker::runtime(settings.worker_metrics_addr)?;
+    if let Some(addr) = metrics {
+        tracing::info!(%addr, "worker metrics at /metrics");
+    }
+    let mut worker =
+        OrderWorker::on_order_queue(&runtime, client, order_activities(&settings, &store)?)?;
+    let stop = worker.shutdown_handle();
+    tokio::spawn(async move {
+        shutdown().await;
+        tracing::info!("stopping the worker");
+        stop();
+    });
+    if let Some(simulator) = carrier_simulator(&settings, &store)? {
+        tokio::spawn(simulator.run(shutdown()));
+    }
+    worker.run().await?;
+    Ok(())
+}

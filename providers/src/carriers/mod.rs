@@ -1,0 +1,52 @@
+//! Getting parcels to customers: the [`Carrier`] trait, the built-in
+//! sandbox carrier and the [`CarrierSimulator`] that plays the sandbox
+//! carrier's side of the conversation.
+//!
+//! Booking happens in an activity, so it is retried: a carrier must book at
+//! most one shipment per order however often it is asked. What happens to
+//! the parcel afterwards arrives as signed webhooks, never as return values,
+//! because in reality it takes days.
+
+mod sandbox;
+mod simulator;
+
+use async_trait::async_trait;
+use orderly_domain::{Address, OrderId, TrackingId};
+use serde::{Deserialize, Serialize};
+
+use orderly_store::ShipmentRecord;
+
+pub use sandbox::SandboxCarrier;
+pub use simulator::CarrierSimulator;
+
+/// A request to collect an order's parcel and deliver it to `address`.
+/// Serde data because the booking activity receives it from the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingRequest {
+    pub order_id: OrderId,
+    pub address: Address,
+    /// Passed on to carriers whose API takes one; the sandbox carrier is
+    /// idempotent per order instead.
+    pub idempotency_key: String,
+}
+
+/// How a carrier call failed, which decides whether the workflow retries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CarrierError {
+    /// Final: retrying gives the same answer.
+    #[error("carrier refused: {0}")]
+    Rejected(String),
+    /// The carrier (or our database) could not answer now.
+    #[error("carrier temporarily unavailable: {0}")]
+    Transient(String),
+}
+
+#[async_trait]
+pub trait Carrier: Send + Sync {
+    /// The name stored with each shipment, e.g. `"sandbox"`.
+    fn name(&self) -> &'static str;
+    /// Books the order's shipment, or returns the one already booked.
+    async fn book(&self, req: &BookingRequest) -> Result<ShipmentRecord, CarrierError>;
+    /// Calls off a shipment that has not left the warehouse yet.
+    async fn cancel(&self, tracking_id: TrackingId) -> Result<(), CarrierError>;
+}

@@ -1,0 +1,89 @@
+//! Alerts for operators: things a workflow could not fix by itself (a
+//! refund that keeps failing, a carrier that rejected a paid order). The
+//! dedupe key keeps a retried activity from raising the same alert twice.
+
+use chrono::{DateTime, Utc};
+use orderly_domain::OrderId;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::columns::{now_millis, parsed, timestamp};
+use crate::database::Db;
+
+#[derive(Debug, Clone)]
+pub struct OpsAlerts {
+    pub(crate) db: Db,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpsAlert {
+    pub id: Uuid,
+    pub order_id: OrderId,
+    pub kind: String,
+    pub detail: String,
+    pub dedupe_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl OpsAlerts {
+    /// Raises an alert; `false` when one with `dedupe_key` exists already.
+    pub async fn insert_ops_alert(
+        &self,
+        order_id: OrderId,
+        kind: &str,
+        detail: &str,
+        dedupe_key: &str,
+    ) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO ops_alerts (id, order_id, kind, detail, created_at, dedupe_key)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(order_id.to_string())
+        .bind(kind)
+        .bind(detail)
+        .bind(now_millis())
+        .bind(dedupe_key)
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    /// The order's alerts, oldest first.
+    pub async fn ops_alerts_for_order(
+        &self,
+        order_id: OrderId,
+    ) -> Result<Vec<OpsAlert>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, order_id, kind, detail, dedupe_key, created_at FROM ops_alerts
+             WHERE order_id = $1 ORDER BY created_at, id",
+        )
+        .bind(order_id.to_string())
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(alert_from).collect()
+    }
+}
+
+fn alert_from(row: &AnyRow) -> Result<OpsAlert, StoreError> {
+    Ok(OpsAlert {
+        id: parsed(
+            "ops_alerts.id",
+            &row.try_get::<String, _>("id")?,
+            Uuid::parse_str,
+        )?,
+        order_id: parsed(
+            "ops_alerts.order_id",
+            &row.try_get::<String, _>("order_id")?,
+            str::parse,
+        )?,
+        kind: row.try_get("kind")?,
+        detail: row.try_get("detail")?,
+        dedupe_key: row.try_get("dedupe_key")?,
+        created_at: timestamp("ops_alerts.created_at", row.try_get("created_at")?)?,
+    })
+}

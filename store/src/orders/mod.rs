@@ -1,0 +1,19 @@
+//! Orders as the API reads them: the read model each order workflow
+//! writes, the shipments booked for them, the lines customers received and
+//! the purchase statistics recommendations are made of.
+
+mod purchases;
+mod read_model;
+mod received;
+mod shipments;
+
+pub use purchases::CoPurchase;
+pub use read_model::OrderFilter;
+pub use shipments::ShipmentRecord;
+
+use crate::database::Db;
+
+#[derive(Debug, Clone)]
+pub struct Orders {
+    pub(crate) db: Db,
+}

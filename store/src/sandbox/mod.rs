@@ -1,0 +1,16 @@
+//! What the built-in sandbox providers remember, in tables of their own, as
+//! a real provider would on its side: the payment gateway's idempotency
+//! keys and the SMS and push gateways' message log.
+
+mod messages;
+mod payments;
+
+pub use messages::{NewSandboxMessage, SandboxMessage};
+pub use payments::SandboxAttempt;
+
+use crate::database::Db;
+
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    pub(crate) db: Db,
+}

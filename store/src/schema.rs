@@ -1,0 +1,89 @@
+//! The SQL migrations, compiled into the binary.
+//!
+//! The files under `migrations/` are embedded with `include_str!` and run by
+//! sqlx's own `Migrator` (its `_sqlx_migrations` table, checksums and, on
+//! PostgreSQL, an advisory lock against concurrent runs). This replaces the
+//! `sqlx::migrate!` macro only to keep sqlx's `macros` feature out of the
+//! build: that feature compiles a second, host-side copy of SQLite.
+//! A new migration file must be added to `MIGRATIONS`; a test checks that
+//! the list and the folder agree.
+
+use std::borrow::Cow;
+
+use futures::future::BoxFuture;
+use sqlx::AnyPool;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+use crate::StoreError;
+
+/// (version, description, SQL), in the order they must run.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "schema", include_str!("../migrations/0001_schema.sql")),
+    (
+        2,
+        "accounts",
+        include_str!("../migrations/0002_accounts.sql"),
+    ),
+    (3, "catalog", include_str!("../migrations/0003_catalog.sql")),
+    (4, "carts", include_str!("../migrations/0004_carts.sql")),
+    (5, "reviews", include_str!("../migrations/0005_reviews.sql")),
+    (
+        6,
+        "cart_requests_and_session_epochs",
+        include_str!("../migrations/0006_cart_requests_and_session_epochs.sql"),
+    ),
+    (
+        7,
+        "notification_channels",
+        include_str!("../migrations/0007_notification_channels.sql"),
+    ),
+];
+
+#[derive(Debug)]
+struct Embedded;
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+pub(crate) async fn migrate(pool: &AnyPool) -> Result<(), StoreError> {
+    Migrator::new(Embedded).await?.run(pool).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("the migrations folder exists")
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|(version, description, _)| format!("{version:04}_{description}.sql"))
+            .collect();
+        assert_eq!(files, embedded);
+    }
+}

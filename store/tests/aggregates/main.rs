@@ -1,0 +1,22 @@
+//! The store's behaviour, aggregate by aggregate, checked on both backends
+//! it promises to support.
+//!
+//! Every scenario runs once on a fresh SQLite file and once on a fresh
+//! PostgreSQL database (admin URL from `ORDERLY_TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), because the store's
+//! guarantees (no overselling, idempotent writes) rest on locking behaviour
+//! that differs between the two.
+
+mod support;
+
+mod accounts;
+mod catalog;
+mod database;
+mod idempotency;
+mod inventory;
+mod ledger;
+mod notifications;
+mod ops_alerts;
+mod orders;
+mod reviews;
+mod sandbox;

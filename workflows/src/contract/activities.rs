@@ -1,0 +1,238 @@
+//! The activities the workflows call: their names, inputs and outputs.
+//!
+//! [`OrderActivities`] only declares them (`#[activity_definitions]`); the
+//! worker registers implementations that name these declarations, and the
+//! compiler checks that their inputs and outputs match. The activity type
+//! names (`OrderActivities::reserve_stock`, …) are in every recorded
+//! history, so they never change.
+
+use serde::{Deserialize, Serialize};
+use temporalio_macros::activity_definitions;
+use temporalio_sdk::activities::ActivityError;
+
+use orderly_domain::{
+    Address, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderView, PaymentDetails,
+    ReceiptEntry, ReserveOutcome, ShipmentStatus, TrackingId, UserId,
+};
+
+/// The declarations of every activity of the order, shipment and cart
+/// reminder workflows.
+pub struct OrderActivities;
+
+#[activity_definitions]
+impl OrderActivities {
+    /// Holds stock for every line of an order, all or nothing, and tells
+    /// the sellers of SKUs that fell below their low-stock threshold.
+    #[activity]
+    pub async fn reserve_stock(input: ReserveInput) -> Result<ReserveOutcome, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Gives held stock back (cancellation, failed payment).
+    #[activity]
+    pub async fn release_stock(order_id: OrderId) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Turns held stock into stock that has left the shelf.
+    #[activity]
+    pub async fn commit_stock(order_id: OrderId) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Puts stock that left the shelf back (a parcel returned by the carrier).
+    #[activity]
+    pub async fn restock(order_id: OrderId) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Writes the read model; only the highest version is kept.
+    #[activity]
+    pub async fn record_order(view: OrderView) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Moves money through the provider of the order's payment method and
+    /// records it in the ledger under the same idempotency key.
+    #[activity]
+    pub async fn move_money(step: PaymentStep) -> Result<PaymentOutcome, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Books the parcel with the carrier; idempotent per order.
+    #[activity]
+    pub async fn book_shipment(request: BookingRequest) -> Result<BookingOutcome, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Records the shipment status the shipment workflow accepted.
+    #[activity]
+    pub async fn record_shipment_status(input: ShipmentStatusInput) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Tells the customer, in-app always and on every other channel they
+    /// chose that is configured and can reach them.
+    #[activity]
+    pub async fn notify(input: NotifyInput) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Reminds a shopper of the cart they left, once per version of it;
+    /// answers whether a reminder went out.
+    #[activity]
+    pub async fn remind_cart(request: CartReminderRequest) -> Result<bool, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Raises an alert for operators, once per dedupe key.
+    #[activity]
+    pub async fn alert_ops(input: OpsAlertInput) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+}
+
+/// The marker types of the declarations above, which implementations name
+/// in `#[activity(definition = ...)]`.
+pub mod definitions {
+    pub use super::order_activities::*;
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReserveInput {
+    pub order_id: OrderId,
+    pub lines: Vec<OrderLine>,
+}
+
+/// What the workflow asks of the payment provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentOp {
+    Charge,
+    Authorize,
+    Capture,
+    Initiate,
+    Void,
+    Refund,
+}
+
+impl PaymentOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentOp::Charge => "charge",
+            PaymentOp::Authorize => "authorize",
+            PaymentOp::Capture => "capture",
+            PaymentOp::Initiate => "initiate",
+            PaymentOp::Void => "void",
+            PaymentOp::Refund => "refund",
+        }
+    }
+
+    /// The ledger row an operation leaves. A charge is a sale: money is
+    /// captured at once. Initiating a collect request moves no money.
+    pub fn ledger_kind(self) -> Option<LedgerKind> {
+        match self {
+            PaymentOp::Charge | PaymentOp::Capture => Some(LedgerKind::Capture),
+            PaymentOp::Authorize => Some(LedgerKind::Authorize),
+            PaymentOp::Void => Some(LedgerKind::Void),
+            PaymentOp::Refund => Some(LedgerKind::Refund),
+            PaymentOp::Initiate => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentStep {
+    pub order_id: OrderId,
+    pub op: PaymentOp,
+    pub amount: Money,
+    pub details: PaymentDetails,
+}
+
+impl PaymentStep {
+    /// One key per (order, operation): an order is charged, captured or
+    /// refunded at most once, however often the activity runs. A charge and
+    /// the capture that follows a collect request share the key because they
+    /// are the same money.
+    pub fn idempotency_key(&self) -> String {
+        let op = match self.op {
+            PaymentOp::Charge | PaymentOp::Capture => "capture",
+            other => other.as_str(),
+        };
+        format!("order:{}:{}", self.order_id, op)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum PaymentOutcome {
+    Done(ReceiptEntry),
+    /// A collect request was raised; the provider's webhook will settle it.
+    Pending {
+        reference: String,
+    },
+    Declined {
+        reason: String,
+    },
+}
+
+/// A request to collect an order's parcel and deliver it to `address`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingRequest {
+    pub order_id: OrderId,
+    pub address: Address,
+    /// Passed on to carriers whose API takes one.
+    pub idempotency_key: String,
+}
+
+/// The parcel a carrier booked for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookedShipment {
+    pub tracking_id: TrackingId,
+    pub order_id: OrderId,
+    pub carrier: String,
+    pub status: ShipmentStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum BookingOutcome {
+    Booked(BookedShipment),
+    Rejected { reason: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShipmentStatusInput {
+    pub tracking_id: TrackingId,
+    pub status: ShipmentStatus,
+}
+
+/// Who a notification is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotifyInput {
+    pub kind: NotificationKind,
+    pub order: OrderView,
+    pub recipient: Recipient,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpsAlertInput {
+    pub order_id: OrderId,
+    pub kind: String,
+    pub detail: String,
+    pub dedupe_key: String,
+}
+
+/// The cart reminder workflow asks for a reminder about `version` of a cart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CartReminderRequest {
+    pub cart_id: uuid::Uuid,
+    pub user_id: UserId,
+    /// The cart's version the last touch reported.
+    pub version: i64,
+}

@@ -1,0 +1,36 @@
+//! The durable contract: every value that crosses a workflow's boundary.
+//!
+//! Workflow inputs and results, the payloads of updates, signals and
+//! queries, and the inputs and outputs of activities are all serialized
+//! into Temporal history, and a running order replays that history against
+//! whatever code is deployed. So these types are defined here, once, and
+//! nowhere else: never a database row or a provider's type, which change
+//! for their own reasons. Changing the serialized shape of anything here
+//! (a renamed field, a new required field, a re-shaped enum) breaks the
+//! replay of orders already running; the recorded histories under
+//! `tests/histories/` prove it does not.
+//!
+//! The API, which starts and talks to the workflows, and the activities,
+//! which implement [`OrderActivities`], share these types.
+
+mod activities;
+mod cart_reminder;
+mod names;
+mod order;
+mod shipment;
+
+pub use activities::{
+    BookedShipment, BookingOutcome, BookingRequest, CartReminderRequest, NotifyInput,
+    OpsAlertInput, OrderActivities, PaymentOp, PaymentOutcome, PaymentStep, Recipient,
+    ReserveInput, ShipmentStatusInput, definitions,
+};
+pub use cart_reminder::{CartReminderInput, CartReminderOutcome};
+pub use names::{
+    CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE, ORDER_TASK_QUEUE, SEARCH_ATTRIBUTES,
+    cart_reminder_workflow_id, order_workflow_id, shipment_workflow_id,
+};
+pub use order::{
+    Admission, CancelRequest, Customer, OrderOutcome, OrderTimings, PaymentConfirmation, PlaceOrder,
+};
+pub use orderly_domain::{ReserveOutcome, Shortage};
+pub use shipment::{ShipmentInput, ShipmentProgress};
