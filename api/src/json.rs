@@ -222,6 +222,7 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use orderly_domain::{PaymentDetails, PaymentMethod, Quantity, Sku};
+    use orderly_providers::sandbox_values::CARD_APPROVED;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
@@ -272,7 +273,7 @@ mod tests {
                 .is_none()
         );
         assert!(
-            extract_optional(Some("application/json"), GOOD)
+            extract_optional(Some("application/json"), &good())
                 .await
                 .unwrap()
                 .is_some()
@@ -282,7 +283,7 @@ mod tests {
             Err(ApiError::BadRequest(_))
         ));
         assert!(matches!(
-            extract_optional(Some("text/plain"), GOOD).await,
+            extract_optional(Some("text/plain"), &good()).await,
             Err(ApiError::UnsupportedMediaType(_))
         ));
     }
@@ -294,11 +295,15 @@ mod tests {
         }
     }
 
-    const GOOD: &str = r#"{"items":[{"sku":"APPLE-1KG","quantity":2}],"payment":{"method":"card","card_number":"4242424242424242"}}"#;
+    fn good() -> String {
+        format!(
+            r#"{{"items":[{{"sku":"APPLE-1KG","quantity":2}}],"payment":{{"method":"card","card_number":"{CARD_APPROVED}"}}}}"#
+        )
+    }
 
     #[tokio::test]
     async fn a_well_formed_body_is_accepted() {
-        let order = extract(Some("application/json; charset=utf-8"), GOOD)
+        let order = extract(Some("application/json; charset=utf-8"), &good())
             .await
             .unwrap();
         assert_eq!(order.items[0].sku.as_str(), "APPLE-1KG");
@@ -309,11 +314,11 @@ mod tests {
     #[tokio::test]
     async fn a_body_without_a_json_content_type_is_415() {
         assert!(matches!(
-            extract(None, GOOD).await,
+            extract(None, &good()).await,
             Err(ApiError::UnsupportedMediaType(_))
         ));
         assert!(matches!(
-            extract(Some("text/plain"), GOOD).await,
+            extract(Some("text/plain"), &good()).await,
             Err(ApiError::UnsupportedMediaType(_))
         ));
     }
@@ -330,7 +335,7 @@ mod tests {
 
     #[tokio::test]
     async fn trailing_garbage_after_the_document_is_400() {
-        let body = format!("{GOOD} x");
+        let body = format!("{} x", good());
         assert!(matches!(
             extract(Some("application/json"), &body).await,
             Err(ApiError::BadRequest(_))
@@ -339,7 +344,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_quantity_is_422_at_its_nested_path() {
-        let body = GOOD.replace(r#""quantity":2"#, r#""quantity":0"#);
+        let body = good().replace(r#""quantity":2"#, r#""quantity":0"#);
         let error = only_field(extract(Some("application/json"), &body).await.unwrap_err());
         assert_eq!(error.field, "items[0].quantity");
         assert_eq!(error.message, "must be between 1 and 1000");
@@ -347,7 +352,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_luhn_invalid_card_is_422_at_payment_card_number() {
-        let body = GOOD.replace("4242424242424242", "4242424242424241");
+        let body = good().replace(CARD_APPROVED, "4242424242424241");
         let error = only_field(extract(Some("application/json"), &body).await.unwrap_err());
         assert_eq!(error.field, "payment.card_number");
         assert!(error.message.contains("Luhn"), "{}", error.message);
@@ -385,7 +390,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_type_is_422_at_its_path() {
-        let body = GOOD.replace(r#""quantity":2"#, r#""quantity":"two""#);
+        let body = good().replace(r#""quantity":2"#, r#""quantity":"two""#);
         let error = only_field(extract(Some("application/json"), &body).await.unwrap_err());
         assert_eq!(error.field, "items[0].quantity");
         assert!(
@@ -409,7 +414,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_malformed_sku_is_422_at_its_path() {
-        let body = GOOD.replace("APPLE-1KG", "apple");
+        let body = good().replace("APPLE-1KG", "apple");
         let error = only_field(extract(Some("application/json"), &body).await.unwrap_err());
         assert_eq!(error.field, "items[0].sku");
     }

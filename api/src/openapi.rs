@@ -7,16 +7,13 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::auth::password_reset;
 use crate::auth::routes as auth;
-use crate::auth::{password_reset, profile};
-use crate::routes::addresses;
-use crate::routes::push_devices;
-use crate::routes::sandbox_outbox;
-use crate::routes::search;
-use crate::routes::{cart, checkout};
-use crate::routes::{catalog, inbox, ops, orders, webhooks};
-use crate::routes::{categories, listings};
-use crate::routes::{recommendations, reviews};
+use crate::routes::me::{addresses, notifications, profile, push_devices};
+use crate::routes::{
+    cart, categories, checkout, inventory, ops, orders, products, recommendations, reviews,
+    sandbox_outbox, search, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,12 +28,12 @@ use crate::routes::{recommendations, reviews};
         auth::login,
         auth::refresh,
         auth::logout,
-        auth::me,
-        catalog::list_products,
-        catalog::get_product,
-        catalog::get_inventory,
-        catalog::set_inventory,
-        inbox::list_notifications,
+        profile::me,
+        products::list_products,
+        products::get_product,
+        inventory::get_inventory,
+        inventory::set_inventory,
+        notifications::list_notifications,
         orders::place_order,
         orders::get_order,
         orders::list_orders,
@@ -79,8 +76,8 @@ use crate::routes::{recommendations, reviews};
         recommendations::my_recommendations,
         categories::list_categories,
         categories::create_category,
-        listings::create_product,
-        listings::update_product,
+        products::create_product,
+        products::update_product,
         sandbox_outbox::list_sandbox_messages,
     ),
     modifiers(&BearerAuth),

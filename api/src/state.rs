@@ -7,6 +7,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use temporalio_client::Client;
 
+use orderly_notifications::Templates;
 use orderly_providers::EmailSender;
 use orderly_search::ProductIndex;
 use orderly_store::Store;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Sends account emails (password resets); `None` without SMTP.
     pub mailer: Option<EmailSender>,
+    /// The wording of those emails.
+    pub templates: Arc<Templates>,
     /// The product search index; `None` where search is not served.
     pub search: Option<Arc<ProductIndex>>,
     /// Users' session epochs as this process last read them.

@@ -15,6 +15,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use orderly_api::state::AccountSettings;
 use orderly_api::{ApiSettings, AppState, ensure_admin, router};
 use orderly_domain::{Currency, Money, NotificationKind, OrderId, Quantity, Sku, UserId};
+use orderly_notifications::Templates;
 use orderly_store::{NewNotification, Product, Store};
 use orderly_workflows::OrderTimings;
 use serde_json::{Value, json};
@@ -76,6 +77,7 @@ async fn api() -> Api {
         settings: Arc::new(settings),
         metrics: Some(orderly_api::http_metrics::handle()),
         mailer: None,
+        templates: Arc::new(Templates::built_in()),
         search: None,
         sessions: Default::default(),
     };

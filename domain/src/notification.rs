@@ -20,6 +20,27 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    pub const ALL: [NotificationKind; 10] = [
+        NotificationKind::OrderConfirmed,
+        NotificationKind::PaymentReceipt,
+        NotificationKind::ReadyForPickup,
+        NotificationKind::Shipped,
+        NotificationKind::OutForDelivery,
+        NotificationKind::Delivered,
+        NotificationKind::Cancelled,
+        NotificationKind::PaymentFailed,
+        NotificationKind::CartReminder,
+        NotificationKind::LowStock,
+    ];
+
+    /// Whether this notification tells a customer about one of their orders.
+    pub fn is_about_an_order(self) -> bool {
+        !matches!(
+            self,
+            NotificationKind::CartReminder | NotificationKind::LowStock
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::OrderConfirmed => "order_confirmed",

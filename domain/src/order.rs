@@ -69,28 +69,6 @@ impl OrderStatus {
                 | OrderStatus::PaymentFailed
         )
     }
-
-    /// A customer may cancel until the parcel has left the warehouse.
-    /// Pickup orders may be cancelled until collected.
-    pub fn cancel_refusal(self) -> Option<String> {
-        match self {
-            OrderStatus::Placed
-            | OrderStatus::AwaitingPayment
-            | OrderStatus::Paid
-            | OrderStatus::Packed
-            | OrderStatus::ReadyForPickup => None,
-            OrderStatus::Shipped | OrderStatus::OutForDelivery => Some(format!(
-                "the order is already {}; it can no longer be cancelled",
-                self.as_str()
-            )),
-            OrderStatus::Delivered | OrderStatus::PickedUp => {
-                Some(format!("the order is already {}", self.as_str()))
-            }
-            OrderStatus::Cancelled | OrderStatus::PaymentFailed => {
-                Some(format!("the order is already {}", self.as_str()))
-            }
-        }
-    }
 }
 
 impl fmt::Display for OrderStatus {
@@ -129,12 +107,5 @@ mod tests {
             let json = serde_json::to_string(&status).unwrap();
             assert_eq!(json, format!("\"{}\"", status.as_str()));
         }
-    }
-
-    #[test]
-    fn cancelling_is_refused_once_shipped() {
-        assert!(OrderStatus::Packed.cancel_refusal().is_none());
-        assert!(OrderStatus::Shipped.cancel_refusal().is_some());
-        assert!(OrderStatus::Delivered.cancel_refusal().is_some());
     }
 }

@@ -7,26 +7,26 @@
 //! the activity is retried, while a later period (after another change)
 //! gets its own.
 
-use std::fmt::Write;
-
-use orderly_domain::{Money, NotificationKind};
-
-use super::delivery::Message;
-use super::{Notifier, NotifyError, Recipient, Rendered};
+use orderly_domain::NotificationKind;
 use orderly_store::Cart;
+
+use crate::delivery::Message;
+use crate::render::cart_values;
+use crate::{Notifier, NotifyError, Recipient};
 
 impl Notifier {
     /// Reminds `to` of the items waiting in `cart`, in-app always and on
     /// every other channel they chose that can reach them.
     pub async fn remind_cart(&self, cart: &Cart, to: &Recipient) -> Result<(), NotifyError> {
-        let rendered = render_reminder(cart, to);
-        let short = short_reminder(cart);
+        let text = self
+            .templates
+            .render("cart_reminder", cart_values(cart, &to.name))?;
         self.deliver(&Message {
             to,
             order_id: None,
             kind: NotificationKind::CartReminder,
-            rendered: &rendered,
-            short: &short,
+            short: text.short_or_subject(),
+            rendered: &text.rendered,
             key: reminder_key(cart),
         })
         .await
@@ -39,66 +39,21 @@ fn reminder_key(cart: &Cart) -> String {
     format!("cart:{}:{}", cart.id, cart.version)
 }
 
-fn item_count(cart: &Cart) -> u32 {
-    cart.items.iter().map(|item| item.quantity.get()).sum()
-}
-
-fn items_are(count: u32) -> String {
-    format!("{count} item{}", if count == 1 { " is" } else { "s are" })
-}
-
-/// The reminder in one line for SMS and push: the count, not the items,
-/// so any cart fits one SMS.
-fn short_reminder(cart: &Cart) -> String {
-    format!(
-        "orderly: {} still in your cart, not reserved until you check out.",
-        items_are(item_count(cart))
-    )
-}
-
-// `write!` into a String cannot fail, hence the ignored results below.
-fn render_reminder(cart: &Cart, to: &Recipient) -> Rendered {
-    let mut body = String::new();
-    let _ = writeln!(body, "Hello {},\n", to.name);
-    let _ = writeln!(
-        body,
-        "You left these items in your cart; they are not reserved for you until you check out:\n"
-    );
-    let mut total: Option<Money> = None;
-    for item in &cart.items {
-        let subtotal = item.unit_price.times(item.quantity.get());
-        let _ = writeln!(
-            body,
-            "  {} x {} ({}) at {} each",
-            item.quantity.get(),
-            item.name,
-            item.sku,
-            item.unit_price
-        );
-        total = match (total, subtotal) {
-            (None, subtotal) => subtotal,
-            (Some(sum), Some(subtotal)) => sum.plus(subtotal),
-            (Some(_), None) => None,
-        };
-    }
-    if let Some(total) = total {
-        let _ = writeln!(body, "\nTotal: {total}");
-    }
-    let _ = write!(body, "\nThank you for shopping with orderly.\n");
-    Rendered {
-        subject: format!("{} still in your cart", items_are(item_count(cart))),
-        body,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
-    use orderly_domain::{CartStatus, Currency, Quantity, Sku, UserId};
+    use orderly_domain::{CartStatus, Currency, Money, Quantity, Sku, UserId};
+    use orderly_store::CartItem;
     use uuid::Uuid;
 
     use super::*;
-    use orderly_store::CartItem;
+    use crate::{MessageText, Templates};
+
+    fn reminder(cart: &Cart, to: &Recipient) -> MessageText {
+        Templates::built_in()
+            .render("cart_reminder", cart_values(cart, &to.name))
+            .unwrap()
+    }
 
     fn cart(version: i64) -> Cart {
         Cart {
@@ -137,7 +92,7 @@ mod tests {
 
     #[test]
     fn the_reminder_lists_every_item_and_the_total() {
-        let rendered = render_reminder(&cart(3), &recipient());
+        let rendered = reminder(&cart(3), &recipient()).rendered;
         assert_eq!(rendered.subject, "3 items are still in your cart");
         assert!(rendered.body.starts_with("Hello Asha Rao,"));
         assert!(
@@ -168,7 +123,7 @@ mod tests {
 
     #[test]
     fn the_short_reminder_counts_the_items_in_one_sms() {
-        let text = short_reminder(&cart(3));
+        let text = reminder(&cart(3), &recipient()).short.unwrap();
         assert_eq!(
             text,
             "orderly: 3 items are still in your cart, not reserved until you check out."

@@ -28,8 +28,9 @@
 mod cart;
 mod delivery;
 mod low_stock;
-mod password_reset;
 mod render;
+mod samples;
+mod templates;
 
 use std::sync::Arc;
 
@@ -43,8 +44,10 @@ use orderly_store::{Store, StoreError};
 
 use delivery::Message;
 
-pub use password_reset::password_reset_email;
-pub use render::{Rendered, SHORT_TEXT_MAX_CHARS, render, render_short};
+pub use render::{Rendered, password_reset_email, render_order};
+pub use templates::{
+    MessageText, SHORT_TEXT_MAX_CHARS, TEMPLATES_DIR_ENV, TemplateError, Templates,
+};
 
 /// Who a notification is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +64,9 @@ pub enum NotifyError {
     /// A channel's provider failed; it says whether a retry may help.
     #[error(transparent)]
     Channel(#[from] ChannelError),
+    /// A template that does not render: retrying cannot help.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
 }
 
 impl NotifyError {
@@ -68,6 +74,7 @@ impl NotifyError {
         match self {
             NotifyError::Store(_) => true,
             NotifyError::Channel(error) => error.is_retryable(),
+            NotifyError::Template(_) => false,
         }
     }
 }
@@ -78,18 +85,27 @@ pub struct Notifier {
     email: Option<EmailSender>,
     sms: Option<Arc<dyn SmsGateway>>,
     push: Option<Arc<dyn PushGateway>>,
+    templates: Arc<Templates>,
 }
 
 impl Notifier {
     /// Without `email`, and until [`Self::with_sms`] and [`Self::with_push`]
-    /// add gateways, notifications go to the in-app inbox only.
+    /// add gateways, notifications go to the in-app inbox only. The words
+    /// are the built-in templates until [`Self::with_templates`].
     pub fn new(store: Store, email: Option<EmailSender>) -> Self {
         Self {
             store,
             email,
             sms: None,
             push: None,
+            templates: Arc::new(Templates::built_in()),
         }
+    }
+
+    /// Words messages with `templates` (an operator's replacements).
+    pub fn with_templates(mut self, templates: Arc<Templates>) -> Self {
+        self.templates = templates;
+        self
     }
 
     /// Sends SMS through `gateway` to customers who chose them.
@@ -110,14 +126,13 @@ impl Notifier {
         order: &OrderView,
         to: &Recipient,
     ) -> Result<(), NotifyError> {
-        let rendered = render(kind, order, to);
-        let short = render_short(kind, order);
+        let text = render_order(&self.templates, kind, order, to)?;
         self.deliver(&Message {
             to,
             order_id: Some(order.id),
             kind,
-            rendered: &rendered,
-            short: &short,
+            short: text.short_or_subject(),
+            rendered: &text.rendered,
             key: format!("{}:{}", order.id, kind.as_str()),
         })
         .await

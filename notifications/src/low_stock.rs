@@ -4,12 +4,11 @@
 //! named by its dedupe key, so however often the reserving activity is
 //! retried the seller reads it once.
 
-use std::fmt::Write;
-
 use orderly_domain::{NotificationChannel, NotificationKind};
-
-use super::{Notifier, NotifyError};
 use orderly_store::{LowStockAlert, NewNotification};
+
+use crate::render::low_stock_values;
+use crate::{Notifier, NotifyError};
 
 impl Notifier {
     pub async fn notify_low_stock(&self, alert: &LowStockAlert) -> Result<(), NotifyError> {
@@ -18,17 +17,9 @@ impl Notifier {
             alert.dedupe_key(),
             NotificationChannel::InApp.as_str()
         );
-        let mut body = String::new();
-        // `write!` into a String cannot fail.
-        let _ = writeln!(
-            body,
-            "Only {} of {} ({}) can still be ordered, below your low-stock threshold of {}.",
-            alert.available.max(0),
-            alert.name,
-            alert.sku,
-            alert.threshold
-        );
-        let _ = writeln!(body, "Restock it to keep it on sale.");
+        let text = self
+            .templates
+            .render("low_stock", low_stock_values(alert))?;
         self.store
             .notifications()
             .insert_notification(&NewNotification {
@@ -36,8 +27,8 @@ impl Notifier {
                 order_id: None,
                 kind: NotificationKind::LowStock,
                 channel: NotificationChannel::InApp.as_str().to_owned(),
-                subject: format!("Low stock: {}", alert.name),
-                body,
+                subject: text.rendered.subject,
+                body: text.rendered.body,
                 dedupe_key: key.clone(),
             })
             .await?;

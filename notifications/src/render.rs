@@ -1,14 +1,17 @@
-//! The words of every customer notification: one subject and plain-text
-//! body per [`NotificationKind`], and a one-line short text for SMS and
-//! push, built only from the order as the workflow last recorded it, so the
-//! same moment always reads the same however often it is rendered (a
-//! retried email carries the text of the first).
+//! What each message is rendered from: the values a template sees, built
+//! only from the order as the workflow last recorded it (or the cart, the
+//! stock alert, the reset token), so the same moment always reads the same
+//! however often it is rendered (a retried email carries the text of the
+//! first). The words themselves are in the templates.
 
-use std::fmt::Write;
+use minijinja::Value;
+use serde::Serialize;
 
 use orderly_domain::{NotificationKind, OrderStatus, OrderView, PaymentMethod, PaymentStatus};
+use orderly_store::{Cart, LowStockAlert};
 
-use super::Recipient;
+use crate::Recipient;
+use crate::templates::{MessageText, TemplateError, Templates};
 
 /// A rendered notification, ready for any channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,163 +20,128 @@ pub struct Rendered {
     pub body: String,
 }
 
-pub fn render(kind: NotificationKind, order: &OrderView, to: &Recipient) -> Rendered {
-    Rendered {
-        subject: subject(kind, order),
-        body: body(kind, order, to),
-    }
+/// The template of an order notification, named after its kind; `None`
+/// for the kinds that are not about an order.
+pub fn order_template(kind: NotificationKind) -> Option<&'static str> {
+    kind.is_about_an_order().then(|| kind.as_str())
 }
 
-/// The longest short text: one SMS segment, so a text is never split (and
-/// billed) in parts.
-pub const SHORT_TEXT_MAX_CHARS: usize = 160;
-
-/// The notification in one line of at most [`SHORT_TEXT_MAX_CHARS`] ASCII
-/// characters, for SMS and push. It leaves out everything of unbounded
-/// length (names, items, payment instruments) so it always fits.
-pub fn render_short(kind: NotificationKind, order: &OrderView) -> String {
-    let id = order.id;
-    let text = match kind {
-        NotificationKind::OrderConfirmed => {
-            format!("your order {id} is confirmed, total {}.", order.total)
-        }
-        NotificationKind::PaymentReceipt => format!(
-            "we received your payment of {} for order {id}.",
-            order.payment.receipt.captured
-        ),
-        NotificationKind::ReadyForPickup => {
-            format!("your order {id} is ready for pickup at the store.")
-        }
-        NotificationKind::Shipped => match &order.shipment {
-            Some(shipment) => format!(
-                "your order {id} has shipped, tracking {}.",
-                shipment.tracking_id
-            ),
-            None => format!("your order {id} has shipped."),
-        },
-        NotificationKind::OutForDelivery => format!("your order {id} is out for delivery today."),
-        NotificationKind::Delivered => format!("your order {id} was delivered. Enjoy!"),
-        NotificationKind::Cancelled => {
-            format!("your order {id} was cancelled. {}", short_refund(order))
-        }
-        NotificationKind::PaymentFailed => format!(
-            "the payment for order {id} failed, so it was cancelled. {}",
-            short_refund(order)
-        ),
-        // As for the subject: only to keep an order-bound call well defined.
-        NotificationKind::CartReminder => "items are waiting in your cart.".into(),
-        NotificationKind::LowStock => "a product is running low.".into(),
-    };
-    format!("orderly: {text}")
+/// Renders the order notification `kind` for `to`.
+pub fn render_order(
+    templates: &Templates,
+    kind: NotificationKind,
+    order: &OrderView,
+    to: &Recipient,
+) -> Result<MessageText, TemplateError> {
+    let name = order_template(kind).ok_or_else(|| TemplateError::NotAboutAnOrder {
+        kind: kind.as_str().to_owned(),
+    })?;
+    templates.render(name, order_values(kind, order, &to.name))
 }
 
-/// [`refund_line`] without the payment instrument, whose length is the
-/// customer's.
-fn short_refund(order: &OrderView) -> String {
+#[derive(Serialize)]
+struct OrderMessage<'a> {
+    name: &'a str,
+    /// Why the order ended, as the workflow wrote it on the timeline.
+    reason: Option<&'a str>,
+    order: OrderValues,
+    refund: RefundValues,
+}
+
+#[derive(Serialize)]
+struct OrderValues {
+    id: String,
+    items: Vec<LineValues>,
+    total: String,
+    /// The method, the instrument and the payment's status.
+    payment: String,
+    captured: String,
+    tracking: Option<TrackingValues>,
+    receipt: Vec<EntryValues>,
+}
+
+#[derive(Serialize)]
+struct LineValues {
+    quantity: u32,
+    name: String,
+    sku: String,
+    unit_price: String,
+    subtotal: String,
+}
+
+#[derive(Serialize)]
+struct TrackingValues {
+    id: String,
+    carrier: String,
+}
+
+#[derive(Serialize)]
+struct EntryValues {
+    kind: &'static str,
+    amount: String,
+    at: String,
+    reference: String,
+}
+
+/// What happened to the customer's money; amounts only when not zero.
+#[derive(Serialize)]
+struct RefundValues {
+    refunded: Option<String>,
+    captured: Option<String>,
+    /// The authorization was released: nothing was ever taken.
+    voided: bool,
+    /// Where the money goes back to.
+    to: String,
+}
+
+pub(crate) fn order_values(kind: NotificationKind, order: &OrderView, name: &str) -> Value {
     let receipt = &order.payment.receipt;
-    if receipt.refunded.amount > 0 {
-        format!("{} has been refunded.", receipt.refunded)
-    } else if receipt.captured.amount > 0 {
-        format!("{} will be refunded.", receipt.captured)
-    } else {
-        "You were not charged.".into()
-    }
-}
-
-fn subject(kind: NotificationKind, order: &OrderView) -> String {
-    let id = order.id;
-    match kind {
-        NotificationKind::OrderConfirmed => format!("Order {id} confirmed"),
-        NotificationKind::PaymentReceipt => format!("Payment receipt for order {id}"),
-        NotificationKind::ReadyForPickup => format!("Order {id} is ready for pickup"),
-        NotificationKind::Shipped => format!("Order {id} has shipped"),
-        NotificationKind::OutForDelivery => format!("Order {id} is out for delivery"),
-        NotificationKind::Delivered => format!("Order {id} was delivered"),
-        NotificationKind::Cancelled => format!("Order {id} was cancelled"),
-        NotificationKind::PaymentFailed => format!("Payment for order {id} failed"),
-        // Cart reminders are rendered from the cart (`notifications::cart`);
-        // this arm only keeps an order-bound call well defined.
-        NotificationKind::CartReminder => "Items are waiting in your cart".into(),
-        // Low-stock notices go to sellers and are rendered from the SKU
-        // (`notifications::low_stock`); likewise only for completeness.
-        NotificationKind::LowStock => "A product is running low".into(),
-    }
-}
-
-fn headline(kind: NotificationKind, order: &OrderView) -> String {
-    match kind {
-        NotificationKind::OrderConfirmed => {
-            "Thank you for your order. We have received it and are getting it ready.".into()
-        }
-        NotificationKind::PaymentReceipt => format!(
-            "We have received your payment of {}.",
-            order.payment.receipt.captured
-        ),
-        NotificationKind::ReadyForPickup => {
-            "Your order is packed and ready for you to collect at the store.".into()
-        }
-        NotificationKind::Shipped => "Your order is on its way.".into(),
-        NotificationKind::OutForDelivery => "Your order is out for delivery today.".into(),
-        NotificationKind::Delivered => "Your order has been delivered. Enjoy!".into(),
-        NotificationKind::Cancelled => "Your order has been cancelled.".into(),
-        NotificationKind::PaymentFailed => {
-            "We could not take the payment for your order, so it has been cancelled.".into()
-        }
-        NotificationKind::CartReminder => "You left items in your cart.".into(),
-        NotificationKind::LowStock => "One of your products is running low.".into(),
-    }
-}
-
-// `write!` into a String cannot fail, hence the ignored results below.
-fn body(kind: NotificationKind, order: &OrderView, to: &Recipient) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Hello {},\n", to.name);
-    let _ = writeln!(out, "{}\n", headline(kind, order));
-    if let Some(reason) = reason(kind, order) {
-        let _ = writeln!(out, "Reason: {reason}\n");
-    }
-    let _ = writeln!(out, "Order: {}", order.id);
-    let _ = writeln!(out, "Items:");
-    for line in &order.items {
-        let _ = writeln!(
-            out,
-            "  {} x {} ({}) at {} each: {}",
-            line.quantity.get(),
-            line.name,
-            line.sku,
-            line.unit_price,
-            line.subtotal
-        );
-    }
-    let _ = writeln!(out, "Total: {}", order.total);
-    let _ = writeln!(out, "Payment: {}", payment_line(order));
-    if let Some(shipment) = &order.shipment {
-        let _ = writeln!(
-            out,
-            "Tracking id: {} ({} carrier)",
-            shipment.tracking_id, shipment.carrier
-        );
-    }
-    match kind {
-        NotificationKind::PaymentReceipt => {
-            for entry in &order.payment.receipt.entries {
-                let _ = writeln!(
-                    out,
-                    "  {} {} on {} (reference {})",
-                    entry.kind.as_str(),
-                    entry.amount,
-                    entry.at.format("%Y-%m-%d %H:%M UTC"),
-                    entry.reference
-                );
-            }
-        }
-        NotificationKind::Cancelled | NotificationKind::PaymentFailed => {
-            let _ = writeln!(out, "{}", refund_line(order));
-        }
-        _ => {}
-    }
-    let _ = write!(out, "\nThank you for shopping with orderly.\n");
-    out
+    let nonzero = |money: orderly_domain::Money| (money.amount > 0).then(|| money.to_string());
+    Value::from_serialize(OrderMessage {
+        name,
+        reason: reason(kind, order),
+        order: OrderValues {
+            id: order.id.to_string(),
+            items: order
+                .items
+                .iter()
+                .map(|line| LineValues {
+                    quantity: line.quantity.get(),
+                    name: line.name.clone(),
+                    sku: line.sku.to_string(),
+                    unit_price: line.unit_price.to_string(),
+                    subtotal: line.subtotal.to_string(),
+                })
+                .collect(),
+            total: order.total.to_string(),
+            payment: payment_line(order),
+            captured: receipt.captured.to_string(),
+            tracking: order.shipment.as_ref().map(|shipment| TrackingValues {
+                id: shipment.tracking_id.to_string(),
+                carrier: shipment.carrier.clone(),
+            }),
+            receipt: receipt
+                .entries
+                .iter()
+                .map(|entry| EntryValues {
+                    kind: entry.kind.as_str(),
+                    amount: entry.amount.to_string(),
+                    at: entry.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    reference: entry.reference.clone(),
+                })
+                .collect(),
+        },
+        refund: RefundValues {
+            refunded: nonzero(receipt.refunded),
+            captured: nonzero(receipt.captured),
+            voided: order.payment.status == PaymentStatus::Voided,
+            to: order
+                .payment
+                .instrument
+                .clone()
+                .unwrap_or_else(|| "your original payment method".into()),
+        },
+    })
 }
 
 fn payment_line(order: &OrderView) -> String {
@@ -189,31 +157,6 @@ fn payment_line(order: &OrderView) -> String {
     }
 }
 
-/// What happened to the customer's money: the question every cancellation
-/// email must answer.
-fn refund_line(order: &OrderView) -> String {
-    let receipt = &order.payment.receipt;
-    let to = order
-        .payment
-        .instrument
-        .clone()
-        .unwrap_or_else(|| "your original payment method".into());
-    if receipt.refunded.amount > 0 {
-        format!(
-            "Refund: {} has been refunded to {to}. It can take 5-7 working days to appear.",
-            receipt.refunded
-        )
-    } else if receipt.captured.amount > 0 {
-        format!("Refund: {} will be refunded to {to}.", receipt.captured)
-    } else if order.payment.status == PaymentStatus::Voided {
-        "Refund: nothing to refund; the payment authorization was released and you were not charged."
-            .into()
-    } else {
-        "Refund: nothing to refund; you were not charged.".into()
-    }
-}
-
-/// Why the order ended, as the workflow wrote it on the timeline.
 fn reason(kind: NotificationKind, order: &OrderView) -> Option<&str> {
     let status = match kind {
         NotificationKind::Cancelled => OrderStatus::Cancelled,
@@ -228,6 +171,71 @@ fn reason(kind: NotificationKind, order: &OrderView) -> Option<&str> {
         .map(|entry| entry.detail.as_str())
 }
 
+#[derive(Serialize)]
+struct CartMessage<'a> {
+    name: &'a str,
+    count: u32,
+    items: Vec<CartLine>,
+    total: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CartLine {
+    quantity: u32,
+    name: String,
+    sku: String,
+    unit_price: String,
+}
+
+pub(crate) fn cart_values(cart: &Cart, name: &str) -> Value {
+    let total = cart
+        .items
+        .iter()
+        .try_fold(None, |sum: Option<orderly_domain::Money>, item| {
+            let subtotal = item.unit_price.times(item.quantity.get())?;
+            Some(Some(match sum {
+                None => subtotal,
+                Some(sum) => sum.plus(subtotal)?,
+            }))
+        });
+    Value::from_serialize(CartMessage {
+        name,
+        count: cart.items.iter().map(|item| item.quantity.get()).sum(),
+        items: cart
+            .items
+            .iter()
+            .map(|item| CartLine {
+                quantity: item.quantity.get(),
+                name: item.name.clone(),
+                sku: item.sku.to_string(),
+                unit_price: item.unit_price.to_string(),
+            })
+            .collect(),
+        total: total.flatten().map(|total| total.to_string()),
+    })
+}
+
+pub(crate) fn low_stock_values(alert: &LowStockAlert) -> Value {
+    minijinja::context! {
+        product => alert.name,
+        sku => alert.sku.to_string(),
+        available => alert.available.max(0),
+        threshold => alert.threshold,
+    }
+}
+
+/// The password reset email: the code on a line of its own, valid for
+/// `minutes`.
+pub fn password_reset_email(
+    templates: &Templates,
+    name: &str,
+    token: &str,
+    minutes: i64,
+) -> Result<Rendered, TemplateError> {
+    let context = minijinja::context! { name, token, minutes };
+    Ok(templates.render("password_reset", context)?.rendered)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
@@ -238,6 +246,22 @@ mod tests {
     };
 
     use super::*;
+    use orderly_providers::sandbox_values::CARD_APPROVED;
+
+    use crate::SHORT_TEXT_MAX_CHARS;
+
+    fn render(kind: NotificationKind, order: &OrderView, to: &Recipient) -> Rendered {
+        render_order(&Templates::built_in(), kind, order, to)
+            .unwrap()
+            .rendered
+    }
+
+    fn render_short(kind: NotificationKind, order: &OrderView) -> String {
+        render_order(&Templates::built_in(), kind, order, &recipient())
+            .unwrap()
+            .short
+            .unwrap()
+    }
 
     fn inr(amount: i64) -> Money {
         Money::new(amount, Currency::INR)
@@ -253,7 +277,7 @@ mod tests {
 
     fn order(status: OrderStatus) -> OrderView {
         let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 30, 0).unwrap();
-        let card = CardNumber::parse("4242424242424242").ok();
+        let card = CardNumber::parse(CARD_APPROVED).ok();
         OrderView {
             id: OrderId::new(),
             customer_id: UserId::new(),
@@ -449,18 +473,12 @@ mod tests {
             last_location: None,
         });
         order.payment.instrument = Some("x".repeat(500));
-        for kind in [
-            NotificationKind::OrderConfirmed,
-            NotificationKind::PaymentReceipt,
-            NotificationKind::ReadyForPickup,
-            NotificationKind::Shipped,
-            NotificationKind::OutForDelivery,
-            NotificationKind::Delivered,
-            NotificationKind::Cancelled,
-            NotificationKind::PaymentFailed,
-            NotificationKind::CartReminder,
-            NotificationKind::LowStock,
-        ] {
+        // Cart reminders and low-stock notices are not about an order:
+        // the cart's own short text is checked with the cart.
+        for kind in NotificationKind::ALL
+            .into_iter()
+            .filter(|kind| kind.is_about_an_order())
+        {
             for refunded in [0, i64::MAX] {
                 order.payment.receipt.refunded = Money::new(refunded, Currency::INR);
                 let text = render_short(kind, &order);
@@ -520,5 +538,21 @@ mod tests {
             .map(|kind| render(*kind, &order, &recipient()).subject)
             .collect();
         assert_eq!(subjects.len(), kinds.len());
+    }
+
+    #[test]
+    fn the_email_carries_the_code_on_a_line_of_its_own() {
+        let rendered =
+            password_reset_email(&Templates::built_in(), "Asha", "abc-DEF_123", 30).unwrap();
+        assert!(
+            rendered
+                .body
+                .lines()
+                .any(|line| line == "reset-code: abc-DEF_123"),
+            "{}",
+            rendered.body
+        );
+        assert!(rendered.body.contains("30 minutes"));
+        assert!(rendered.body.lines().all(|line| line.len() <= 76));
     }
 }

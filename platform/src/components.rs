@@ -11,7 +11,7 @@ use url::Url;
 
 use orderly_activities::Activities;
 use orderly_api::state::{ApiSettings, AppState};
-use orderly_notifications::Notifier;
+use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::{CarrierSimulator, SandboxCarrier};
 use orderly_providers::payments::{PaymentProviders, WebhookTarget};
@@ -90,31 +90,35 @@ pub fn order_activities(settings: &Settings, store: &Store) -> anyhow::Result<Ac
         secret: payment_secret,
         delay: SANDBOX_APPROVAL_DELAY,
     };
-    let email = match &settings.smtp_url {
-        Some(url) => Some(
-            EmailSender::from_url(url)
-                .and_then(|sender| sender.with_from(&settings.mail_from))
-                .context("SMTP_URL")?,
-        ),
-        None => None,
-    };
     Ok(Activities::new(
         store.clone(),
         PaymentProviders::sandbox(store.clone(), Some(webhooks)),
         Arc::new(SandboxCarrier::new(store.clone())),
-        notifier(settings, store, email),
+        notifier(settings, store)?,
     ))
 }
 
-fn notifier(settings: &Settings, store: &Store, email: Option<EmailSender>) -> Notifier {
-    let mut notifier = Notifier::new(store.clone(), email);
+fn notifier(settings: &Settings, store: &Store) -> anyhow::Result<Notifier> {
+    let mut notifier =
+        Notifier::new(store.clone(), email_sender(settings)?).with_templates(templates(settings)?);
     if settings.sms_gateway == Gateway::Sandbox {
         notifier = notifier.with_sms(Arc::new(SandboxSms::new(store.clone())));
     }
     if settings.push_gateway == Gateway::Sandbox {
         notifier = notifier.with_push(Arc::new(SandboxPush::new(store.clone())));
     }
-    notifier
+    Ok(notifier)
+}
+
+/// The message templates: the built-in ones, or an operator's
+/// replacements from `ORDERLY_TEMPLATES_DIR`, checked before anything runs.
+pub fn templates(settings: &Settings) -> anyhow::Result<Arc<Templates>> {
+    let templates = match &settings.templates_dir {
+        Some(dir) => Templates::with_overrides(dir)
+            .with_context(|| format!("ORDERLY_TEMPLATES_DIR {}", dir.display()))?,
+        None => Templates::built_in(),
+    };
+    Ok(Arc::new(templates))
 }
 
 pub fn carrier_simulator(
@@ -171,6 +175,7 @@ pub async fn api_state(
         settings: Arc::new(api),
         metrics: Some(orderly_api::http_metrics::handle()),
         mailer: email_sender(settings)?,
+        templates: templates(settings)?,
         search: Some(search),
         sessions: Default::default(),
     })

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use orderly_api::state::AccountSettings;
+use orderly_notifications::TEMPLATES_DIR_ENV;
 use rand::RngCore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct Settings {
     pub payment_webhook_secret: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// A folder of replacement message templates (`ORDERLY_TEMPLATES_DIR`).
+    pub templates_dir: Option<PathBuf>,
     pub sms_gateway: Gateway,
     pub push_gateway: Gateway,
     pub payment_timeout: Duration,
@@ -205,6 +208,7 @@ impl Settings {
             payment_webhook_secret: var("ORDERLY_PAYMENT_WEBHOOK_SECRET"),
             smtp_url: var("SMTP_URL"),
             mail_from: var("ORDERLY_MAIL_FROM").unwrap_or_else(|| "orderly@localhost".into()),
+            templates_dir: var(TEMPLATES_DIR_ENV).map(PathBuf::from),
             sms_gateway: gateway("ORDERLY_SMS_GATEWAY", var("ORDERLY_SMS_GATEWAY").as_deref())?,
             push_gateway: gateway(
                 "ORDERLY_PUSH_GATEWAY",

@@ -2,6 +2,7 @@
 //! in Temporal: the money goes back exactly once, the stock is released,
 //! and an order already with the carrier refuses and carries on.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 use temporalio_client::WorkflowCancelOptions;
 
@@ -27,10 +28,7 @@ fn entries_of(ledger: &[LedgerEntry], kind: LedgerKind) -> Vec<&LedgerEntry> {
 
 /// A card order that has been paid; returns its id.
 async fn paid_card_order(app: &TestApp, customer: &str) -> String {
-    let id = placed_id(
-        &app.place(customer, &three_bags(card("4242424242424242")))
-            .await,
-    );
+    let id = placed_id(&app.place(customer, &three_bags(card(CARD_APPROVED))).await);
     app.wait_for_status(customer, &id, "paid").await;
     id
 }

@@ -2,6 +2,7 @@
 //! line, so however the requests interleave the shop never sells more than
 //! it has, on SQLite as on PostgreSQL.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -23,10 +24,7 @@ async fn a_hundred_shoppers_racing_for_thirty_items_never_oversell() {
     app.stock_product(SKU, PRICE, IN_STOCK).await;
     let names: Vec<String> = (0..CUSTOMERS).map(|n| format!("Racer{n}")).collect();
     let customers = join_all(names.iter().map(|name| app.customer(name))).await;
-    let order = delivery_order(
-        json!([{"sku": SKU, "quantity": 1}]),
-        card("4242424242424242"),
-    );
+    let order = delivery_order(json!([{"sku": SKU, "quantity": 1}]), card(CARD_APPROVED));
 
     let answers =
         join_all((0..SHOPPERS).map(|n| app.place(&customers[n % CUSTOMERS], &order))).await;

@@ -9,6 +9,7 @@
 //! `--exact crash::worker_process --ignored`, which runs [`worker_process`]
 //! with the worker's settings in an environment variable.
 
+use orderly_providers::sandbox_values::{CARD_APPROVED, CARD_DECLINED, CARD_FLAKY};
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
@@ -101,9 +102,9 @@ enum Plan {
 impl Plan {
     fn card(self) -> &'static str {
         match self {
-            Plan::SlowCard => "4000000000000119",
-            Plan::Declined => "4000000000000002",
-            _ => "4242424242424242",
+            Plan::SlowCard => CARD_FLAKY,
+            Plan::Declined => CARD_DECLINED,
+            _ => CARD_APPROVED,
         }
     }
 

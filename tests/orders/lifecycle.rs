@@ -1,5 +1,6 @@
 //! The happy paths: an order from placement to delivery or collection.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::json;
 
 use orderly_tests::app::spawn_app;
@@ -17,7 +18,7 @@ async fn a_card_order_travels_from_placement_to_delivery() {
             &customer,
             &delivery_order(
                 json!([{"sku": "APPLE-1KG", "quantity": 2}]),
-                card("4242424242424242"),
+                card(CARD_APPROVED),
             ),
         )
         .await;

@@ -4,6 +4,7 @@
 //! well as the status, since a failed payment must leave nothing held.
 
 use chrono::Utc;
+use orderly_providers::sandbox_values::{CARD_DECLINED, CARD_FLAKY, VPA_FAILS, VPA_SUCCEEDS};
 use serde_json::{Value, json};
 
 use orderly_domain::{LedgerKind, NotificationKind};
@@ -41,7 +42,7 @@ async fn a_declined_card_fails_the_order_and_gives_the_stock_back() {
     let customer = app.customer("Asha").await;
 
     let placed = app
-        .place(&customer, &two_mangoes(card("4000000000000002")))
+        .place(&customer, &two_mangoes(card(CARD_DECLINED)))
         .await;
     let id = placed_id(&placed);
 
@@ -79,10 +80,7 @@ async fn a_card_that_fails_transiently_is_charged_exactly_once() {
     app.stock_product(SKU, PRICE, ON_HAND).await;
     let customer = app.customer("Asha").await;
 
-    let id = placed_id(
-        &app.place(&customer, &two_mangoes(card("4000000000000119")))
-            .await,
-    );
+    let id = placed_id(&app.place(&customer, &two_mangoes(card(CARD_FLAKY))).await);
 
     let paid = app.wait_for_status(&customer, &id, "paid").await;
     assert_eq!(paid["payment"]["status"], "captured");
@@ -99,7 +97,7 @@ async fn a_upi_payment_awaits_the_provider_and_then_is_paid() {
     app.stock_product(SKU, PRICE, ON_HAND).await;
     let customer = app.customer("Asha").await;
 
-    let id = placed_id(&app.place(&customer, &two_mangoes(upi("success@upi"))).await);
+    let id = placed_id(&app.place(&customer, &two_mangoes(upi(VPA_SUCCEEDS))).await);
 
     let paid = app.wait_for_status(&customer, &id, "paid").await;
     assert_eq!(statuses(&paid), ["placed", "awaiting_payment", "paid"]);
@@ -135,7 +133,7 @@ async fn a_failed_upi_payment_fails_the_order_and_releases_the_stock() {
     app.stock_product(SKU, PRICE, ON_HAND).await;
     let customer = app.customer("Asha").await;
 
-    let id = placed_id(&app.place(&customer, &two_mangoes(upi("fail@upi"))).await);
+    let id = placed_id(&app.place(&customer, &two_mangoes(upi(VPA_FAILS))).await);
 
     let failed = app.wait_for_status(&customer, &id, "payment_failed").await;
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Orders collected at the store: the warehouse steps that lead to the
 //! counter, and the order that is never collected.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::json;
 
 use orderly_domain::{LedgerKind, NotificationKind};
@@ -16,10 +17,7 @@ const ON_HAND: i64 = 12;
 
 /// A paid pickup order; returns its id.
 async fn paid_pickup_order(app: &TestApp, customer: &str) -> String {
-    let order = pickup_order(
-        json!([{"sku": SKU, "quantity": 4}]),
-        card("4242424242424242"),
-    );
+    let order = pickup_order(json!([{"sku": SKU, "quantity": 4}]), card(CARD_APPROVED));
     let id = placed_id(&app.place(customer, &order).await);
     let paid = app.wait_for_status(customer, &id, "paid").await;
     assert_eq!(paid["fulfillment"]["type"], "pickup");

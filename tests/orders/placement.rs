@@ -6,6 +6,7 @@
 //! order: both are what lets a client simply retry on any doubt.
 
 use futures::future::join_all;
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
 use orderly_domain::LedgerKind;
@@ -15,7 +16,7 @@ use orderly_tests::shopper::{card, delivery_order};
 fn apples(quantity: i64) -> Value {
     delivery_order(
         json!([{"sku": "APPLE-1KG", "quantity": quantity}]),
-        card("4242424242424242"),
+        card(CARD_APPROVED),
     )
 }
 
@@ -64,7 +65,7 @@ async fn an_order_with_one_line_out_of_stock_reserves_none_of_its_lines() {
                     {"sku": "BANANA-DOZEN", "quantity": 2},
                     {"sku": "MANGO-1KG", "quantity": 2}
                 ]),
-                card("4242424242424242"),
+                card(CARD_APPROVED),
             ),
         )
         .await;
@@ -93,7 +94,7 @@ async fn retrying_with_the_same_idempotency_key_and_body_returns_the_same_order_
     // same request.
     let reformatted = br#"{ "fulfillment": {"address": {"country": "IN", "postal_code": "411001",
         "city": "Pune", "line1": "12 MG Road", "name": "Asha Rao"}, "type": "delivery"},
-        "payment": {"card_number": "4242424242424242", "method": "card"},
+        "payment": {"card_number": CARD_APPROVED, "method": "card"},
         "items": [{"quantity": 2, "sku": "APPLE-1KG"}] }"#;
     let retried = app
         .post_raw(
@@ -245,12 +246,12 @@ async fn an_order_for_a_sku_that_is_not_for_sale_is_422_naming_the_line() {
 
     let unknown = delivery_order(
         json!([{"sku": "APPLE-1KG", "quantity": 1}, {"sku": "DRAGONFRUIT", "quantity": 1}]),
-        card("4242424242424242"),
+        card(CARD_APPROVED),
     );
     assert_refused_naming(&app, &customer, &unknown, "items[1].sku").await;
     let only_unknown = delivery_order(
         json!([{"sku": "NO-SUCH-SKU", "quantity": 1}]),
-        card("4242424242424242"),
+        card(CARD_APPROVED),
     );
     assert_refused_naming(&app, &customer, &only_unknown, "items[0].sku").await;
 
@@ -329,7 +330,7 @@ async fn an_order_missing_a_field_or_with_a_wrong_type_is_422_naming_the_field()
 
     let twice = delivery_order(
         json!([{"sku": "APPLE-1KG", "quantity": 1}, {"sku": "APPLE-1KG", "quantity": 2}]),
-        card("4242424242424242"),
+        card(CARD_APPROVED),
     );
     assert_refused_naming(&app, &customer, &twice, "items[1].sku").await;
 
@@ -383,7 +384,7 @@ async fn an_order_whose_total_would_overflow_is_422_not_a_crash() {
             &customer,
             &delivery_order(
                 json!([{"sku": "GOLD-BAR", "quantity": 1000}]),
-                card("4242424242424242"),
+                card(CARD_APPROVED),
             ),
         )
         .await;

@@ -3,6 +3,9 @@
 //! sends the parcel back, and the ways a shipment is followed: the tracking
 //! endpoint, the workflow query and the operators' search attributes.
 
+use orderly_providers::sandbox_values::{
+    CARD_APPROVED, POSTAL_CODE_OUTAGE, POSTAL_CODE_UNDELIVERABLE,
+};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -37,10 +40,7 @@ async fn paid_order_to(postal_code: &str, options: TestOptions) -> PaidOrder {
     app.stock_product(SKU, PRICE, ON_HAND).await;
     let customer = app.customer("Asha").await;
     let admin = app.admin().await;
-    let mut order = delivery_order(
-        json!([{"sku": SKU, "quantity": 1}]),
-        card("4242424242424242"),
-    );
+    let mut order = delivery_order(json!([{"sku": SKU, "quantity": 1}]), card(CARD_APPROVED));
     order["fulfillment"]["address"]["postal_code"] = json!(postal_code);
     let id = placed_id(&app.place(&customer, &order).await);
     app.wait_for_status(&customer, &id, "paid").await;
@@ -386,7 +386,7 @@ async fn a_malformed_carrier_webhook_is_rejected_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parcel_the_carrier_refuses_cancels_the_order_with_a_refund() {
-    let order = paid_order_to("000000", TestOptions::default()).await;
+    let order = paid_order_to(POSTAL_CODE_UNDELIVERABLE, TestOptions::default()).await;
     let app = &order.app;
     let packed = app
         .post(
@@ -432,7 +432,7 @@ async fn a_carrier_outage_that_outlasts_the_retries_cancels_the_order_with_a_ref
         },
         ..TestOptions::default()
     };
-    let order = paid_order_to("999999", options).await;
+    let order = paid_order_to(POSTAL_CODE_OUTAGE, options).await;
     let app = &order.app;
     let packed = app
         .post(
@@ -597,10 +597,7 @@ async fn operators_find_a_customers_paid_orders_by_search_attributes() {
     let others_order = placed_id(
         &app.place(
             &other,
-            &delivery_order(
-                json!([{"sku": SKU, "quantity": 1}]),
-                card("4242424242424242"),
-            ),
+            &delivery_order(json!([{"sku": SKU, "quantity": 1}]), card(CARD_APPROVED)),
         )
         .await,
     );
@@ -635,7 +632,7 @@ async fn an_order_turned_away_for_lack_of_stock_is_listed_as_rejected_not_placed
             &order.customer,
             &delivery_order(
                 json!([{"sku": SKU, "quantity": ON_HAND}]),
-                card("4242424242424242"),
+                card(CARD_APPROVED),
             ),
         )
         .await;

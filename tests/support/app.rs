@@ -11,7 +11,7 @@ use url::Url;
 
 use orderly_activities::Activities;
 use orderly_api::state::{AccountSettings, ApiSettings, AppState};
-use orderly_notifications::Notifier;
+use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::SandboxCarrier;
 use orderly_providers::payments::{PaymentProviders, WebhookTarget};
@@ -156,6 +156,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         mailer: smtp
             .as_ref()
             .map(|sink| EmailSender::from_url(&sink.url()).expect("the sink's SMTP URL")),
+        templates: Arc::new(Templates::built_in()),
         search: Some(search.clone()),
         sessions: Default::default(),
     };

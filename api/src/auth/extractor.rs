@@ -7,6 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use orderly_domain::{Role, UserId};
+use orderly_store::Product;
 
 use super::access_token;
 use crate::problem::ApiError;
@@ -29,6 +30,19 @@ impl AuthUser {
                 "this action is not available to the {} role",
                 self.role.as_str()
             )))
+        }
+    }
+
+    /// `Forbidden` unless the caller is an admin or the seller of `product`.
+    pub fn ensure_manages(&self, product: &Product) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Seller if product.seller_id == Some(self.id) => Ok(()),
+            Role::Seller => Err(ApiError::Forbidden(format!(
+                "{} is not one of your products",
+                product.sku
+            ))),
+            _ => self.require(&[Role::Admin, Role::Seller]),
         }
     }
 }

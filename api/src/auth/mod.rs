@@ -10,7 +10,6 @@ mod credentials;
 mod extractor;
 mod password;
 pub mod password_reset;
-pub mod profile;
 mod refresh_token;
 pub mod routes;
 mod session;
@@ -19,6 +18,7 @@ pub mod throttle;
 
 pub use access_token::{AccessClaims, issue as issue_access_token, verify as verify_access_token};
 pub use admin::ensure_admin;
+pub use credentials::check_name;
 pub use extractor::{AuthUser, bearer_token};
 pub use password::{hash_password, verify_password};
 pub use routes::router;

@@ -162,7 +162,12 @@ async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
         .accounts()
         .insert_password_reset(&token.hash, found.user.id, now + ttl)
         .await?;
-    let message = password_reset_email(&found.user.name, &token.token, ttl.num_minutes());
+    let message = password_reset_email(
+        &state.templates,
+        &found.user.name,
+        &token.token,
+        ttl.num_minutes(),
+    )?;
     mailer
         .send(&Email {
             to_name: &found.user.name,

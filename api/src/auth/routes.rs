@@ -1,5 +1,4 @@
-//! `/v1/auth/*` and `/v1/me`: accounts, logins, sessions, password resets
-//! and the profile.
+//! `/v1/auth/*`: accounts, logins, sessions and password resets.
 //!
 //! Registration only ever creates customers; staff accounts are seeded by
 //! the binary (see [`super::ensure_admin`]). Wrong email and wrong password
@@ -7,18 +6,16 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use orderly_domain::{Role, UserId};
 use orderly_store::{NewUser, StoreError, User};
 use serde::{Deserialize, Serialize};
 
-use super::AuthUser;
 use super::credentials::{check_email, check_name, check_password, normalize_email};
 use super::password::{hash_password, verify_against_nothing, verify_password};
 use super::password_reset;
-use super::profile::{self, ProfileBody};
 use super::session::{self, Session};
 use super::throttle::{ClientAddress, LoginThrottle};
 use crate::json::ValidJson;
@@ -39,7 +36,6 @@ pub fn router() -> Router<AppState> {
             "/v1/auth/password-reset/confirm",
             post(password_reset::confirm_password_reset),
         )
-        .route("/v1/me", get(me).patch(profile::update_me))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -226,22 +222,4 @@ pub async fn logout(
 ) -> Result<StatusCode, ApiError> {
     session::end(&state, &request.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The logged-in account and its profile.
-#[utoipa::path(
-    get,
-    path = "/v1/me",
-    tag = "auth",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The caller's account and profile", body = ProfileBody),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn me(
-    State(state): State<AppState>,
-    caller: AuthUser,
-) -> Result<Json<ProfileBody>, ApiError> {
-    Ok(Json(profile::load(&state, caller.id).await?))
 }

@@ -1,18 +1,25 @@
 //! The HTTP resources, one module per area. Each exposes `router()`, and
 //! `crate::app` merges them; authentication lives in `crate::auth`.
 
-pub mod addresses;
 pub mod cart;
-pub mod catalog;
 pub mod categories;
 pub mod checkout;
-pub mod inbox;
-pub mod listings;
+pub mod inventory;
+pub mod me;
 pub mod ops;
 pub mod orders;
-pub mod push_devices;
+pub mod products;
 pub mod recommendations;
 pub mod reviews;
 pub mod sandbox_outbox;
 pub mod search;
 pub mod webhooks;
+
+use orderly_domain::Sku;
+
+use crate::problem::{ApiError, FieldError};
+
+/// The SKU named in a path; a malformed one is a 422 naming the problem.
+pub(crate) fn sku_in_path(raw: &str) -> Result<Sku, ApiError> {
+    Sku::parse(raw).map_err(|error| ApiError::Validation(vec![FieldError::from(error)]))
+}

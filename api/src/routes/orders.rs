@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use temporalio_client::WorkflowExecuteUpdateOptions;
+use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 
 use orderly_domain::{
     DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails, Quantity,
@@ -354,42 +355,28 @@ pub async fn cancel_order(
         .map_err(|err| update_refusal(err, &view))
 }
 
-async fn warehouse_step(
+async fn warehouse_step<U>(
     state: &AppState,
     user: &AuthUser,
     id: &str,
-    step: WarehouseStep,
-) -> Result<Json<OrderView>, ApiError> {
+    step: U,
+) -> Result<Json<OrderView>, ApiError>
+where
+    U: UpdateDefinition<
+            Workflow = <OrderWorkflow as HasWorkflowDefinition>::Run,
+            Input = (),
+            Output = OrderView,
+        >,
+{
     user.require(&[Role::Admin])?;
     let view = visible_order(state, user, id).await?;
-    let handle = state
+    state
         .temporal
-        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id));
-    let options = WorkflowExecuteUpdateOptions::default();
-    let result = match step {
-        WarehouseStep::Pack => {
-            handle
-                .execute_update(OrderWorkflow::pack, (), options)
-                .await
-        }
-        WarehouseStep::ReadyForPickup => {
-            handle
-                .execute_update(OrderWorkflow::ready_for_pickup, (), options)
-                .await
-        }
-        WarehouseStep::PickedUp => {
-            handle
-                .execute_update(OrderWorkflow::picked_up, (), options)
-                .await
-        }
-    };
-    result.map(Json).map_err(|err| update_refusal(err, &view))
-}
-
-enum WarehouseStep {
-    Pack,
-    ReadyForPickup,
-    PickedUp,
+        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id))
+        .execute_update(step, (), WorkflowExecuteUpdateOptions::default())
+        .await
+        .map(Json)
+        .map_err(|err| update_refusal(err, &view))
 }
 
 /// Warehouse: the order is packed (admin).
@@ -404,7 +391,7 @@ pub async fn pack_order(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    warehouse_step(&state, &user, &id, WarehouseStep::Pack).await
+    warehouse_step(&state, &user, &id, OrderWorkflow::pack).await
 }
 
 /// Warehouse: a packed pickup order is waiting at the counter (admin).
@@ -419,7 +406,7 @@ pub async fn ready_for_pickup(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    warehouse_step(&state, &user, &id, WarehouseStep::ReadyForPickup).await
+    warehouse_step(&state, &user, &id, OrderWorkflow::ready_for_pickup).await
 }
 
 /// Warehouse: the customer collected the order (admin).
@@ -434,5 +421,5 @@ pub async fn picked_up(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    warehouse_step(&state, &user, &id, WarehouseStep::PickedUp).await
+    warehouse_step(&state, &user, &id, OrderWorkflow::picked_up).await
 }

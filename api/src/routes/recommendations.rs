@@ -13,17 +13,16 @@ use orderly_domain::{Money, Role, Sku};
 use orderly_recommendations::{self as recommendations, Recommendation};
 
 use crate::auth::AuthUser;
-use crate::problem::{ApiError, FieldError, Problem};
+use crate::problem::{ApiError, Problem};
 use crate::routes::reviews::{RatingSummary, rating_summaries};
+use crate::routes::sku_in_path;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/products/{sku}/recommendations",
-            get(product_recommendations),
-        )
-        .route("/v1/me/recommendations", get(my_recommendations))
+    Router::new().route(
+        "/v1/products/{sku}/recommendations",
+        get(product_recommendations),
+    )
 }
 
 /// A recommended product and why.
@@ -70,8 +69,7 @@ pub async fn product_recommendations(
     State(state): State<AppState>,
     Path(sku): Path<String>,
 ) -> Result<Json<RecommendationList>, ApiError> {
-    let sku =
-        Sku::parse(&sku).map_err(|error| ApiError::Validation(vec![FieldError::from(error)]))?;
+    let sku = sku_in_path(&sku)?;
     state
         .store
         .catalog()

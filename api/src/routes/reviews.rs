@@ -30,6 +30,7 @@ use crate::auth::AuthUser;
 use crate::json::ValidJson;
 use crate::pagination::{PageQuery, PageRequest, Paginated};
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::routes::sku_in_path;
 use crate::state::AppState;
 
 /// Longest review title, in characters.
@@ -383,7 +384,7 @@ pub async fn vote_helpful(
     caller: AuthUser,
     Path((sku, review_id)): Path<(String, String)>,
 ) -> Result<Json<HelpfulBody>, ApiError> {
-    let sku = parse_sku(&sku)?;
+    let sku = sku_in_path(&sku)?;
     let review_id: Uuid = review_id
         .parse()
         .map_err(|_| ApiError::validation("review_id", "must be a UUID"))?;
@@ -418,7 +419,7 @@ pub async fn vote_helpful(
 /// The product `raw` names, if it exists and is on sale: reviews of a
 /// product off sale are hidden like the product itself.
 async fn active_product(state: &AppState, raw: &str) -> Result<Product, ApiError> {
-    let sku = parse_sku(raw)?;
+    let sku = sku_in_path(raw)?;
     state
         .store
         .catalog()
@@ -426,10 +427,6 @@ async fn active_product(state: &AppState, raw: &str) -> Result<Product, ApiError
         .await?
         .filter(|product| product.active)
         .ok_or(ApiError::NotFound)
-}
-
-fn parse_sku(raw: &str) -> Result<Sku, ApiError> {
-    Sku::parse(raw).map_err(|error| ApiError::Validation(vec![FieldError::from(error)]))
 }
 
 #[cfg(test)]

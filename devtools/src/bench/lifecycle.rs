@@ -1,6 +1,7 @@
 //! Drives real orders through the REST API, as a shop would: place, wait for
 //! payment, pack, then the carrier's three webhooks, until delivered.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,7 +67,7 @@ impl Api {
     pub async fn place(&self, token: &str) -> anyhow::Result<(String, Duration)> {
         let body = json!({
             "items": [{"sku": BENCH_SKU, "quantity": 1}],
-            "payment": {"method": "card", "card_number": "4242424242424242"},
+            "payment": {"method": "card", "card_number": CARD_APPROVED},
             "fulfillment": {"type": "delivery", "address": {
                 "name": "Bench", "line1": "1 Load St", "city": "Pune", "postal_code": "411001", "country": "IN"}}
         });

@@ -70,6 +70,7 @@ impl Stack {
             payment_webhook_secret: None,
             smtp_url: None,
             mail_from: "orderly@localhost".into(),
+            templates_dir: None,
             sms_gateway: Gateway::Sandbox,
             push_gateway: Gateway::Sandbox,
             payment_timeout: std::time::Duration::from_secs(900),

@@ -10,6 +10,7 @@
 mod support;
 
 mod accounts;
+mod carts;
 mod catalog;
 mod database;
 mod idempotency;

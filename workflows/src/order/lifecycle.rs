@@ -15,12 +15,12 @@ use chrono::{DateTime, Utc};
 use temporalio_sdk::{ChildWorkflowOptions, WorkflowContext, WorkflowResult, workflows::select};
 
 use orderly_domain::{
-    Fulfillment, NotificationKind, OrderStatus, PaymentMethod, PaymentStatus, PaymentWebhookStatus,
-    ShipmentStatus, ShipmentView,
+    Fulfillment, NotificationKind, OrderAction, OrderStatus, PaymentMethod, PaymentStatus,
+    PaymentWebhookStatus, ShipmentStatus, ShipmentView,
 };
 
 use super::options;
-use super::state::{OrderWorkflow, WarehouseStep};
+use super::state::OrderWorkflow;
 use crate::contract::{
     Admission, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
     ORDER_STATUS_ATTRIBUTE, OpsAlertInput, OrderActivities, OrderOutcome, PaymentOp,
@@ -272,7 +272,7 @@ async fn wait_for(ctx: &Ctx, ready: impl Fn(&OrderWorkflow) -> bool) -> Wake {
 /// Waits for an admin to take `step`, then records `status`.
 async fn warehouse(
     ctx: &mut Ctx,
-    step: WarehouseStep,
+    step: OrderAction,
     status: OrderStatus,
     detail: &str,
 ) -> WorkflowResult<Option<Ending>> {
@@ -289,8 +289,7 @@ async fn warehouse(
 }
 
 async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowResult<Ending> {
-    if let Some(ending) = warehouse(ctx, WarehouseStep::Pack, OrderStatus::Packed, "packed").await?
-    {
+    if let Some(ending) = warehouse(ctx, OrderAction::Pack, OrderStatus::Packed, "packed").await? {
         return Ok(ending);
     }
     if let Some(reason) = ctx.state(|s| s.cancel_reason.clone()) {
@@ -479,13 +478,12 @@ async fn settle(ctx: &mut Ctx, op: PaymentOp, alert_kind: &str) -> bool {
 }
 
 async fn hand_over(ctx: &mut Ctx) -> WorkflowResult<Ending> {
-    if let Some(ending) = warehouse(ctx, WarehouseStep::Pack, OrderStatus::Packed, "packed").await?
-    {
+    if let Some(ending) = warehouse(ctx, OrderAction::Pack, OrderStatus::Packed, "packed").await? {
         return Ok(ending);
     }
     if let Some(ending) = warehouse(
         ctx,
-        WarehouseStep::ReadyForPickup,
+        OrderAction::ReadyForPickup,
         OrderStatus::ReadyForPickup,
         "ready for pickup at the store",
     )
@@ -497,7 +495,7 @@ async fn hand_over(ctx: &mut Ctx) -> WorkflowResult<Ending> {
 
     let window = ctx.state(|s| s.order.timings.pickup_window_secs);
     let waited = select! {
-        wake = wait_for(ctx, |s| s.warehouse_request == Some(WarehouseStep::PickedUp)).fuse() => Some(wake),
+        wake = wait_for(ctx, |s| s.warehouse_request == Some(OrderAction::PickedUp)).fuse() => Some(wake),
         _ = ctx.timer(Duration::from_secs(window)) => None,
     };
     match waited {

@@ -19,14 +19,13 @@ use chrono::{DateTime, Utc};
 use temporalio_macros::workflow_methods;
 use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use orderly_domain::{OrderStatus, OrderView};
+use orderly_domain::{OrderAction, OrderStatus, OrderView};
 
 use crate::contract::{
     Admission, CUSTOMER_ID_ATTRIBUTE, CancelRequest, ORDER_STATUS_ATTRIBUTE, OrderOutcome,
     PaymentConfirmation, PlaceOrder, ShipmentProgress,
 };
 pub use state::OrderWorkflow;
-use state::WarehouseStep;
 
 type Refusal = Box<dyn std::error::Error + Send + Sync>;
 
@@ -84,18 +83,7 @@ impl OrderWorkflow {
         _ctx: &WorkflowContextView,
         _input: &CancelRequest,
     ) -> Result<(), Refusal> {
-        if self.cancel_reason.is_some() {
-            return Ok(());
-        }
-        if let Some(refusal) = self.status.cancel_refusal() {
-            return Err(refusal.into());
-        }
-        if self.dispatching {
-            return Err(
-                "the order is being handed to the carrier; it can no longer be cancelled".into(),
-            );
-        }
-        Ok(())
+        self.allows(OrderAction::Cancel)
     }
 
     /// Cancels the order; answers once the compensations have run.
@@ -117,12 +105,12 @@ impl OrderWorkflow {
 
     #[update_validator(pack)]
     fn validate_pack(&self, _ctx: &WorkflowContextView, _input: &()) -> Result<(), Refusal> {
-        self.warehouse_allowed(OrderStatus::Paid, WarehouseStep::Pack)
+        self.allows(OrderAction::Pack)
     }
 
     #[update]
     pub async fn pack(ctx: &mut WorkflowContext<Self>, _input: ()) -> Result<OrderView, Refusal> {
-        Self::warehouse_step(ctx, WarehouseStep::Pack, OrderStatus::Paid).await
+        Self::warehouse_step(ctx, OrderAction::Pack, OrderStatus::Paid).await
     }
 
     #[update_validator(ready_for_pickup)]
@@ -131,10 +119,7 @@ impl OrderWorkflow {
         _ctx: &WorkflowContextView,
         _input: &(),
     ) -> Result<(), Refusal> {
-        if !self.order.fulfillment.is_pickup() {
-            return Err("the order is for delivery, not pickup".into());
-        }
-        self.warehouse_allowed(OrderStatus::Packed, WarehouseStep::ReadyForPickup)
+        self.allows(OrderAction::ReadyForPickup)
     }
 
     #[update]
@@ -142,12 +127,12 @@ impl OrderWorkflow {
         ctx: &mut WorkflowContext<Self>,
         _input: (),
     ) -> Result<OrderView, Refusal> {
-        Self::warehouse_step(ctx, WarehouseStep::ReadyForPickup, OrderStatus::Packed).await
+        Self::warehouse_step(ctx, OrderAction::ReadyForPickup, OrderStatus::Packed).await
     }
 
     #[update_validator(picked_up)]
     fn validate_picked_up(&self, _ctx: &WorkflowContextView, _input: &()) -> Result<(), Refusal> {
-        self.warehouse_allowed(OrderStatus::ReadyForPickup, WarehouseStep::PickedUp)
+        self.allows(OrderAction::PickedUp)
     }
 
     #[update]
@@ -155,7 +140,7 @@ impl OrderWorkflow {
         ctx: &mut WorkflowContext<Self>,
         _input: (),
     ) -> Result<OrderView, Refusal> {
-        Self::warehouse_step(ctx, WarehouseStep::PickedUp, OrderStatus::ReadyForPickup).await
+        Self::warehouse_step(ctx, OrderAction::PickedUp, OrderStatus::ReadyForPickup).await
     }
 
     /// A payment provider's verdict, from its webhook. Duplicate event ids
@@ -194,26 +179,16 @@ impl OrderWorkflow {
 }
 
 impl OrderWorkflow {
-    fn warehouse_allowed(&self, required: OrderStatus, step: WarehouseStep) -> Result<(), Refusal> {
-        if self.cancel_reason.is_some() {
-            return Err("the order is being cancelled".into());
+    fn allows(&self, action: OrderAction) -> Result<(), Refusal> {
+        match action.refusal(&self.stage()) {
+            Some(refusal) => Err(refusal.into()),
+            None => Ok(()),
         }
-        if self.warehouse_request == Some(step) {
-            return Ok(());
-        }
-        if self.status != required {
-            return Err(format!(
-                "the order is {}; this step needs it to be {}",
-                self.status, required
-            )
-            .into());
-        }
-        Ok(())
     }
 
     async fn warehouse_step(
         ctx: &mut WorkflowContext<Self>,
-        step: WarehouseStep,
+        step: OrderAction,
         from: OrderStatus,
     ) -> Result<OrderView, Refusal> {
         ctx.state_mut(|s| s.warehouse_request = Some(step));

@@ -7,21 +7,13 @@ use std::collections::{BTreeSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use orderly_domain::{
-    LedgerKind, Money, OrderStatus, OrderView, PaymentStatus, PaymentView, Receipt, ReceiptEntry,
-    ShipmentView, TimelineEntry,
+    LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderView, PaymentStatus, PaymentView,
+    Receipt, ReceiptEntry, ShipmentView, TimelineEntry,
 };
 
 use temporalio_macros::workflow;
 
 use crate::contract::{Admission, PaymentConfirmation, PlaceOrder, ShipmentProgress};
-
-/// A warehouse step an admin asked for, waiting for the workflow to take it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WarehouseStep {
-    Pack,
-    ReadyForPickup,
-    PickedUp,
-}
 
 /// An order in flight. The fields are the workflow's state; Temporal
 /// rebuilds them by replay.
@@ -41,7 +33,8 @@ pub struct OrderWorkflow {
     pub(crate) cancel_reason: Option<String>,
     /// Set while the shipment is being booked: too late to cancel.
     pub(crate) dispatching: bool,
-    pub(crate) warehouse_request: Option<WarehouseStep>,
+    /// A warehouse step an admin asked for, waiting for the workflow to take it.
+    pub(crate) warehouse_request: Option<OrderAction>,
     pub(crate) payment_confirmation: Option<PaymentConfirmation>,
     pub(crate) seen_payment_events: BTreeSet<String>,
     pub(crate) shipment_updates: VecDeque<ShipmentProgress>,
@@ -103,6 +96,17 @@ impl OrderWorkflow {
 
     pub(crate) fn authorized_uncaptured(&self) -> bool {
         self.payment_status == PaymentStatus::Authorized
+    }
+
+    /// What the rules about actions need to know of this order.
+    pub(crate) fn stage(&self) -> OrderStage {
+        OrderStage {
+            status: self.status,
+            pickup: self.order.fulfillment.is_pickup(),
+            handing_over: self.dispatching,
+            cancel_requested: self.cancel_reason.is_some(),
+            pending_step: self.warehouse_request,
+        }
     }
 
     pub(crate) fn view(&self) -> OrderView {

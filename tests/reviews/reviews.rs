@@ -2,6 +2,7 @@
 //! may rate it, once and editably; product pages show the average; the
 //! list pages newest or most helpful first; helpful votes count once.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
 use orderly_domain::{Rating, Role, Sku, UserId};
@@ -52,10 +53,7 @@ async fn a_customer_may_review_a_product_only_once_they_have_collected_it() {
     app.stock_product(SKU, PRICE, 10).await;
     let customer = app.customer("Meera").await;
     let admin = app.admin().await;
-    let order = pickup_order(
-        json!([{"sku": SKU, "quantity": 1}]),
-        card("4242424242424242"),
-    );
+    let order = pickup_order(json!([{"sku": SKU, "quantity": 1}]), card(CARD_APPROVED));
     let id = placed_id(&app.place(&customer, &order).await);
     app.wait_for_status(&customer, &id, "paid").await;
     let review = json!({"rating": 4, "title": "Sweet", "text": "Ripe and fragrant."});

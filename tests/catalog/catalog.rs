@@ -2,6 +2,7 @@
 //! inventory counts only staff may read and only admins may correct,
 //! never below what open orders have reserved.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
 use orderly_domain::{Role, Sku};
@@ -41,7 +42,7 @@ async fn order(app: &TestApp, token: &str, sku: &str, quantity: u32) -> String {
             token,
             &delivery_order(
                 json!([{"sku": sku, "quantity": quantity}]),
-                card("4242424242424242"),
+                card(CARD_APPROVED),
             ),
         )
         .await;

@@ -13,8 +13,8 @@ use orderly_domain::{NotificationChannels, PhoneNumber, Preferences, Role, UserI
 use orderly_store::{Profile, ProfileChanges};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::AuthUser;
-use super::credentials::check_name;
+use crate::auth::AuthUser;
+use crate::auth::check_name;
 use crate::json::ValidJson;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -141,4 +141,22 @@ pub async fn update_me(
         .await?
         .ok_or(ApiError::Unauthorized)?;
     Ok(Json(profile.into()))
+}
+
+/// The logged-in account and its profile.
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account and profile", body = ProfileBody),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn me(
+    State(state): State<AppState>,
+    caller: AuthUser,
+) -> Result<Json<ProfileBody>, ApiError> {
+    Ok(Json(load(&state, caller.id).await?))
 }

@@ -7,11 +7,10 @@
 //! always has a count (zero unless `stock` says otherwise). Price edits
 //! change the catalogue only: placed orders keep the prices in their lines.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post};
-use axum::{Json, Router};
 use orderly_domain::{
     CategorySlug, Currency, ImageUrl, Money, ProductAttributes, Role, Sku, UnitOfSale, UserId,
 };
@@ -19,11 +18,12 @@ use orderly_store::{CreationKey, Product, ProductChanges, ProductCreation, Store
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::ProductBody;
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
 use crate::order_placement::idempotency_key;
 use crate::problem::{ApiError, FieldError, Problem};
-use crate::routes::catalog::ProductBody;
+use crate::routes::sku_in_path;
 use crate::state::AppState;
 
 const MAX_NAME_CHARS: usize = 200;
@@ -31,12 +31,6 @@ const MAX_DESCRIPTION_CHARS: usize = 5000;
 const MAX_IMAGES: usize = 10;
 const MAX_STOCK: i64 = 1_000_000_000;
 const MAX_THRESHOLD: i64 = 1_000_000;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/products", post(create_product))
-        .route("/v1/products/{sku}", patch(update_product))
-}
 
 /// A product as its seller sees it: the public page plus what only staff
 /// manage.
@@ -256,14 +250,14 @@ pub async fn update_product(
     ValidJson(request): ValidJson<UpdateProductRequest>,
 ) -> Result<Json<ListingBody>, ApiError> {
     caller.require(&[Role::Seller, Role::Admin])?;
-    let sku = Sku::parse(&sku).map_err(|error| ApiError::Validation(vec![error.into()]))?;
+    let sku = sku_in_path(&sku)?;
     let product = state
         .store
         .catalog()
         .product(&sku)
         .await?
         .ok_or(ApiError::NotFound)?;
-    ensure_may_manage(&caller, &product)?;
+    caller.ensure_manages(&product)?;
 
     let mut errors = Vec::new();
     let name = request
@@ -307,22 +301,6 @@ pub async fn update_product(
     };
     crate::routes::search::reindex(&state, &sku).await;
     Ok(Json(ListingBody::of(&state, updated).await?))
-}
-
-/// `Forbidden` unless `caller` is an admin or the seller of `product`.
-pub(crate) fn ensure_may_manage(caller: &AuthUser, product: &Product) -> Result<(), ApiError> {
-    match caller.role {
-        Role::Admin => Ok(()),
-        Role::Seller if product.seller_id == Some(caller.id) => Ok(()),
-        Role::Seller => Err(ApiError::Forbidden(format!(
-            "{} is not one of your products",
-            product.sku
-        ))),
-        other => Err(ApiError::Forbidden(format!(
-            "this action is not available to the {} role",
-            other.as_str()
-        ))),
-    }
 }
 
 fn checked_name(raw: &str, errors: &mut Vec<FieldError>) -> String {

@@ -3,6 +3,7 @@
 //! hostile input. Each is an `application/problem+json` answer that writes
 //! nothing, and no input at all makes the server answer 500.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -15,7 +16,7 @@ use orderly_tests::shopper::{Answer, card, delivery_order, pickup_order, placed_
 fn apples() -> Value {
     delivery_order(
         json!([{"sku": "APPLE-1KG", "quantity": 1}]),
-        card("4242424242424242"),
+        card(CARD_APPROVED),
     )
 }
 
@@ -415,7 +416,7 @@ async fn a_warehouse_step_the_order_status_forbids_is_a_409_problem_that_changes
     let unpaid = placed_id(&unpaid);
     let delivery = placed_id(&app.place(&customer, &apples()).await);
     let pickup = placed_id(
-        &app.place(&customer, &pickup_order(line, card("4242424242424242")))
+        &app.place(&customer, &pickup_order(line, card(CARD_APPROVED)))
             .await,
     );
     app.wait_for_status(&customer, &unpaid, "awaiting_payment")

@@ -3,6 +3,7 @@
 //! timer (sent once, cancelled by checkout or emptying) and checkout through
 //! the order workflow with its price check and idempotency.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -260,10 +261,7 @@ async fn asking_for_more_than_is_available_is_a_409_naming_the_sku_and_what_is_a
     let order = app
         .place(
             &other,
-            &delivery_order(
-                json!([{"sku": APPLE, "quantity": 2}]),
-                card("4242424242424242"),
-            ),
+            &delivery_order(json!([{"sku": APPLE, "quantity": 2}]), card(CARD_APPROVED)),
         )
         .await;
     assert_eq!(order.status, 201, "{:#}", order.body);
@@ -420,7 +418,7 @@ async fn checking_out_or_emptying_the_cart_cancels_its_reminder() {
         &app,
         &buyer,
         "cancel-1",
-        &home_delivery(card("4242424242424242")),
+        &home_delivery(card(CARD_APPROVED)),
     )
     .await;
     assert_eq!(placed.status, 201, "{:#}", placed.body);
@@ -456,7 +454,7 @@ async fn checking_out_places_the_cart_as_an_order_through_the_order_workflow_and
         &app,
         &customer,
         "checkout-1",
-        &home_delivery(card("4242424242424242")),
+        &home_delivery(card(CARD_APPROVED)),
     )
     .await;
     assert_eq!(placed.status, 201, "{:#}", placed.body);
@@ -496,7 +494,7 @@ async fn checking_out_places_the_cart_as_an_order_through_the_order_workflow_and
         &app,
         &customer,
         "checkout-2",
-        &home_delivery(card("4242424242424242")),
+        &home_delivery(card(CARD_APPROVED)),
     )
     .await;
     empty.assert_complete_problem(409);
@@ -525,7 +523,7 @@ async fn a_price_changed_since_adding_stops_checkout_with_the_new_prices_and_the
         &app,
         &customer,
         "price-1",
-        &home_delivery(card("4242424242424242")),
+        &home_delivery(card(CARD_APPROVED)),
     )
     .await;
     refused.assert_complete_problem(409);
@@ -547,7 +545,7 @@ async fn a_price_changed_since_adding_stops_checkout_with_the_new_prices_and_the
         &app,
         &customer,
         "price-1",
-        &home_delivery(card("4242424242424242")),
+        &home_delivery(card(CARD_APPROVED)),
     )
     .await;
     assert_eq!(placed.status, 201, "{:#}", placed.body);
@@ -561,7 +559,7 @@ async fn retrying_a_checkout_with_its_idempotency_key_returns_the_same_order_and
     app.stock_product(APPLE, 18_000, 10).await;
     let customer = app.customer("Asha").await;
     add(&app, &customer, APPLE, 3).await;
-    let body = home_delivery(card("4242424242424242"));
+    let body = home_delivery(card(CARD_APPROVED));
 
     let first = checkout(&app, &customer, "once", &body).await;
     assert_eq!(first.status, 201, "{:#}", first.body);
@@ -608,7 +606,7 @@ async fn checkout_delivers_to_a_saved_address_of_the_caller_only() {
         &stranger,
         "saved-1",
         &json!({"fulfillment": "delivery", "address_id": saved.body["id"],
-                "payment": card("4242424242424242")}),
+                "payment": card(CARD_APPROVED)}),
     )
     .await;
     not_theirs.assert_problem(422);
@@ -618,7 +616,7 @@ async fn checkout_delivers_to_a_saved_address_of_the_caller_only() {
         &app,
         &customer,
         "saved-2",
-        &json!({"fulfillment": "delivery", "payment": card("4242424242424242")}),
+        &json!({"fulfillment": "delivery", "payment": card(CARD_APPROVED)}),
     )
     .await;
     no_address.assert_problem(422);
@@ -627,7 +625,7 @@ async fn checkout_delivers_to_a_saved_address_of_the_caller_only() {
         &app,
         &customer,
         "saved-3",
-        &json!({"fulfillment": "delivery", "payment": card("4242424242424242"),
+        &json!({"fulfillment": "delivery", "payment": card(CARD_APPROVED),
                 "address": {"name": "Asha", "line1": "", "city": "Pune",
                             "postal_code": "411001", "country": "India"}}),
     )
@@ -640,7 +638,7 @@ async fn checkout_delivers_to_a_saved_address_of_the_caller_only() {
         &customer,
         "saved-4",
         &json!({"fulfillment": "delivery", "address_id": saved.body["id"],
-                "payment": card("4242424242424242")}),
+                "payment": card(CARD_APPROVED)}),
     )
     .await;
     assert_eq!(placed.status, 201, "{:#}", placed.body);

@@ -2,6 +2,7 @@
 //! rotation and its theft detection, logout), and the visibility rules of
 //! orders (customers see only their own; warehouse steps are staff-only).
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use std::collections::BTreeSet;
 
 use futures::future::join_all;
@@ -297,7 +298,7 @@ async fn me_shows_the_callers_own_account() {
 fn apples(quantity: u32) -> Value {
     delivery_order(
         json!([{"sku": "APPLE-1KG", "quantity": quantity}]),
-        card("4242424242424242"),
+        card(CARD_APPROVED),
     )
 }
 
@@ -485,7 +486,7 @@ async fn warehouse_steps_are_refused_to_customers_with_403() {
             &asha,
             &pickup_order(
                 json!([{"sku": "APPLE-1KG", "quantity": 1}]),
-                card("4242424242424242"),
+                card(CARD_APPROVED),
             ),
         )
         .await,

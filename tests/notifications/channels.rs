@@ -8,6 +8,9 @@
 //! closes, after which nothing more can be sent and every channel can be
 //! counted exactly.
 
+use orderly_providers::sandbox_values::{
+    CARD_APPROVED, CARD_DECLINED, PUSH_INVALID_DEVICE, SMS_INVALID_NUMBER, SMS_UNREACHABLE_NUMBER,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,7 +28,6 @@ use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
 const SKU: &str = "MANGO-ALPHONSO-1KG";
 /// ₹450.00 a kilo.
 const PRICE: i64 = 45_000;
-const DECLINED_CARD: &str = "4000000000000002";
 const PHONE: &str = "+919876543210";
 /// How long to wait to be sure an email does not arrive.
 const PATIENCE: Duration = Duration::from_secs(2);
@@ -61,7 +63,7 @@ async fn customer_with(
 /// Places an order the sandbox declines and waits for its workflow to
 /// close; returns the order as it ended.
 async fn declined_order(app: &TestApp, token: &str) -> OrderView {
-    let id = placed_id(&app.place(token, &one_kilo(DECLINED_CARD)).await);
+    let id = placed_id(&app.place(token, &one_kilo(CARD_DECLINED)).await);
     app.finished_order(&id).await
 }
 
@@ -222,7 +224,7 @@ async fn sms_chosen_without_a_phone_number_sends_nothing_and_the_order_still_pro
     app.stock_product(SKU, PRICE, 5).await;
     let customer = customer_with(&app, "Arjun", &["sms"], None).await;
 
-    let id = placed_id(&app.place(&customer, &one_kilo("4242424242424242")).await);
+    let id = placed_id(&app.place(&customer, &one_kilo(CARD_APPROVED)).await);
     app.wait_for_status(&customer, &id, "paid").await;
     let cancelled = app
         .post(
@@ -255,7 +257,7 @@ async fn an_sms_the_provider_refuses_leaves_the_other_channels_delivered() {
     })
     .await;
     app.stock_product(SKU, PRICE, 5).await;
-    let customer = customer_with(&app, "Meena", &["email", "sms"], Some("+15005550001")).await;
+    let customer = customer_with(&app, "Meena", &["email", "sms"], Some(SMS_INVALID_NUMBER)).await;
 
     let order = declined_order(&app, &customer).await;
 
@@ -288,7 +290,8 @@ async fn an_sms_outage_is_retryable_and_leaves_the_other_channels_delivered() {
         ..TestOptions::default()
     })
     .await;
-    let customer = customer_with(&app, "Ila", &["email", "sms"], Some("+15005550009")).await;
+    let customer =
+        customer_with(&app, "Ila", &["email", "sms"], Some(SMS_UNREACHABLE_NUMBER)).await;
     let to = recipient(&app, &customer).await;
     // An order in the read model only: no workflow notifies about it.
     let id = app.deliver_directly(to.user_id, &[SKU]).await;
@@ -424,7 +427,7 @@ async fn a_device_the_push_service_refuses_is_removed_and_the_others_still_get_t
     let app = spawn_app().await;
     app.stock_product(SKU, PRICE, 5).await;
     let customer = customer_with(&app, "Kabir", &["push"], None).await;
-    for (device, platform) in [("invalid-device", "android"), ("good-device", "web")] {
+    for (device, platform) in [(PUSH_INVALID_DEVICE, "android"), ("good-device", "web")] {
         assert_eq!(
             register_device(&app, &customer, device, platform)
                 .await

@@ -2,6 +2,7 @@
 //! sent over real SMTP, and the in-app inbox that shows each customer only
 //! their own notifications.
 
+use orderly_providers::sandbox_values::{CARD_APPROVED, CARD_DECLINED};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -75,7 +76,7 @@ async fn a_delivered_order_sends_exactly_one_email_for_each_moment() {
         .expect("the customer's email")
         .to_owned();
 
-    let id = placed_id(&app.place(&customer, &one_pack("4242424242424242")).await);
+    let id = placed_id(&app.place(&customer, &one_pack(CARD_APPROVED)).await);
     app.wait_for_status(&customer, &id, "paid").await;
     let packed = app
         .post(&format!("/v1/orders/{id}/pack"), Some(&admin), &json!({}))
@@ -170,8 +171,8 @@ async fn the_inbox_lists_only_the_callers_own_notifications() {
     let asha = app.customer("Asha").await;
     let ravi = app.customer("Ravi").await;
 
-    let ashas = placed_id(&app.place(&asha, &one_pack("4242424242424242")).await);
-    let ravis = placed_id(&app.place(&ravi, &one_pack("4000000000000002")).await);
+    let ashas = placed_id(&app.place(&asha, &one_pack(CARD_APPROVED)).await);
+    let ravis = placed_id(&app.place(&ravi, &one_pack(CARD_DECLINED)).await);
     app.wait_for_status(&asha, &ashas, "paid").await;
     app.finished_order(&ravis).await;
 

@@ -3,6 +3,7 @@
 //! record that comes with each product, prices that never reach back into
 //! placed orders, and the one low-stock notice per crossing of a threshold.
 
+use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
 use orderly_domain::{Role, Sku, UserId};
@@ -136,7 +137,7 @@ async fn order(app: &TestApp, token: &str, sku: &str, quantity: u32) -> String {
             token,
             &delivery_order(
                 json!([{"sku": sku, "quantity": quantity}]),
-                card("4242424242424242"),
+                card(CARD_APPROVED),
             ),
         )
         .await,

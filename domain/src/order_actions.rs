@@ -1,0 +1,190 @@
+//! Which action an order allows, in one place: the order workflow's update
+//! validators ask [`OrderAction::refusal`] and answer its reason as a 409.
+
+use crate::OrderStatus;
+
+/// What a customer, an admin or the warehouse may ask of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderAction {
+    Cancel,
+    Pack,
+    ReadyForPickup,
+    PickedUp,
+}
+
+/// Where an order stands, as far as the rules about actions care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderStage {
+    pub status: OrderStatus,
+    /// Collected at the store rather than delivered.
+    pub pickup: bool,
+    /// The parcel is being handed to the carrier: past the point of no
+    /// return, though the status still says `packed`.
+    pub handing_over: bool,
+    /// A cancel was asked for and is being carried out.
+    pub cancel_requested: bool,
+    /// A warehouse step asked for and not yet taken.
+    pub pending_step: Option<OrderAction>,
+}
+
+impl OrderAction {
+    /// `None` when the order allows this action now, else why not.
+    ///
+    /// Asking again for what is already under way is allowed, so a
+    /// retried request gets the same answer as the first.
+    pub fn refusal(self, stage: &OrderStage) -> Option<String> {
+        match self {
+            OrderAction::Cancel => cancel_refusal(stage),
+            OrderAction::Pack => step_refusal(self, stage, OrderStatus::Paid),
+            OrderAction::ReadyForPickup if !stage.pickup => {
+                Some("the order is for delivery, not pickup".into())
+            }
+            OrderAction::ReadyForPickup => step_refusal(self, stage, OrderStatus::Packed),
+            OrderAction::PickedUp => step_refusal(self, stage, OrderStatus::ReadyForPickup),
+        }
+    }
+}
+
+/// A customer may cancel until the parcel starts leaving the warehouse;
+/// pickup orders may be cancelled until collected.
+fn cancel_refusal(stage: &OrderStage) -> Option<String> {
+    if stage.cancel_requested {
+        return None;
+    }
+    let status = stage.status;
+    match status {
+        OrderStatus::Placed
+        | OrderStatus::AwaitingPayment
+        | OrderStatus::Paid
+        | OrderStatus::Packed
+        | OrderStatus::ReadyForPickup => stage.handing_over.then(|| {
+            "the order is being handed to the carrier; it can no longer be cancelled".into()
+        }),
+        OrderStatus::Shipped | OrderStatus::OutForDelivery => Some(format!(
+            "the order is already {status}; it can no longer be cancelled"
+        )),
+        OrderStatus::Delivered
+        | OrderStatus::PickedUp
+        | OrderStatus::Cancelled
+        | OrderStatus::PaymentFailed => Some(format!("the order is already {status}")),
+    }
+}
+
+/// A warehouse step needs the status before it, and no cancel under way.
+fn step_refusal(step: OrderAction, stage: &OrderStage, required: OrderStatus) -> Option<String> {
+    if stage.cancel_requested {
+        return Some("the order is being cancelled".into());
+    }
+    if stage.pending_step == Some(step) || stage.status == required {
+        return None;
+    }
+    Some(format!(
+        "the order is {}; this step needs it to be {required}",
+        stage.status
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(status: OrderStatus) -> OrderStage {
+        OrderStage {
+            status,
+            pickup: false,
+            handing_over: false,
+            cancel_requested: false,
+            pending_step: None,
+        }
+    }
+
+    #[test]
+    fn cancelling_is_refused_once_shipped() {
+        assert!(
+            OrderAction::Cancel
+                .refusal(&stage(OrderStatus::Packed))
+                .is_none()
+        );
+        assert!(
+            OrderAction::Cancel
+                .refusal(&stage(OrderStatus::Shipped))
+                .is_some()
+        );
+        assert!(
+            OrderAction::Cancel
+                .refusal(&stage(OrderStatus::Delivered))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn cancelling_is_refused_while_the_parcel_is_handed_to_the_carrier() {
+        let handing_over = OrderStage {
+            handing_over: true,
+            ..stage(OrderStatus::Packed)
+        };
+        let refusal = OrderAction::Cancel.refusal(&handing_over).unwrap();
+        assert!(refusal.contains("handed to the carrier"), "{refusal}");
+    }
+
+    #[test]
+    fn a_repeated_cancel_is_allowed_while_the_first_is_carried_out() {
+        let cancelling = OrderStage {
+            cancel_requested: true,
+            ..stage(OrderStatus::Cancelled)
+        };
+        assert!(OrderAction::Cancel.refusal(&cancelling).is_none());
+    }
+
+    #[test]
+    fn a_warehouse_step_needs_the_status_before_it() {
+        assert!(
+            OrderAction::Pack
+                .refusal(&stage(OrderStatus::Paid))
+                .is_none()
+        );
+        let refusal = OrderAction::Pack
+            .refusal(&stage(OrderStatus::Placed))
+            .unwrap();
+        assert_eq!(
+            refusal,
+            "the order is placed; this step needs it to be paid"
+        );
+    }
+
+    #[test]
+    fn a_warehouse_step_already_asked_for_is_allowed_again() {
+        let pending = OrderStage {
+            pending_step: Some(OrderAction::Pack),
+            ..stage(OrderStatus::Packed)
+        };
+        assert!(OrderAction::Pack.refusal(&pending).is_none());
+        assert!(OrderAction::PickedUp.refusal(&pending).is_some());
+    }
+
+    #[test]
+    fn no_warehouse_step_is_taken_while_a_cancel_is_under_way() {
+        let cancelling = OrderStage {
+            cancel_requested: true,
+            ..stage(OrderStatus::Paid)
+        };
+        assert_eq!(
+            OrderAction::Pack.refusal(&cancelling).as_deref(),
+            Some("the order is being cancelled")
+        );
+    }
+
+    #[test]
+    fn only_pickup_orders_are_made_ready_for_pickup() {
+        let delivery = stage(OrderStatus::Packed);
+        assert_eq!(
+            OrderAction::ReadyForPickup.refusal(&delivery).as_deref(),
+            Some("the order is for delivery, not pickup")
+        );
+        let pickup = OrderStage {
+            pickup: true,
+            ..delivery
+        };
+        assert!(OrderAction::ReadyForPickup.refusal(&pickup).is_none());
+    }
+}

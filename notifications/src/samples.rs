@@ -1,0 +1,128 @@
+//! Sample values for every message, which each template is rendered
+//! against when the templates are loaded: a template that names a value
+//! the message does not have fails then, not in front of a customer.
+
+use chrono::{TimeZone, Utc};
+use minijinja::Value;
+
+use orderly_domain::{
+    Address, CartStatus, Currency, Fulfillment, LedgerKind, Money, NotificationKind, OrderId,
+    OrderLine, OrderStatus, OrderView, PaymentMethod, PaymentStatus, PaymentView, Quantity,
+    Receipt, ReceiptEntry, ShipmentStatus, ShipmentView, Sku, TimelineEntry, TrackingId, UserId,
+};
+use orderly_store::{Cart, CartItem, LowStockAlert};
+
+use crate::render::{cart_values, low_stock_values, order_template, order_values};
+
+/// (message, values) for every message template.
+pub(crate) fn every_message() -> Vec<(&'static str, Value)> {
+    let order = order();
+    let mut messages: Vec<_> = NotificationKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            order_template(kind).map(|name| (name, order_values(kind, &order, "Asha Rao")))
+        })
+        .collect();
+    messages.push(("cart_reminder", cart_values(&cart(), "Asha Rao")));
+    messages.push(("low_stock", low_stock_values(&low_stock())));
+    messages.push((
+        "password_reset",
+        minijinja::context! { name => "Asha Rao", token => "reset-code", minutes => 30 },
+    ));
+    messages
+}
+
+fn inr(amount: i64) -> Money {
+    Money::new(amount, Currency::INR)
+}
+
+fn sku(raw: &str) -> Sku {
+    Sku::parse(raw).expect("a sample sku")
+}
+
+fn order() -> OrderView {
+    let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 30, 0).unwrap();
+    OrderView {
+        id: OrderId::new(),
+        customer_id: UserId::new(),
+        status: OrderStatus::Shipped,
+        items: vec![OrderLine {
+            sku: sku("APPLE-1KG"),
+            name: "Apples, 1 kg".into(),
+            quantity: Quantity::parse(2).expect("a sample quantity"),
+            unit_price: inr(12_050),
+            subtotal: inr(24_100),
+        }],
+        total: inr(24_100),
+        payment: PaymentView {
+            method: PaymentMethod::Card,
+            status: PaymentStatus::Captured,
+            instrument: Some("card ending 4242".into()),
+            receipt: Receipt {
+                authorized: inr(0),
+                captured: inr(24_100),
+                refunded: inr(0),
+                entries: vec![ReceiptEntry {
+                    kind: LedgerKind::Capture,
+                    amount: inr(24_100),
+                    reference: "sample".into(),
+                    at,
+                }],
+            },
+        },
+        fulfillment: Fulfillment::Delivery {
+            address: Address {
+                name: "Asha Rao".into(),
+                line1: "1 MG Road".into(),
+                line2: None,
+                city: "Bengaluru".into(),
+                postal_code: "560001".into(),
+                country: "IN".into(),
+            },
+        },
+        shipment: Some(ShipmentView {
+            tracking_id: TrackingId::new(),
+            carrier: "sandbox".into(),
+            status: ShipmentStatus::Booked,
+            last_location: None,
+        }),
+        timeline: vec![TimelineEntry {
+            status: OrderStatus::Cancelled,
+            at,
+            detail: "a sample reason".into(),
+        }],
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    }
+}
+
+fn cart() -> Cart {
+    let now = Utc::now();
+    Cart {
+        id: uuid::Uuid::nil(),
+        user_id: UserId::new(),
+        status: CartStatus::Active,
+        version: 1,
+        reminder_sent: false,
+        updated_at: now,
+        items: vec![CartItem {
+            sku: sku("APPLE-1KG"),
+            name: "Apples, 1 kg".into(),
+            quantity: Quantity::parse(2).expect("a sample quantity"),
+            unit_price: inr(18_000),
+            added_at: now,
+        }],
+    }
+}
+
+fn low_stock() -> LowStockAlert {
+    LowStockAlert {
+        seller_id: UserId::new(),
+        sku: sku("APPLE-1KG"),
+        name: "Apples, 1 kg".into(),
+        available: 3,
+        threshold: 5,
+        crossing: 1,
+    }
+}

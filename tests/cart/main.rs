@@ -1,0 +1,3 @@
+//! The cart and checkout through the REST API.
+
+mod cart;

@@ -1,0 +1,4 @@
+//! The catalogue through the REST API: products, stock, categories and sellers' listings.
+
+mod catalog;
+mod sellers;

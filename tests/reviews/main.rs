@@ -1,0 +1,4 @@
+//! Reviews, ratings and recommendations through the REST API.
+
+mod recommendations;
+mod reviews;

@@ -1,0 +1,3 @@
+//! Product search through the REST API.
+
+mod search;
