@@ -168,3 +168,20 @@ pub fn markdown_tables() -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_shows_every_sandbox_value_as_the_sandboxes_treat_it() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .expect("the README");
+        for table in markdown_tables().split("\n\n").filter(|t| !t.is_empty()) {
+            assert!(
+                readme.contains(table),
+                "the README lacks this table (paste it from `markdown_tables()`):\n{table}"
+            );
+        }
+    }
+}

@@ -92,16 +92,18 @@ async fn retrying_with_the_same_idempotency_key_and_body_returns_the_same_order_
 
     // The same order written differently (member order, spacing) is the
     // same request.
-    let reformatted = br#"{ "fulfillment": {"address": {"country": "IN", "postal_code": "411001",
-        "city": "Pune", "line1": "12 MG Road", "name": "Asha Rao"}, "type": "delivery"},
-        "payment": {"card_number": CARD_APPROVED, "method": "card"},
-        "items": [{"quantity": 2, "sku": "APPLE-1KG"}] }"#;
+    let reformatted = format!(
+        r#"{{ "fulfillment": {{"address": {{"country": "IN", "postal_code": "411001",
+        "city": "Pune", "line1": "12 MG Road", "name": "Asha Rao"}}, "type": "delivery"}},
+        "payment": {{"card_number": "{CARD_APPROVED}", "method": "card"}},
+        "items": [{{"quantity": 2, "sku": "APPLE-1KG"}}] }}"#
+    );
     let retried = app
         .post_raw(
             "/v1/orders",
             Some(&customer),
             "application/json",
-            reformatted.to_vec(),
+            reformatted.into_bytes(),
             &[("Idempotency-Key", "checkout-1")],
         )
         .await;

@@ -50,6 +50,20 @@ impl Api {
         token(&answer)
     }
 
+    /// The body of `GET path` as the customer with `token` reads it.
+    pub async fn order_body(&self, path: &str, token: &str) -> anyhow::Result<Vec<u8>> {
+        Ok(self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?
+            .to_vec())
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
         let answer: Value = self
             .http

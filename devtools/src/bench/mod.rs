@@ -10,10 +10,15 @@
 //! 2. full order lifecycles through the REST API (place, pay, pack, three
 //!    carrier webhooks, delivered) at the given concurrency;
 //! 3. `POST /orders` latency with orders arriving at half the ceiling rate;
-//! 4. `GET /orders/{id}` throughput with 50 keep-alive connections;
-//! 5. optionally, the worker's memory with many orders open.
+//! 4. `GET /orders/{id}` throughput with 50 keep-alive connections, and
+//!    the same load on a bare axum handler serving a body of the same size
+//!    in the same process, as the same-run baseline it is a ratio to;
+//! 5. the history events one delivered order leaves (order and shipment);
+//! 6. optionally, the worker's memory with many orders open.
 
+mod baseline;
 pub mod ceiling;
+mod history;
 mod lifecycle;
 mod reads;
 mod rss;
@@ -23,6 +28,8 @@ mod stats;
 use std::time::Duration;
 
 use clap::Args;
+
+use orderly_domain::OrderId;
 
 use crate::ceiling::CeilingActivityKind;
 use stats::ms;
@@ -103,15 +110,35 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
     eprintln!("bench: {paced_count} orders arriving at {rate:.1}/s");
     let paced = lifecycle::paced(&api, &tokens, rate, paced_count).await?;
 
+    let order_id: OrderId = lifecycle.last_order.parse()?;
+    let history = history::of_order(&stack.client, order_id).await?;
+
     eprintln!("bench: GET /orders/{{id}} for {}s", args.read_seconds);
+    let order_path = format!("/v1/orders/{}", lifecycle.last_order);
     let reads = reads::run(
         stack.api_addr,
-        format!("/v1/orders/{}", lifecycle.last_order),
+        order_path.clone(),
         lifecycle.last_token.clone(),
         args.read_connections,
         Duration::from_secs(args.read_seconds),
     )
     .await;
+    let body = api.order_body(&order_path, &lifecycle.last_token).await?;
+    let body_len = body.len();
+    eprintln!(
+        "bench: a bare axum handler serving the same {body_len} bytes for {}s",
+        args.read_seconds
+    );
+    let bare = baseline::BareServer::start(body).await?;
+    let bare_reads = reads::run(
+        bare.addr,
+        baseline::PATH.to_owned(),
+        lifecycle.last_token.clone(),
+        args.read_connections,
+        Duration::from_secs(args.read_seconds),
+    )
+    .await;
+    drop(bare);
 
     let open = if args.open_orders > 0 {
         eprintln!(
@@ -172,6 +199,15 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
     line(
         &mut out,
         format!(
+            "| history events per delivered order | {} ({} order, {} shipment) |",
+            history.total(),
+            history.order,
+            history.shipment
+        ),
+    );
+    line(
+        &mut out,
+        format!(
             "| ratio to the ceiling | {:.2} |",
             lifecycle.orders_per_second / ceiling
         ),
@@ -206,6 +242,25 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
             reads.errors,
             ms(reads.latencies.percentile(50.0)),
             ms(reads.latencies.percentile(99.0)),
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| bare axum JSON handler, same {body_len}-byte body, {} connections | {:.0} requests/s, {} errors, p50 {:.2} ms, p99 {:.2} ms |",
+            args.read_connections,
+            bare_reads.requests as f64 / bare_reads.elapsed.as_secs_f64(),
+            bare_reads.errors,
+            ms(bare_reads.latencies.percentile(50.0)),
+            ms(bare_reads.latencies.percentile(99.0)),
+        ),
+    );
+    line(
+        &mut out,
+        format!(
+            "| GET /orders/{{id}} as a ratio to the bare handler | {:.2} |",
+            (reads.requests as f64 / reads.elapsed.as_secs_f64())
+                / (bare_reads.requests as f64 / bare_reads.elapsed.as_secs_f64()).max(1.0)
         ),
     );
     if let Some((current, peak)) = peak_after_lifecycle {

@@ -6,7 +6,7 @@
 //! default: the first one saved becomes it, `POST …/{id}/default` moves
 //! it, and deleting the default hands it to the newest remaining address
 //! (so checkout always has a default to offer). Checkout reads a saved
-//! address through `Store::address_for_user`.
+//! address through `Accounts::address_for_user`.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
