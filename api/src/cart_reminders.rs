@@ -4,8 +4,8 @@
 //! starts `CartReminderWorkflow` or restarts the untouched period of the
 //! running one; checking out or emptying the cart signals `cancel`. The
 //! cart itself lives in the database and is already changed when these
-//! run, so a Temporal outage must not fail the shopper's request: it costs
-//! at most one reminder, and is logged.
+//! run, so a Temporal outage must not fail (or hold up) the shopper's
+//! request: it costs at most one reminder, and is logged.
 
 use temporalio_client::{WorkflowSignalOptions, WorkflowStartOptions};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use orderly_store::Cart;
 use orderly_workflows::{CartReminderInput, CartReminderWorkflow, cart_reminder_workflow_id};
 
 use crate::state::AppState;
-use crate::workflow_errors::is_closed;
+use crate::workflow_errors::{is_closed, within};
 
 /// The cart changed: its reminder is due `cart_reminder` from now.
 pub(crate) async fn touched(state: &AppState, cart: &Cart) {
@@ -29,18 +29,23 @@ pub(crate) async fn touched(state: &AppState, cart: &Cart) {
         cart_reminder_workflow_id(cart.id),
     )
     .build();
-    if let Err(err) = state
-        .temporal
-        .signal_with_start_workflow(
+    let scheduled = within(
+        state,
+        state.temporal.signal_with_start_workflow(
             CartReminderWorkflow::run,
             input,
             CartReminderWorkflow::touched,
             cart.version,
             options,
-        )
-        .await
-    {
-        tracing::warn!(cart_id = %cart.id, error = %err, "could not schedule the cart reminder");
+        ),
+    )
+    .await;
+    match scheduled {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(cart_id = %cart.id, error = %err, "could not schedule the cart reminder");
+        }
+        Err(_) => tracing::warn!(cart_id = %cart.id, "scheduling the cart reminder timed out"),
     }
 }
 
@@ -49,19 +54,22 @@ pub(crate) async fn cancelled(state: &AppState, cart_id: Uuid) {
     let handle = state
         .temporal
         .get_workflow_handle::<CartReminderWorkflow>(cart_reminder_workflow_id(cart_id));
-    match handle
-        .signal(
+    let signalled = within(
+        state,
+        handle.signal(
             CartReminderWorkflow::cancel,
             (),
             WorkflowSignalOptions::default(),
-        )
-        .await
-    {
-        Ok(()) => {}
+        ),
+    )
+    .await;
+    match signalled {
+        Ok(Ok(())) => {}
         // No reminder pending: nothing to cancel.
-        Err(err) if is_closed(&err) => {}
-        Err(err) => {
+        Ok(Err(err)) if is_closed(&err) => {}
+        Ok(Err(err)) => {
             tracing::warn!(cart_id = %cart_id, error = %err, "could not cancel the cart reminder");
         }
+        Err(_) => tracing::warn!(cart_id = %cart_id, "cancelling the cart reminder timed out"),
     }
 }

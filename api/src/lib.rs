@@ -9,6 +9,7 @@
 pub mod app;
 pub mod auth;
 mod cart_reminders;
+mod checkout_claims;
 pub mod http_metrics;
 pub mod json;
 pub mod openapi;

@@ -4,12 +4,20 @@
 //! The workflow is started with update-with-start: it is asked, in the same
 //! call, whether it could reserve the stock, so the client gets a
 //! synchronous 201 or 409 while the order is already durable in Temporal.
-//! An `Idempotency-Key` is claimed before anything else, so a retry finds
-//! the order its first attempt placed instead of building a second one; a
-//! request that ends without an order frees its key for the next try.
+//!
+//! An `Idempotency-Key` is claimed before anything else, together with the
+//! order id the request will place, and the workflow id is derived from that
+//! order id. A retry (after a timeout, a 503, a crash) therefore starts the
+//! same workflow id, which Temporal's conflict policy turns into the running
+//! order's own answer, never a second order. The key is freed only when the
+//! request certainly placed nothing: it was refused before anything reached
+//! Temporal, or the workflow answered out of stock. Concurrent requests with
+//! one key all get the one order.
 
-use sha2::Digest;
 use std::future::Future;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -31,15 +39,21 @@ use temporalio_common::search_attributes::SearchAttributes;
 use crate::auth::AuthUser;
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::workflow_errors::workflow_unavailable;
+use crate::workflow_errors::{within, workflow_unavailable};
 
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-/// Hash of a request as parsed, stored beside its `Idempotency-Key`: a
-/// retry that formats the same body differently is still the same request.
-pub(crate) fn request_fingerprint(request: &impl serde::Serialize) -> String {
+/// Keyed hash (HMAC-SHA256 with the server's fingerprint key) of a request
+/// as parsed, stored beside its `Idempotency-Key`: a retry that formats the
+/// same body differently is still the same request, and the stored value
+/// tells nothing about the body (a card number, an address) to whoever
+/// reads the table without the key.
+pub(crate) fn request_fingerprint(state: &AppState, request: &impl serde::Serialize) -> String {
     let canonical = serde_json::to_vec(request).unwrap_or_default();
-    hex::encode(sha2::Sha256::digest(canonical))
+    let mut mac = Hmac::<Sha256>::new_from_slice(&state.settings.fingerprint_key)
+        .expect("HMAC accepts keys of any length");
+    mac.update(&canonical);
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The `Idempotency-Key` header, if the client sent one.
@@ -196,16 +210,17 @@ where
     .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
     .search_attributes(search_attributes)
     .build();
-    let admission = state
-        .temporal
-        .execute_update_with_start_workflow(
+    let admission = within(
+        state,
+        state.temporal.execute_update_with_start_workflow(
             OrderWorkflow::run,
             input,
             OrderWorkflow::admit,
             (),
             options,
-        )
-        .await;
+        ),
+    )
+    .await?;
     let admission = match admission {
         Ok(admission) => admission,
         Err(err) => {
@@ -213,13 +228,8 @@ where
             if let Some(view) = state.store.orders().order(order_id).await? {
                 return Ok(Placed::Replayed(view));
             }
-            if let Some(key) = key {
-                state
-                    .store
-                    .idempotency()
-                    .forget_idempotency_key(user.id, key)
-                    .await?;
-            }
+            // The start may have reached Temporal: the key stays, so a
+            // retry with it finds this order instead of placing another.
             return Err(workflow_unavailable(err));
         }
     };

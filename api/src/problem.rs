@@ -17,6 +17,9 @@ use serde_json::{Map, Value};
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// What a 503 tells the client to wait before retrying.
+const SERVICE_UNAVAILABLE_RETRY_SECS: u64 = 2;
+
 /// Problem `type` URIs are this prefix plus a slug, e.g. `…/validation`.
 const TYPE_BASE: &str = "https://orderly.dev/problems/";
 
@@ -337,6 +340,13 @@ impl IntoResponse for ApiError {
                 ..
             } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+            }
+            // A dependency that blinked is usually back within seconds.
+            ApiError::ServiceUnavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(SERVICE_UNAVAILABLE_RETRY_SECS),
+                );
             }
             _ => {}
         }

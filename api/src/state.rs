@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hmac::{Hmac, Mac};
 use metrics_exporter_prometheus::PrometheusHandle;
+use sha2::Sha256;
 use temporalio_client::Client;
 
 use orderly_notifications::Templates;
@@ -44,6 +46,21 @@ pub struct ApiSettings {
     /// How long a cart stays untouched before its one reminder
     /// (`ORDERLY_CART_REMINDER`).
     pub cart_reminder: Duration,
+    /// How long a request waits for Temporal before answering 503
+    /// (`ORDERLY_TEMPORAL_TIMEOUT`).
+    pub temporal_timeout: Duration,
+    /// The HMAC key of stored request fingerprints (derived from the JWT
+    /// secret).
+    pub fingerprint_key: Vec<u8>,
+}
+
+/// The HMAC key of stored request fingerprints, derived from the JWT
+/// secret so that it needs no setting of its own.
+pub fn fingerprint_key(jwt_secret: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(jwt_secret.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(b"orderly request fingerprints");
+    mac.finalize().into_bytes().to_vec()
 }
 
 #[derive(Clone)]

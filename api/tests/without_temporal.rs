@@ -69,6 +69,10 @@ async fn api() -> Api {
         task_queue: "orders-without-temporal".to_owned(),
         worker_metrics_url: None,
         cart_reminder: Duration::from_secs(24 * 3600),
+        temporal_timeout: std::time::Duration::from_secs(10),
+        fingerprint_key: orderly_api::state::fingerprint_key(
+            "a-test-secret-that-is-long-enough-0123456789",
+        ),
         accounts: AccountSettings::default(),
     };
     let state = AppState {

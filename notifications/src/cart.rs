@@ -62,6 +62,7 @@ mod tests {
             status: CartStatus::Active,
             version,
             reminder_sent: false,
+            checkout: None,
             updated_at: Utc::now(),
             items: vec![
                 CartItem {

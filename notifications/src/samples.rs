@@ -105,6 +105,7 @@ fn cart() -> Cart {
         status: CartStatus::Active,
         version: 1,
         reminder_sent: false,
+        checkout: None,
         updated_at: now,
         items: vec![CartItem {
             sku: sku("APPLE-1KG"),

@@ -10,7 +10,7 @@ use temporalio_client::Client;
 use url::Url;
 
 use orderly_activities::Activities;
-use orderly_api::state::{ApiSettings, AppState};
+use orderly_api::state::{ApiSettings, AppState, fingerprint_key};
 use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::{CarrierSimulator, SandboxCarrier};
@@ -150,8 +150,9 @@ pub async fn api_state(
     if let Some(every) = settings.search_sync {
         tokio::spawn(search.clone().follow(store.clone(), search_dir, every));
     }
+    let jwt_secret = Settings::require(&settings.jwt_secret, "ORDERLY_JWT_SECRET")?;
     let api = ApiSettings {
-        jwt_secret: Settings::require(&settings.jwt_secret, "ORDERLY_JWT_SECRET")?,
+        jwt_secret: jwt_secret.clone(),
         access_token_ttl: Duration::from_secs(15 * 60),
         refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
         carrier_secret: Settings::require(&settings.carrier_secret, "ORDERLY_CARRIER_SECRET")?,
@@ -167,6 +168,8 @@ pub async fn api_state(
             .worker_metrics_addr
             .map(|addr| format!("http://{addr}/metrics")),
         cart_reminder: settings.cart_reminder,
+        temporal_timeout: settings.temporal_timeout,
+        fingerprint_key: fingerprint_key(&jwt_secret),
         accounts: settings.accounts.clone(),
     };
     Ok(AppState {

@@ -52,6 +52,8 @@ pub struct Settings {
     pub carrier_silence_alert: Duration,
     /// How long a cart stays untouched before its reminder (`ORDERLY_CART_REMINDER`).
     pub cart_reminder: Duration,
+    /// How long an API request waits for Temporal (`ORDERLY_TEMPORAL_TIMEOUT`).
+    pub temporal_timeout: Duration,
     /// Seconds between the carrier simulator's events; `None` when `off`.
     pub carrier_simulator: Option<Duration>,
     /// How often the API's search index catches up with products changed
@@ -218,6 +220,7 @@ impl Settings {
             pickup_window: duration_var("ORDERLY_PICKUP_WINDOW", "3d")?,
             carrier_silence_alert: duration_var("ORDERLY_CARRIER_SILENCE_ALERT", "48h")?,
             cart_reminder: duration_var("ORDERLY_CART_REMINDER", "24h")?,
+            temporal_timeout: duration_var("ORDERLY_TEMPORAL_TIMEOUT", "10s")?,
             carrier_simulator,
             search_sync,
             worker_metrics_addr,

@@ -15,7 +15,7 @@ use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::columns::{known, money, now_millis, parsed, timestamp};
+use crate::columns::{known, money, now_millis, optional_timestamp, parsed, timestamp};
 use crate::database::Db;
 
 #[derive(Debug, Clone)]
@@ -32,8 +32,39 @@ pub struct Cart {
     pub version: i64,
     pub reminder_sent: bool,
     pub updated_at: DateTime<Utc>,
+    /// The checkout placing this cart as an order, while one is.
+    pub checkout: Option<CheckoutClaim>,
     /// In the order they were first added.
     pub items: Vec<CartItem>,
+}
+
+/// A checkout in progress: the order it is placing, and since when. While
+/// a cart is claimed its lines cannot change and no other checkout of it
+/// can start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckoutClaim {
+    pub order_id: OrderId,
+    /// `None` for a claim older than claim times (treated as stale).
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+impl CheckoutClaim {
+    /// Whether the checkout that made this claim has had time to finish and
+    /// is presumed to have died (`before`: the oldest time still fresh).
+    pub fn is_stale(&self, before: DateTime<Utc>) -> bool {
+        self.claimed_at.is_none_or(|at| at < before)
+    }
+}
+
+/// The answer to claiming a cart for checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutClaimOutcome {
+    /// The cart is this order's to place (also when it already was).
+    Claimed,
+    /// Another checkout holds it.
+    HeldBy(CheckoutClaim),
+    /// The cart is no longer active (checked out meanwhile).
+    Closed,
 }
 
 impl Cart {
@@ -69,6 +100,8 @@ pub enum CartChange {
     },
     /// The cart has no line for this SKU.
     NotInCart,
+    /// A checkout is placing the cart; its lines cannot change meanwhile.
+    CheckoutInProgress(CheckoutClaim),
 }
 
 /// The answer to adding an item.
@@ -90,7 +123,7 @@ pub struct CartRequestKey {
     pub request_hash: String,
 }
 
-const CART_COLUMNS: &str = "id, user_id, status, version, reminder_sent, updated_at";
+const CART_COLUMNS: &str = "id, user_id, status, version, reminder_sent, updated_at, checkout_order_id, checkout_claimed_at";
 
 impl Carts {
     /// The user's active cart, if they have one.
@@ -161,7 +194,10 @@ impl Carts {
             let cart = self.cart(earlier_cart).await?.ok_or(StoreError::NotFound)?;
             return Ok(CartAdd::Replayed { request_hash, cart });
         }
-        touch(&mut tx, cart_id, now).await?;
+        if let Some(claim) = touch(&mut tx, cart_id, now).await? {
+            tx.rollback().await?;
+            return Ok(CartAdd::Done(CartChange::CheckoutInProgress(claim)));
+        }
         let other_currency = sqlx::query(
             "SELECT unit_price_currency FROM cart_items
              WHERE cart_id = $1 AND sku <> $2 AND unit_price_currency <> $3 LIMIT 1",
@@ -231,7 +267,10 @@ impl Carts {
             tx.rollback().await?;
             return Ok(CartChange::NotInCart);
         };
-        touch(&mut tx, cart_id, now_millis()).await?;
+        if let Some(claim) = touch(&mut tx, cart_id, now_millis()).await? {
+            tx.rollback().await?;
+            return Ok(CartChange::CheckoutInProgress(claim));
+        }
         if line_quantity(&mut tx, cart_id, sku).await?.is_none() {
             tx.rollback().await?;
             return Ok(CartChange::NotInCart);
@@ -267,7 +306,10 @@ impl Carts {
             tx.rollback().await?;
             return Ok(CartChange::NotInCart);
         };
-        touch(&mut tx, cart_id, now_millis()).await?;
+        if let Some(claim) = touch(&mut tx, cart_id, now_millis()).await? {
+            tx.rollback().await?;
+            return Ok(CartChange::CheckoutInProgress(claim));
+        }
         let removed = sqlx::query("DELETE FROM cart_items WHERE cart_id = $1 AND sku = $2")
             .bind(cart_id.to_string())
             .bind(sku.as_str())
@@ -284,18 +326,21 @@ impl Carts {
 
     /// Removes every line of the user's active cart (created if missing);
     /// the cart itself stays, empty.
-    pub async fn empty_cart(&self, user_id: UserId) -> Result<Cart, StoreError> {
+    pub async fn empty_cart(&self, user_id: UserId) -> Result<CartChange, StoreError> {
         let mut tx = self.db.begin_write().await?;
         let cart_id = active_cart_id(&mut tx, user_id, true)
             .await?
             .ok_or_else(|| StoreError::Corrupt("carts: a created cart vanished".into()))?;
-        touch(&mut tx, cart_id, now_millis()).await?;
+        if let Some(claim) = touch(&mut tx, cart_id, now_millis()).await? {
+            tx.rollback().await?;
+            return Ok(CartChange::CheckoutInProgress(claim));
+        }
         sqlx::query("DELETE FROM cart_items WHERE cart_id = $1")
             .bind(cart_id.to_string())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.cart(cart_id).await?.ok_or(StoreError::NotFound)
+        self.changed(cart_id).await
     }
 
     /// Records the current catalogue prices of these lines as the ones the
@@ -323,14 +368,76 @@ impl Carts {
         Ok(())
     }
 
-    /// Notes that a checkout of the active cart is placing `order_id`, so
-    /// that whichever attempt sees the order placed can close the cart.
-    pub async fn begin_checkout(&self, cart_id: Uuid, order_id: OrderId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE carts SET checkout_order_id = $1 WHERE id = $2 AND status = 'active'")
+    /// Claims the active cart for the checkout placing `order_id`, in one
+    /// conditional update: of two checkouts of one cart only one claims it.
+    /// A checkout retried with the same order id claims it again.
+    pub async fn claim_checkout(
+        &self,
+        cart_id: Uuid,
+        order_id: OrderId,
+    ) -> Result<CheckoutClaimOutcome, StoreError> {
+        self.claim(cart_id, order_id, None).await
+    }
+
+    /// Hands a cart whose checkout by `from` died (it placed no order) to
+    /// the checkout placing `to`; refused when `from` no longer holds it.
+    pub async fn take_over_checkout(
+        &self,
+        cart_id: Uuid,
+        from: OrderId,
+        to: OrderId,
+    ) -> Result<CheckoutClaimOutcome, StoreError> {
+        self.claim(cart_id, to, Some(from)).await
+    }
+
+    async fn claim(
+        &self,
+        cart_id: Uuid,
+        order_id: OrderId,
+        from: Option<OrderId>,
+    ) -> Result<CheckoutClaimOutcome, StoreError> {
+        let holder = from.unwrap_or(order_id).to_string();
+        // A claim released between the update and the read is tried again.
+        for _ in 0..3 {
+            let claimed = sqlx::query(
+                "UPDATE carts SET checkout_order_id = $1, checkout_claimed_at = $2
+                 WHERE id = $3 AND status = 'active'
+                   AND (checkout_order_id IS NULL OR checkout_order_id = $4)",
+            )
             .bind(order_id.to_string())
+            .bind(now_millis())
             .bind(cart_id.to_string())
+            .bind(&holder)
             .execute(&self.db.pool)
-            .await?;
+            .await?
+            .rows_affected();
+            if claimed == 1 {
+                return Ok(CheckoutClaimOutcome::Claimed);
+            }
+            let cart = self.cart(cart_id).await?.ok_or(StoreError::NotFound)?;
+            match (cart.status, cart.checkout) {
+                (CartStatus::Active, Some(claim)) => {
+                    return Ok(CheckoutClaimOutcome::HeldBy(claim));
+                }
+                (CartStatus::Active, None) => continue,
+                (CartStatus::CheckedOut, _) => return Ok(CheckoutClaimOutcome::Closed),
+            }
+        }
+        Err(StoreError::Conflict(
+            "the cart's checkout keeps changing hands; retry".into(),
+        ))
+    }
+
+    /// Gives the cart back to its shopper after the checkout placing
+    /// `order_id` ended without an order (out of stock, a price changed).
+    pub async fn release_checkout(&self, order_id: OrderId) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE carts SET checkout_order_id = NULL, checkout_claimed_at = NULL
+             WHERE status = 'active' AND checkout_order_id = $1",
+        )
+        .bind(order_id.to_string())
+        .execute(&self.db.pool)
+        .await?;
         Ok(())
     }
 
@@ -513,20 +620,45 @@ async fn available_stock(tx: &mut Transaction<'static, Any>, sku: &Sku) -> Resul
 /// row lock it takes makes concurrent changes of one cart wait for each
 /// other (SQLite's write lock already does), so none is lost; a refused
 /// change rolls it back with everything else.
+/// Bumps the cart's version for a change of its lines; `Some(claim)`, and
+/// nothing bumped, while a checkout holds the cart. On PostgreSQL the
+/// update also takes the cart's row lock, so a change and a checkout claim
+/// of the same cart never interleave.
 async fn touch(
     tx: &mut Transaction<'static, Any>,
     cart_id: Uuid,
     now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
+) -> Result<Option<CheckoutClaim>, StoreError> {
+    let touched = sqlx::query(
         "UPDATE carts SET version = version + 1, updated_at = $1, reminder_sent = 0
-         WHERE id = $2",
+         WHERE id = $2 AND checkout_order_id IS NULL",
     )
     .bind(now)
     .bind(cart_id.to_string())
     .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    if touched == 1 {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT checkout_order_id, checkout_claimed_at FROM carts WHERE id = $1")
+        .bind(cart_id.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    claim_from(&row)
+}
+
+fn claim_from(row: &AnyRow) -> Result<Option<CheckoutClaim>, StoreError> {
+    let Some(order) = row.try_get::<Option<String>, _>("checkout_order_id")? else {
+        return Ok(None);
+    };
+    Ok(Some(CheckoutClaim {
+        order_id: parsed("carts.checkout_order_id", &order, str::parse)?,
+        claimed_at: optional_timestamp(
+            "carts.checkout_claimed_at",
+            row.try_get("checkout_claimed_at")?,
+        )?,
+    }))
 }
 
 fn cart_from(row: &AnyRow) -> Result<Cart, StoreError> {
@@ -549,6 +681,7 @@ fn cart_from(row: &AnyRow) -> Result<Cart, StoreError> {
         version: row.try_get("version")?,
         reminder_sent: row.try_get::<i64, _>("reminder_sent")? != 0,
         updated_at: timestamp("carts.updated_at", row.try_get("updated_at")?)?,
+        checkout: claim_from(row)?,
         items: Vec::new(),
     })
 }

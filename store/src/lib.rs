@@ -34,7 +34,9 @@ pub use accounts::{
     Accounts, AddressCreation, FailureWindow, MAX_ADDRESSES, NewAddress, NewUser, PasswordReset,
     Profile, ProfileChanges, SavedAddress, User, UserWithHash,
 };
-pub use carts::{Cart, CartAdd, CartChange, CartItem, CartRequestKey, Carts};
+pub use carts::{
+    Cart, CartAdd, CartChange, CartItem, CartRequestKey, Carts, CheckoutClaim, CheckoutClaimOutcome,
+};
 pub use catalog::{
     Catalog, Category, CreationKey, NewCategory, Product, ProductAttributes, ProductChanges,
     ProductCreation,

@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notification_channels",
         include_str!("../migrations/0007_notification_channels.sql"),
     ),
+    (
+        8,
+        "hardening",
+        include_str!("../migrations/0008_hardening.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -669,3 +669,129 @@ async fn concurrent_adds_to_one_cart_are_all_counted() {
         .collect();
     assert_eq!(ids.len(), 1, "one active cart per user: {ids:?}");
 }
+
+/// The card charges of one customer's orders, as the ledger recorded them.
+async fn captures_of(app: &TestApp, token: &str) -> (usize, usize) {
+    let orders = app.get("/v1/orders", Some(token)).await;
+    assert_eq!(orders.status, 200, "{:#}", orders.body);
+    let items = orders.body["items"].as_array().expect("orders").clone();
+    let mut captures = 0;
+    for order in &items {
+        let id = order["id"].as_str().expect("an order id");
+        captures += app
+            .ledger(id)
+            .await
+            .iter()
+            .filter(|entry| entry.kind == orderly_domain::LedgerKind::Capture)
+            .count();
+    }
+    (items.len(), captures)
+}
+
+/// A double click: both checkouts answer, but only one places the order.
+async fn double_checkout(keys: [Option<&str>; 2]) {
+    let app = spawn_app().await;
+    app.stock_product(APPLE, 18_000, 10).await;
+    let customer = app.customer("Asha").await;
+    assert_eq!(add(&app, &customer, APPLE, 2).await.status, 200);
+    let body = home_delivery(card(CARD_APPROVED));
+    let answers = futures::future::join_all(keys.map(|key| {
+        let mut request = app
+            .http
+            .post(app.url("/v1/checkout"))
+            .bearer_auth(&customer)
+            .json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        send(request)
+    }))
+    .await;
+    let placed: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.status == 200 || a.status == 201)
+        .collect();
+    assert!(
+        !placed.is_empty(),
+        "neither checkout placed the order: {answers:?}"
+    );
+    for answer in &answers {
+        assert!(
+            matches!(answer.status, 200 | 201 | 409),
+            "a checkout answered {}: {:#}",
+            answer.status,
+            answer.body
+        );
+    }
+    let ids: std::collections::HashSet<_> = placed.iter().map(|a| a.body["id"].clone()).collect();
+    assert_eq!(ids.len(), 1, "two orders from one cart: {answers:?}");
+    let id = placed[0].body["id"]
+        .as_str()
+        .expect("an order id")
+        .to_owned();
+    app.wait_for_status(&customer, &id, "paid").await;
+    let (orders, captures) = captures_of(&app, &customer).await;
+    assert_eq!((orders, captures), (1, 1), "one order, charged once");
+    assert_eq!(app.stock_levels(APPLE).await, (10, 2), "reserved once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_double_clicked_checkout_without_a_key_places_one_order_and_charges_once() {
+    double_checkout([None, None]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_checkouts_of_one_cart_with_different_keys_place_one_order_and_charge_once() {
+    double_checkout([Some("tab-1"), Some("tab-2")]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn items_added_while_a_checkout_holds_the_cart_are_refused_not_dropped() {
+    let mut app = spawn_app_with(TestOptions {
+        worker: false,
+        temporal_timeout: Duration::from_secs(2),
+        ..TestOptions::default()
+    })
+    .await;
+    app.stock_product(APPLE, 18_000, 10).await;
+    app.stock_product(MILK, 6_000, 10).await;
+    let customer = app.customer("Asha").await;
+    assert_eq!(add(&app, &customer, APPLE, 2).await.status, 200);
+    let body = home_delivery(card(CARD_APPROVED));
+
+    // No worker: the checkout cannot learn whether its order was placed.
+    let stuck = checkout(&app, &customer, "checkout-1", &body).await;
+    assert_eq!(stuck.status, 503, "{:#}", stuck.body);
+    let refused = add(&app, &customer, MILK, 1).await;
+    assert_eq!(refused.status, 409, "{:#}", refused.body);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("checkout of this cart is in progress"),
+        "{:#}",
+        refused.body
+    );
+    let other = checkout(&app, &customer, "checkout-2", &body).await;
+    assert_eq!(other.status, 409, "{:#}", other.body);
+
+    app.start_worker();
+    let placed = checkout(&app, &customer, "checkout-1", &body).await;
+    assert!(
+        placed.status == 200 || placed.status == 201,
+        "{:#}",
+        placed.body
+    );
+    let lines: Vec<_> = placed.body["items"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|line| line["sku"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(lines, [APPLE], "the order is the cart as it was claimed");
+    // The refused item can now go into the next cart.
+    assert_eq!(add(&app, &customer, MILK, 1).await.status, 200);
+    let id = placed.body["id"].as_str().expect("an order id").to_owned();
+    app.wait_for_status(&customer, &id, "paid").await;
+    assert_eq!(captures_of(&app, &customer).await, (1, 1));
+}

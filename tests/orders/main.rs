@@ -4,6 +4,7 @@
 mod cancellation;
 mod concurrency;
 mod crash;
+mod faults;
 mod lifecycle;
 mod payments;
 mod pickup;

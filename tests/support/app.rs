@@ -10,7 +10,7 @@ use temporalio_client::Client;
 use url::Url;
 
 use orderly_activities::Activities;
-use orderly_api::state::{AccountSettings, ApiSettings, AppState};
+use orderly_api::state::{AccountSettings, ApiSettings, AppState, fingerprint_key};
 use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::SandboxCarrier;
@@ -53,6 +53,8 @@ pub struct TestOptions {
     pub accounts: AccountSettings,
     /// How long a cart stays untouched before its reminder.
     pub cart_reminder: Duration,
+    /// How long the API waits for Temporal before answering 503.
+    pub temporal_timeout: Duration,
 }
 
 impl Default for TestOptions {
@@ -63,6 +65,7 @@ impl Default for TestOptions {
             worker: true,
             accounts: AccountSettings::default(),
             cart_reminder: Duration::from_secs(3600),
+            temporal_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -85,6 +88,32 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// What a worker for this app needs.
+    pub fn worker_spec(&self) -> WorkerSpec {
+        WorkerSpec {
+            database_url: self.database_url.clone(),
+            temporal_address: temporal::address().to_owned(),
+            task_queue: self.task_queue.clone(),
+            api: self.address,
+            smtp_url: self.smtp.as_ref().map(|s| s.url()),
+        }
+    }
+
+    /// Starts the app's worker (an app spawned with `worker: false`, or
+    /// one whose worker was stopped).
+    pub fn start_worker(&mut self) {
+        if self.worker_stop.is_none() {
+            self.worker_stop = Some(start_worker(self.worker_spec()));
+        }
+    }
+
+    /// Stops the app's worker; workflows wait for the next one.
+    pub fn stop_worker(&mut self) {
+        if let Some(stop) = self.worker_stop.take() {
+            stop();
+        }
     }
 }
 
@@ -150,6 +179,8 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             task_queue: task_queue.clone(),
             worker_metrics_url: None,
             cart_reminder: options.cart_reminder,
+            temporal_timeout: options.temporal_timeout,
+            fingerprint_key: fingerprint_key(JWT_SECRET),
             accounts: options.accounts.clone(),
         }),
         metrics: Some(orderly_api::http_metrics::handle()),
@@ -162,17 +193,14 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     };
     tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
 
-    let worker_stop = if options.worker {
-        Some(start_worker(WorkerSpec {
-            database_url: database.url.clone(),
-            temporal_address: temporal_address.to_owned(),
-            task_queue: task_queue.clone(),
-            api: address,
-            smtp_url: smtp.as_ref().map(|s| s.url()),
-        }))
-    } else {
-        None
+    let spec = WorkerSpec {
+        database_url: database.url.clone(),
+        temporal_address: temporal_address.to_owned(),
+        task_queue: task_queue.clone(),
+        api: address,
+        smtp_url: smtp.as_ref().map(|s| s.url()),
     };
+    let worker_stop = options.worker.then(|| start_worker(spec));
 
     TestApp {
         address,

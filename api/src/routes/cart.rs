@@ -8,6 +8,8 @@
 //! let a shopper collect what checkout would refuse. Each change restarts
 //! the cart's reminder; emptying it cancels the reminder.
 
+use std::future::Future;
+
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, patch, post};
@@ -17,10 +19,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use orderly_domain::{CartStatus, Currency, Money, Quantity, Sku};
-use orderly_store::{Cart, CartAdd, CartChange, CartItem, CartRequestKey};
+use orderly_store::{
+    Cart, CartAdd, CartChange, CartItem, CartRequestKey, CheckoutClaim, StoreError,
+};
 
 use crate::auth::AuthUser;
 use crate::cart_reminders;
+use crate::checkout_claims::{self, Holder};
 use crate::json::ValidJson;
 use crate::order_placement::{idempotency_key, request_fingerprint};
 use crate::problem::{ApiError, Problem};
@@ -138,7 +143,7 @@ pub async fn add_item(
 ) -> Result<Json<CartChangeAnswer>, ApiError> {
     let request_key = idempotency_key(&headers)?.map(|key| CartRequestKey {
         key,
-        request_hash: request_fingerprint(&body),
+        request_hash: request_fingerprint(&state, &body),
     });
     let product = state
         .store
@@ -152,17 +157,16 @@ pub async fn add_item(
                 format!("no product with SKU {} is for sale", body.sku),
             )
         })?;
-    let added = state
-        .store
-        .carts()
-        .add_to_cart(
+    let added = unclaimed(&state, || {
+        state.store.carts().add_to_cart(
             user.id,
             &body.sku,
             body.quantity,
             product.price,
             request_key.as_ref(),
         )
-        .await?;
+    })
+    .await?;
     let change = match added {
         CartAdd::Done(change) => change,
         CartAdd::Replayed { request_hash, cart } => {
@@ -197,11 +201,13 @@ pub async fn set_quantity(
     ValidJson(body): ValidJson<SetCartQuantity>,
 ) -> Result<Json<CartChangeAnswer>, ApiError> {
     let sku = line_sku(&sku)?;
-    let change = state
-        .store
-        .carts()
-        .set_cart_quantity(user.id, &sku, body.quantity)
-        .await?;
+    let change = unclaimed(&state, || {
+        state
+            .store
+            .carts()
+            .set_cart_quantity(user.id, &sku, body.quantity)
+    })
+    .await?;
     let cart = changed(change, &sku)?;
     cart_reminders::touched(&state, &cart).await;
     answer(&cart, Some(&sku), None).map(Json)
@@ -223,7 +229,10 @@ pub async fn remove_item(
     Path(sku): Path<String>,
 ) -> Result<Json<CartChangeAnswer>, ApiError> {
     let sku = line_sku(&sku)?;
-    let change = state.store.carts().remove_from_cart(user.id, &sku).await?;
+    let change = unclaimed(&state, || {
+        state.store.carts().remove_from_cart(user.id, &sku)
+    })
+    .await?;
     let cart = changed(change, &sku)?;
     if cart.items.is_empty() {
         cart_reminders::cancelled(&state, cart.id).await;
@@ -243,9 +252,61 @@ pub async fn empty_cart(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<CartChangeAnswer>, ApiError> {
-    let cart = state.store.carts().empty_cart(user.id).await?;
+    let change = unclaimed(&state, || state.store.carts().empty_cart(user.id)).await?;
+    let CartChange::Changed(cart) = change else {
+        return Err(checkout_claims::in_progress());
+    };
     cart_reminders::cancelled(&state, cart.id).await;
     answer(&cart, None, Some("The cart is empty.")).map(Json)
+}
+
+/// What a change of the cart is refused with while a checkout holds it.
+trait HeldByCheckout {
+    fn checkout(&self) -> Option<CheckoutClaim>;
+}
+
+impl HeldByCheckout for CartChange {
+    fn checkout(&self) -> Option<CheckoutClaim> {
+        match self {
+            CartChange::CheckoutInProgress(claim) => Some(*claim),
+            _ => None,
+        }
+    }
+}
+
+impl HeldByCheckout for CartAdd {
+    fn checkout(&self) -> Option<CheckoutClaim> {
+        match self {
+            CartAdd::Done(change) => change.checkout(),
+            CartAdd::Replayed { .. } => None,
+        }
+    }
+}
+
+/// Runs a change of the caller's cart. While a checkout holds the cart the
+/// change is refused (409), unless that checkout died: then the cart is
+/// closed (it placed an order, and the change goes to a new cart) or given
+/// back (it placed nothing), and the change runs again.
+async fn unclaimed<T, F, Fut>(state: &AppState, change: F) -> Result<T, ApiError>
+where
+    T: HeldByCheckout,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    let first = change().await?;
+    let Some(claim) = first.checkout() else {
+        return Ok(first);
+    };
+    match checkout_claims::holder(state, &claim).await? {
+        Holder::Busy => return Err(checkout_claims::in_progress()),
+        Holder::Placed(view) => {
+            if let Some(cart_id) = state.store.carts().finish_checkout(view.id).await? {
+                cart_reminders::cancelled(state, cart_id).await;
+            }
+        }
+        Holder::Gone => state.store.carts().release_checkout(claim.order_id).await?,
+    }
+    Ok(change().await?)
 }
 
 /// A SKU in a path that cannot be one is simply not in the cart.
@@ -269,6 +330,7 @@ fn changed(change: CartChange, sku: &Sku) -> Result<Cart, ApiError> {
             format!("{sku} is priced in another currency than the cart's {cart}"),
         )),
         CartChange::NotInCart => Err(ApiError::NotFound),
+        CartChange::CheckoutInProgress(_) => Err(checkout_claims::in_progress()),
     }
 }
 

@@ -7,6 +7,14 @@
 //! prices, so checking out again (having seen them) goes through. On
 //! success the cart is closed and its reminder cancelled. The same
 //! `Idempotency-Key` never places two orders: a retry returns the first.
+//!
+//! A checkout claims the cart before anything else (see
+//! [`crate::checkout_claims`]): a second checkout of the same cart at the
+//! same moment (a double click, two devices, two different keys) is a 409
+//! while the first is placing it, and the cart's lines cannot change
+//! meanwhile, so nothing added during a checkout is silently left out.
+
+use std::sync::{Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::State;
@@ -20,8 +28,11 @@ use orderly_domain::{
     Address, DomainError, Fulfillment, OrderId, OrderLine, OrderView, PaymentDetails, PriceChange,
 };
 
+use orderly_store::{Cart, CheckoutClaimOutcome};
+
 use crate::auth::AuthUser;
 use crate::cart_reminders;
+use crate::checkout_claims::{self, Holder};
 use crate::json::ValidJson;
 use crate::order_placement::{self, NewOrder, idempotency_key};
 use crate::problem::{ApiError, FieldError, Problem};
@@ -110,25 +121,72 @@ pub async fn checkout(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
+    let claimed = Mutex::new(None);
     let placed = order_placement::place(
         &state,
         &user,
         key.as_deref(),
-        &crate::order_placement::request_fingerprint(&request),
-        |order_id| prepare(&state, &user, &request, order_id),
+        &crate::order_placement::request_fingerprint(&state, &request),
+        |order_id| prepare(&state, &user, &request, order_id, &claimed),
     )
-    .await?;
-    // Also on a replay: the attempt that placed the order may have stopped
-    // before closing the cart.
-    if let Some(cart_id) = state
-        .store
-        .carts()
-        .finish_checkout(placed.view().id)
-        .await?
-    {
-        cart_reminders::cancelled(&state, cart_id).await;
-    }
+    .await;
+    let claimed = claimed.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let placed = match placed {
+        Ok(placed) => placed,
+        Err(error) => {
+            // Nothing was placed, for sure, unless Temporal did not answer:
+            // then the claim stays, and a retry (or the claim going stale)
+            // finds out whether the order exists.
+            if let (Some(order_id), false) =
+                (claimed, matches!(error, ApiError::ServiceUnavailable(_)))
+            {
+                state.store.carts().release_checkout(order_id).await?;
+            }
+            return Err(error);
+        }
+    };
+    close_cart(&state, placed.view().id).await?;
     Ok(placed.into_response())
+}
+
+/// Closes the cart whose checkout placed `order_id`; also on a replay, as
+/// the attempt that placed the order may have stopped before closing it.
+async fn close_cart(state: &AppState, order_id: OrderId) -> Result<(), ApiError> {
+    if let Some(cart_id) = state.store.carts().finish_checkout(order_id).await? {
+        cart_reminders::cancelled(state, cart_id).await;
+    }
+    Ok(())
+}
+
+/// Claims `cart` for the checkout placing `order_id`, taking over from a
+/// checkout that died without placing anything.
+async fn claim_cart(state: &AppState, cart: &Cart, order_id: OrderId) -> Result<(), ApiError> {
+    let carts = state.store.carts();
+    let mut outcome = carts.claim_checkout(cart.id, order_id).await?;
+    if let CheckoutClaimOutcome::HeldBy(claim) = outcome {
+        outcome = match checkout_claims::holder(state, &claim).await? {
+            Holder::Busy => return Err(checkout_claims::in_progress()),
+            Holder::Placed(view) => {
+                close_cart(state, view.id).await?;
+                return Err(ApiError::Conflict(format!(
+                    "this cart was already checked out as order {}",
+                    view.id
+                )));
+            }
+            Holder::Gone => {
+                carts
+                    .take_over_checkout(cart.id, claim.order_id, order_id)
+                    .await?
+            }
+        };
+    }
+    match outcome {
+        CheckoutClaimOutcome::Claimed => Ok(()),
+        CheckoutClaimOutcome::HeldBy(_) => Err(checkout_claims::in_progress()),
+        CheckoutClaimOutcome::Closed => Err(ApiError::Conflict(
+            "the cart was checked out meanwhile".into(),
+        )),
+    }
 }
 
 /// The order the cart stands for, at today's prices, provided they are the
@@ -138,6 +196,7 @@ async fn prepare(
     user: &AuthUser,
     request: &CheckoutRequest,
     order_id: OrderId,
+    claimed: &Mutex<Option<OrderId>>,
 ) -> Result<NewOrder, ApiError> {
     let fulfillment = fulfillment(state, user, request).await?;
     let cart = state
@@ -149,6 +208,8 @@ async fn prepare(
         .ok_or_else(|| {
             ApiError::Conflict("the cart is empty; add items before checking out".into())
         })?;
+    claim_cart(state, &cart, order_id).await?;
+    *claimed.lock().unwrap_or_else(PoisonError::into_inner) = Some(order_id);
     let skus: Vec<_> = cart.items.iter().map(|item| item.sku.clone()).collect();
     let products = state.store.catalog().products_by_skus(&skus).await?;
     let mut lines = Vec::with_capacity(cart.items.len());
@@ -192,11 +253,6 @@ async fn prepare(
             "the cart holds items priced in different currencies".into(),
         ));
     }
-    state
-        .store
-        .carts()
-        .begin_checkout(cart.id, order_id)
-        .await?;
     Ok(NewOrder {
         items: lines,
         payment: request.payment.clone(),

@@ -30,7 +30,7 @@ use crate::json::ValidJson;
 use crate::order_placement::{self, NewOrder, idempotency_key};
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
-use crate::workflow_errors::update_refusal;
+use crate::workflow_errors::{update_refusal, within};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -121,7 +121,7 @@ pub async fn place_order(
         &state,
         &user,
         key.as_deref(),
-        &crate::order_placement::request_fingerprint(&request),
+        &crate::order_placement::request_fingerprint(&state, &request),
         |_| async {
             Ok(NewOrder {
                 items: price(&state, &request).await?,
@@ -344,15 +344,17 @@ pub async fn cancel_order(
     let handle = state
         .temporal
         .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id));
-    handle
-        .execute_update(
+    within(
+        &state,
+        handle.execute_update(
             OrderWorkflow::cancel,
             CancelRequest { reason },
             WorkflowExecuteUpdateOptions::default(),
-        )
-        .await
-        .map(Json)
-        .map_err(|err| update_refusal(err, &view))
+        ),
+    )
+    .await?
+    .map(Json)
+    .map_err(|err| update_refusal(err, &view))
 }
 
 async fn warehouse_step<U>(
@@ -370,13 +372,16 @@ where
 {
     user.require(&[Role::Admin])?;
     let view = visible_order(state, user, id).await?;
-    state
+    let handle = state
         .temporal
-        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id))
-        .execute_update(step, (), WorkflowExecuteUpdateOptions::default())
-        .await
-        .map(Json)
-        .map_err(|err| update_refusal(err, &view))
+        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id));
+    within(
+        state,
+        handle.execute_update(step, (), WorkflowExecuteUpdateOptions::default()),
+    )
+    .await?
+    .map(Json)
+    .map_err(|err| update_refusal(err, &view))
 }
 
 /// Warehouse: the order is packed (admin).

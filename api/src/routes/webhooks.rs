@@ -25,7 +25,7 @@ use orderly_workflows::{
 use crate::json::parse_json_bytes;
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::workflow_errors::{is_closed, workflow_unavailable};
+use crate::workflow_errors::{is_closed, within, workflow_unavailable};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -90,14 +90,16 @@ pub async fn carrier_webhook(
     let handle = state
         .temporal
         .get_workflow_handle::<ShipmentWorkflow>(shipment_workflow_id(shipment.order_id));
-    match handle
-        .signal(
+    let signalled = within(
+        &state,
+        handle.signal(
             ShipmentWorkflow::carrier_event,
             event,
             WorkflowSignalOptions::default(),
-        )
-        .await
-    {
+        ),
+    )
+    .await?;
+    match signalled {
         Ok(()) => Ok(Json(WebhookAck { status: "accepted" })),
         Err(err) if is_closed(&err) && shipment.status.is_final() => {
             Ok(Json(WebhookAck { status: "ignored" }))
@@ -145,14 +147,16 @@ pub async fn payment_webhook(
         event_id: webhook.event_id.to_string(),
         status: webhook.status,
     };
-    match handle
-        .signal(
+    let signalled = within(
+        &state,
+        handle.signal(
             OrderWorkflow::payment_result,
             confirmation,
             WorkflowSignalOptions::default(),
-        )
-        .await
-    {
+        ),
+    )
+    .await?;
+    match signalled {
         Ok(()) => Ok(Json(WebhookAck { status: "accepted" })),
         Err(err) if is_closed(&err) => Ok(Json(WebhookAck { status: "ignored" })),
         Err(err) => Err(workflow_unavailable(err)),

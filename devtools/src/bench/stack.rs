@@ -77,6 +77,7 @@ impl Stack {
             pickup_window: std::time::Duration::from_secs(3 * 86_400),
             carrier_silence_alert: std::time::Duration::from_secs(48 * 3600),
             cart_reminder: std::time::Duration::from_secs(24 * 3600),
+            temporal_timeout: std::time::Duration::from_secs(10),
             carrier_simulator: None,
             search_sync: None,
             worker_metrics_addr: None,

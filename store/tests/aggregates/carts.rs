@@ -2,7 +2,7 @@
 //! add replayed with its `Idempotency-Key` adding nothing, and checkout
 //! closing the cart.
 
-use orderly_store::{CartAdd, CartChange, CartRequestKey};
+use orderly_store::{CartAdd, CartChange, CartRequestKey, CheckoutClaimOutcome};
 
 use crate::support::*;
 
@@ -106,7 +106,10 @@ async fn checking_out_closes_the_cart_and_the_next_change_opens_a_new_one() {
                 .unwrap(),
         );
         let order = OrderId::new();
-        carts.begin_checkout(cart.id, order).await.unwrap();
+        assert_eq!(
+            carts.claim_checkout(cart.id, order).await.unwrap(),
+            CheckoutClaimOutcome::Claimed
+        );
         assert_eq!(carts.finish_checkout(order).await.unwrap(), Some(cart.id));
         assert_eq!(carts.finish_checkout(order).await.unwrap(), None);
         assert!(carts.active_cart(user).await.unwrap().is_none());
@@ -117,6 +120,127 @@ async fn checking_out_closes_the_cart_and_the_next_change_opens_a_new_one() {
                 .unwrap(),
         );
         assert_ne!(next.id, cart.id);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_concurrent_checkout_claims_on_one_cart_exactly_one_wins() {
+    on_both(|store| async move {
+        apples_in_stock(&store, 10).await;
+        let user = new_user(&store, "cart@example.com").await;
+        let cart = changed(
+            store
+                .carts()
+                .add_to_cart(user, &sku("APPLE"), qty(1), inr(12_000), None)
+                .await
+                .unwrap(),
+        );
+        let claims = futures::future::join_all((0..10).map(|_| {
+            let store = store.clone();
+            async move {
+                store
+                    .carts()
+                    .claim_checkout(cart.id, OrderId::new())
+                    .await
+                    .unwrap()
+            }
+        }))
+        .await;
+        let won = claims
+            .iter()
+            .filter(|claim| **claim == CheckoutClaimOutcome::Claimed)
+            .count();
+        assert_eq!(won, 1, "{claims:?}");
+        assert!(claims.iter().all(|claim| matches!(
+            claim,
+            CheckoutClaimOutcome::Claimed | CheckoutClaimOutcome::HeldBy(_)
+        )));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_claimed_cart_refuses_changes_until_its_checkout_gives_it_back() {
+    on_both(|store| async move {
+        apples_in_stock(&store, 10).await;
+        let user = new_user(&store, "cart@example.com").await;
+        let carts = store.carts();
+        let cart = changed(
+            carts
+                .add_to_cart(user, &sku("APPLE"), qty(1), inr(12_000), None)
+                .await
+                .unwrap(),
+        );
+        let order = OrderId::new();
+        carts.claim_checkout(cart.id, order).await.unwrap();
+        let refused = carts
+            .add_to_cart(user, &sku("APPLE"), qty(1), inr(12_000), None)
+            .await
+            .unwrap();
+        let CartAdd::Done(CartChange::CheckoutInProgress(claim)) = refused else {
+            panic!("a change went through a checkout's claim: {refused:?}");
+        };
+        assert_eq!(claim.order_id, order);
+        assert!(matches!(
+            carts.empty_cart(user).await.unwrap(),
+            CartChange::CheckoutInProgress(_)
+        ));
+        // The same order claims it again; another order does not.
+        assert_eq!(
+            carts.claim_checkout(cart.id, order).await.unwrap(),
+            CheckoutClaimOutcome::Claimed
+        );
+        assert!(matches!(
+            carts.claim_checkout(cart.id, OrderId::new()).await.unwrap(),
+            CheckoutClaimOutcome::HeldBy(_)
+        ));
+        carts.release_checkout(order).await.unwrap();
+        let cart = changed(
+            carts
+                .add_to_cart(user, &sku("APPLE"), qty(1), inr(12_000), None)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(cart.items[0].quantity, qty(2));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dead_checkouts_cart_is_taken_over_only_from_that_checkout() {
+    on_both(|store| async move {
+        apples_in_stock(&store, 10).await;
+        let user = new_user(&store, "cart@example.com").await;
+        let carts = store.carts();
+        let cart = changed(
+            carts
+                .add_to_cart(user, &sku("APPLE"), qty(1), inr(12_000), None)
+                .await
+                .unwrap(),
+        );
+        let dead = OrderId::new();
+        carts.claim_checkout(cart.id, dead).await.unwrap();
+        let next = OrderId::new();
+        assert!(matches!(
+            carts
+                .take_over_checkout(cart.id, OrderId::new(), next)
+                .await
+                .unwrap(),
+            CheckoutClaimOutcome::HeldBy(_)
+        ));
+        assert_eq!(
+            carts.take_over_checkout(cart.id, dead, next).await.unwrap(),
+            CheckoutClaimOutcome::Claimed
+        );
+        let claim = carts
+            .cart(cart.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .checkout
+            .unwrap();
+        assert_eq!(claim.order_id, next);
     })
     .await;
 }

@@ -201,7 +201,7 @@ pub async fn create_address(
     ValidJson(request): ValidJson<CreateAddressRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let fingerprint = crate::order_placement::request_fingerprint(&request);
+    let fingerprint = crate::order_placement::request_fingerprint(&state, &request);
     let (label, address) = checked(
         request.label,
         Address {

@@ -192,7 +192,7 @@ pub async fn create_product(
         attributes: request.attributes.clone(),
         low_stock_threshold: request.low_stock_threshold,
     };
-    let fingerprint = crate::order_placement::request_fingerprint(&request);
+    let fingerprint = crate::order_placement::request_fingerprint(&state, &request);
     let creation_key = key.as_deref().map(|key| CreationKey {
         user_id: caller.id,
         key,
