@@ -1,6 +1,7 @@
-//! The payment activity: one money movement through the provider of the
-//! order's payment method, recorded in the ledger under the same
-//! idempotency key.
+//! The payment activities: one money movement through the provider of the
+//! order's payment method, recorded in the ledger before the provider is
+//! asked and after it answered, under the same idempotency key; and the
+//! reconciliation of movements whose answer was lost.
 
 use std::sync::Arc;
 
@@ -8,13 +9,13 @@ use chrono::Utc;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use orderly_domain::ReceiptEntry;
+use orderly_domain::{OrderId, ReceiptEntry};
 use orderly_providers::payments::{PaymentError, PaymentProviders, PaymentRequest};
-use orderly_store::{LedgerEntry, Store};
-use orderly_workflows::contract::definitions::MoveMoney;
+use orderly_store::{LedgerEntry, LedgerStatus, Store};
+use orderly_workflows::contract::definitions::{MoveMoney, ReconcilePayments};
 use orderly_workflows::contract::{PaymentOp, PaymentOutcome, PaymentStep};
 
-use crate::retryable;
+use crate::{final_failure, retryable};
 
 pub struct PaymentActivities {
     store: Store,
@@ -37,6 +38,38 @@ impl PaymentActivities {
     ) -> Result<PaymentOutcome, ActivityError> {
         let key = step.idempotency_key();
         let provider = self.payments.for_method(step.details.method());
+        let ledger = self.store.ledger();
+        // The intent is recorded first: if the provider takes the money and
+        // its answer never arrives, the ledger still knows to ask for it.
+        let intent = match step.op.ledger_kind() {
+            Some(kind) => Some(
+                ledger
+                    .record_ledger_entry(&LedgerEntry {
+                        order_id: step.order_id,
+                        kind,
+                        amount: step.amount,
+                        provider: provider.name().to_owned(),
+                        reference: String::new(),
+                        idempotency_key: key.clone(),
+                        at: Utc::now(),
+                        status: LedgerStatus::Pending,
+                    })
+                    .await
+                    .map_err(retryable)?,
+            ),
+            None => None,
+        };
+        match intent.as_ref().map(|entry| entry.status) {
+            Some(LedgerStatus::Settled) => {
+                return Ok(PaymentOutcome::Done(receipt_entry(intent.unwrap())));
+            }
+            Some(LedgerStatus::Failed) => {
+                return Ok(PaymentOutcome::Declined {
+                    reason: intent.map(|entry| entry.reference).unwrap_or_default(),
+                });
+            }
+            Some(LedgerStatus::Pending) | None => {}
+        }
         let request = PaymentRequest {
             order_id: step.order_id,
             amount: step.amount,
@@ -54,34 +87,93 @@ impl PaymentActivities {
         let receipt = match answer {
             Ok(receipt) => receipt,
             Err(PaymentError::Declined(reason) | PaymentError::Unsupported(reason)) => {
+                if intent.is_some() {
+                    ledger
+                        .fail_ledger_entry(&key, &reason)
+                        .await
+                        .map_err(retryable)?;
+                }
                 return Ok(PaymentOutcome::Declined { reason });
             }
             Err(PaymentError::Transient(reason)) => return Err(retryable(reason)),
         };
-        let Some(kind) = step.op.ledger_kind() else {
+        if intent.is_none() {
             return Ok(PaymentOutcome::Pending {
                 reference: receipt.reference,
             });
-        };
-        let entry = self
-            .store
-            .ledger()
-            .record_ledger_entry(&LedgerEntry {
-                order_id: step.order_id,
-                kind,
-                amount: receipt.amount,
-                provider: provider.name().to_owned(),
-                reference: receipt.reference,
-                idempotency_key: key,
-                at: Utc::now(),
-            })
+        }
+        let entry = ledger
+            .settle_ledger_entry(&key, &receipt.reference, receipt.amount, Utc::now())
             .await
             .map_err(retryable)?;
-        Ok(PaymentOutcome::Done(ReceiptEntry {
-            kind: entry.kind,
-            amount: entry.amount,
-            reference: entry.reference,
-            at: entry.at,
-        }))
+        Ok(PaymentOutcome::Done(receipt_entry(entry)))
+    }
+
+    /// For each of the order's movements still pending in the ledger, asks
+    /// its provider by idempotency key: money the provider holds is
+    /// settled in the ledger and returned, so the workflow gives it back;
+    /// a movement the provider never made is marked failed.
+    #[activity(definition = ReconcilePayments)]
+    pub async fn reconcile_payments(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        order_id: OrderId,
+    ) -> Result<Vec<ReceiptEntry>, ActivityError> {
+        let ledger = self.store.ledger();
+        let mut found = Vec::new();
+        for pending in ledger
+            .pending_for_order(order_id)
+            .await
+            .map_err(retryable)?
+        {
+            let Some(provider) = self.payments.named(&pending.provider) else {
+                return Err(final_failure(format!(
+                    "the ledger names provider {:?}, which this worker does not have",
+                    pending.provider
+                )));
+            };
+            let held = provider
+                .lookup(pending.kind, &pending.idempotency_key)
+                .await
+                .map_err(retryable)?;
+            match held {
+                Some(receipt) => {
+                    tracing::warn!(
+                        %order_id,
+                        kind = pending.kind.as_str(),
+                        "a money movement whose answer was lost went through; recording it"
+                    );
+                    let entry = ledger
+                        .settle_ledger_entry(
+                            &pending.idempotency_key,
+                            &receipt.reference,
+                            receipt.amount,
+                            Utc::now(),
+                        )
+                        .await
+                        .map_err(retryable)?;
+                    found.push(receipt_entry(entry));
+                }
+                None => {
+                    ledger
+                        .fail_ledger_entry(
+                            &pending.idempotency_key,
+                            "the provider has no record of it",
+                        )
+                        .await
+                        .map_err(retryable)?;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn receipt_entry(entry: LedgerEntry) -> ReceiptEntry {
+    ReceiptEntry {
+        kind: entry.kind,
+        amount: entry.amount,
+        reference: entry.reference,
+        at: entry.at,
     }
 }

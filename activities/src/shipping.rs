@@ -8,7 +8,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use orderly_providers::carriers::{self, Carrier, CarrierError};
 use orderly_store::Store;
-use orderly_workflows::contract::definitions::{BookShipment, RecordShipmentStatus};
+use orderly_workflows::contract::definitions::{BookShipment, CancelParcel, RecordShipmentStatus};
 use orderly_workflows::contract::{
     BookedShipment, BookingOutcome, BookingRequest, ShipmentStatusInput,
 };
@@ -47,6 +47,24 @@ impl ShippingActivities {
                 status: shipment.status,
             })),
             Err(CarrierError::Rejected(reason)) => Ok(BookingOutcome::Rejected { reason }),
+            Err(CarrierError::Transient(reason)) => Err(retryable(reason)),
+        }
+    }
+
+    #[activity(definition = CancelParcel)]
+    pub async fn cancel_parcel(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        parcel: BookedShipment,
+    ) -> Result<(), ActivityError> {
+        match self.carrier.cancel(parcel.tracking_id).await {
+            Ok(()) => Ok(()),
+            // Already out of the carrier's hands to call off: the parcel
+            // comes back as a return, which the shipment reports.
+            Err(CarrierError::Rejected(reason)) => {
+                tracing::warn!(tracking_id = %parcel.tracking_id, %reason, "the carrier would not call off the parcel");
+                Ok(())
+            }
             Err(CarrierError::Transient(reason)) => Err(retryable(reason)),
         }
     }

@@ -34,6 +34,7 @@ use crate::{auth, http_metrics, rejections, routes};
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(routes::ops::router())
+        .merge(routes::ops_alerts::router())
         .merge(auth::router())
         .merge(routes::products::router())
         .merge(routes::inventory::router())

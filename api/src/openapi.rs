@@ -11,8 +11,8 @@ use crate::auth::password_reset;
 use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
-    cart, categories, checkout, inventory, ops, orders, products, recommendations, reviews,
-    sandbox_outbox, search, webhooks,
+    cart, categories, checkout, inventory, ops, ops_alerts, orders, products, recommendations,
+    reviews, sandbox_outbox, search, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -42,12 +42,15 @@ use crate::routes::{
         orders::pack_order,
         orders::ready_for_pickup,
         orders::picked_up,
+        orders::release_hold,
         webhooks::carrier_webhook,
         webhooks::payment_webhook,
         ops::healthz,
         ops::readyz,
         ops::metrics,
         ops::openapi_json,
+        ops_alerts::list_alerts,
+        ops_alerts::resolve_alert,
         password_reset::request_password_reset,
         password_reset::confirm_password_reset,
         profile::update_me,

@@ -13,6 +13,8 @@ use crate::{Money, Quantity, Sku};
 pub enum OrderStatus {
     Placed,
     AwaitingPayment,
+    /// Money was taken but not the order's total: an operator decides.
+    OnHold,
     Paid,
     Packed,
     Shipped,
@@ -25,9 +27,10 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 11] = [
+    pub const ALL: [OrderStatus; 12] = [
         OrderStatus::Placed,
         OrderStatus::AwaitingPayment,
+        OrderStatus::OnHold,
         OrderStatus::Paid,
         OrderStatus::Packed,
         OrderStatus::Shipped,
@@ -43,6 +46,7 @@ impl OrderStatus {
         match self {
             OrderStatus::Placed => "placed",
             OrderStatus::AwaitingPayment => "awaiting_payment",
+            OrderStatus::OnHold => "on_hold",
             OrderStatus::Paid => "paid",
             OrderStatus::Packed => "packed",
             OrderStatus::Shipped => "shipped",

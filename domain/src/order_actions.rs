@@ -7,6 +7,8 @@ use crate::OrderStatus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderAction {
     Cancel,
+    /// An operator lets an order on hold go on.
+    ReleaseHold,
     Pack,
     ReadyForPickup,
     PickedUp,
@@ -35,6 +37,7 @@ impl OrderAction {
     pub fn refusal(self, stage: &OrderStage) -> Option<String> {
         match self {
             OrderAction::Cancel => cancel_refusal(stage),
+            OrderAction::ReleaseHold => step_refusal(self, stage, OrderStatus::OnHold),
             OrderAction::Pack => step_refusal(self, stage, OrderStatus::Paid),
             OrderAction::ReadyForPickup if !stage.pickup => {
                 Some("the order is for delivery, not pickup".into())
@@ -55,6 +58,7 @@ fn cancel_refusal(stage: &OrderStage) -> Option<String> {
     match status {
         OrderStatus::Placed
         | OrderStatus::AwaitingPayment
+        | OrderStatus::OnHold
         | OrderStatus::Paid
         | OrderStatus::Packed
         | OrderStatus::ReadyForPickup => stage.handing_over.then(|| {
@@ -70,7 +74,8 @@ fn cancel_refusal(stage: &OrderStage) -> Option<String> {
     }
 }
 
-/// A warehouse step needs the status before it, and no cancel under way.
+/// A warehouse step (or an operator's release of a hold) needs the status
+/// before it, and no cancel under way.
 fn step_refusal(step: OrderAction, stage: &OrderStage, required: OrderStatus) -> Option<String> {
     if stage.cancel_requested {
         return Some("the order is being cancelled".into());
@@ -171,6 +176,30 @@ mod tests {
         assert_eq!(
             OrderAction::Pack.refusal(&cancelling).as_deref(),
             Some("the order is being cancelled")
+        );
+    }
+
+    #[test]
+    fn only_an_order_on_hold_is_released_and_it_may_be_cancelled_instead() {
+        assert!(
+            OrderAction::ReleaseHold
+                .refusal(&stage(OrderStatus::OnHold))
+                .is_none()
+        );
+        assert!(
+            OrderAction::ReleaseHold
+                .refusal(&stage(OrderStatus::Paid))
+                .is_some()
+        );
+        assert!(
+            OrderAction::Cancel
+                .refusal(&stage(OrderStatus::OnHold))
+                .is_none()
+        );
+        assert!(
+            OrderAction::Pack
+                .refusal(&stage(OrderStatus::OnHold))
+                .is_some()
         );
     }
 

@@ -11,6 +11,9 @@ pub const CARD_APPROVED: &str = "4242424242424242";
 pub const CARD_DECLINED: &str = "4000000000000002";
 /// Fails transiently on the first [`FLAKY_ATTEMPTS`] attempts of a key.
 pub const CARD_FLAKY: &str = "4000000000000119";
+/// Charged, but for one minor unit less than asked: the order is put on
+/// hold for an operator.
+pub const CARD_SHORT_CAPTURE: &str = "4000000000000077";
 /// Attempts of one key that fail before [`CARD_FLAKY`] succeeds.
 pub const FLAKY_ATTEMPTS: i64 = 2;
 /// A collect request the simulated customer approves.
@@ -68,6 +71,11 @@ pub const TABLES: [Table; 3] = [
                 used_as: "card",
                 value: CARD_FLAKY,
                 behaviour: "fails transiently twice, then succeeds (retried, charged once)",
+            },
+            TestValue {
+                used_as: "card",
+                value: CARD_SHORT_CAPTURE,
+                behaviour: "charged one paisa less than the total: the order is put on hold for an operator",
             },
             TestValue {
                 used_as: "upi",

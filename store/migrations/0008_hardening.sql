@@ -5,3 +5,16 @@
 -- checkout of the same cart is refused instead of placing a second order,
 -- and a claim whose checkout died with its process can be recognised.
 ALTER TABLE carts ADD COLUMN checkout_claimed_at BIGINT;
+
+-- The ledger records a money movement before the provider is asked
+-- (`pending`, under the movement's idempotency key) and its outcome after
+-- (`settled`, with the provider's reference and amount, or `failed`), so a
+-- charge whose answer was lost is still known and can be looked up and
+-- given back. Entries from before this column existed were all settled.
+ALTER TABLE payment_ledger ADD COLUMN status TEXT NOT NULL DEFAULT 'settled';
+CREATE INDEX payment_ledger_pending ON payment_ledger (status, order_id);
+
+-- Operators close an alert once they have dealt with it; the list shows
+-- open alerts first.
+ALTER TABLE ops_alerts ADD COLUMN resolved_at BIGINT;
+CREATE INDEX ops_alerts_open ON ops_alerts (resolved_at, created_at);

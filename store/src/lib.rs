@@ -44,7 +44,7 @@ pub use catalog::{
 pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
 pub use inventory::{Inventory, LowStockAlert, StockLevel};
-pub use ledger::{Ledger, LedgerEntry};
+pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
 pub use notifications::{
     MAX_PUSH_DEVICES, NewNotification, Notification, Notifications, PushDevice,
     PushDeviceRegistration,

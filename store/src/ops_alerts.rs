@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::columns::{now_millis, parsed, timestamp};
+use crate::columns::{now_millis, optional_timestamp, parsed, timestamp};
 use crate::database::Db;
 
 #[derive(Debug, Clone)]
@@ -25,7 +25,11 @@ pub struct OpsAlert {
     pub detail: String,
     pub dedupe_key: String,
     pub created_at: DateTime<Utc>,
+    /// When an operator closed it; `None` while open.
+    pub resolved_at: Option<DateTime<Utc>>,
 }
+
+const COLUMNS: &str = "id, order_id, kind, detail, dedupe_key, created_at, resolved_at";
 
 impl OpsAlerts {
     /// Raises an alert; `false` when one with `dedupe_key` exists already.
@@ -58,14 +62,59 @@ impl OpsAlerts {
         &self,
         order_id: OrderId,
     ) -> Result<Vec<OpsAlert>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, order_id, kind, detail, dedupe_key, created_at FROM ops_alerts
-             WHERE order_id = $1 ORDER BY created_at, id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM ops_alerts WHERE order_id = $1 ORDER BY created_at, id"
+        ))
         .bind(order_id.to_string())
         .fetch_all(&self.db.pool)
         .await?;
         rows.iter().map(alert_from).collect()
+    }
+
+    /// Alerts nobody has resolved, newest first; `before` is the id of the
+    /// last alert of the previous page (ids are UUIDv7, so in time order).
+    pub async fn open_alerts(
+        &self,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<OpsAlert>, StoreError> {
+        let rows = match before {
+            Some(before) => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM ops_alerts WHERE resolved_at IS NULL AND id < $1
+                     ORDER BY id DESC LIMIT $2"
+                ))
+                .bind(before.to_string())
+                .bind(limit)
+                .fetch_all(&self.db.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM ops_alerts WHERE resolved_at IS NULL
+                     ORDER BY id DESC LIMIT $1"
+                ))
+                .bind(limit)
+                .fetch_all(&self.db.pool)
+                .await?
+            }
+        };
+        rows.iter().map(alert_from).collect()
+    }
+
+    /// Closes an alert; `None` when there is no such alert. Resolving twice
+    /// keeps the first time.
+    pub async fn resolve_alert(&self, id: Uuid) -> Result<Option<OpsAlert>, StoreError> {
+        sqlx::query("UPDATE ops_alerts SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL")
+            .bind(now_millis())
+            .bind(id.to_string())
+            .execute(&self.db.pool)
+            .await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM ops_alerts WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.as_ref().map(alert_from).transpose()
     }
 }
 
@@ -85,5 +134,6 @@ fn alert_from(row: &AnyRow) -> Result<OpsAlert, StoreError> {
         detail: row.try_get("detail")?,
         dedupe_key: row.try_get("dedupe_key")?,
         created_at: timestamp("ops_alerts.created_at", row.try_get("created_at")?)?,
+        resolved_at: optional_timestamp("ops_alerts.resolved_at", row.try_get("resolved_at")?)?,
     })
 }

@@ -25,7 +25,6 @@ use orderly_tests::app::{
     TestApp, TestOptions, WorkerSpec, fast_timings, spawn_app_with, start_worker,
 };
 use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
-use orderly_tests::temporal;
 use orderly_workflows::OrderTimings;
 
 /// Carries the serialized [`WorkerSpec`] into the child process.
@@ -220,13 +219,7 @@ async fn orders_in_flight_survive_a_killed_worker() {
         ..TestOptions::default()
     })
     .await;
-    let spec = WorkerSpec {
-        database_url: app.database_url.clone(),
-        temporal_address: temporal::address().to_owned(),
-        task_queue: app.task_queue.clone(),
-        api: app.address,
-        smtp_url: app.smtp.as_ref().map(|sink| sink.url()),
-    };
+    let spec = app.worker_spec();
     let mut first_worker = spawn_worker_process(&spec).await;
 
     app.stock_product(SKU, PRICE, ON_HAND).await;

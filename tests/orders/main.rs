@@ -6,6 +6,7 @@ mod concurrency;
 mod crash;
 mod faults;
 mod lifecycle;
+mod money_faults;
 mod payments;
 mod pickup;
 mod placement;

@@ -23,8 +23,10 @@ use orderly_workers::order_worker::{self, OrderWorker};
 use orderly_workflows::OrderTimings;
 
 use crate::database::TestDatabase;
+use crate::faults::{FaultyCard, PaymentFault};
 use crate::smtp_sink::SmtpSink;
 use crate::temporal;
+use orderly_domain::PaymentMethod;
 
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef";
 pub const CARRIER_SECRET: &str = "test-carrier-secret";
@@ -40,6 +42,7 @@ pub fn fast_timings() -> OrderTimings {
         carrier_silence_secs: 30,
         retry_initial_millis: 50,
         booking_attempts: 3,
+        settle_pause_secs: 1,
     }
 }
 
@@ -55,6 +58,8 @@ pub struct TestOptions {
     pub cart_reminder: Duration,
     /// How long the API waits for Temporal before answering 503.
     pub temporal_timeout: Duration,
+    /// A fault of the card provider the worker uses.
+    pub payment_fault: Option<PaymentFault>,
 }
 
 impl Default for TestOptions {
@@ -66,6 +71,7 @@ impl Default for TestOptions {
             accounts: AccountSettings::default(),
             cart_reminder: Duration::from_secs(3600),
             temporal_timeout: Duration::from_secs(10),
+            payment_fault: None,
         }
     }
 }
@@ -81,6 +87,7 @@ pub struct TestApp {
     /// The API's search index, in `search_dir` (removed with the app).
     pub search: Arc<ProductIndex>,
     pub search_dir: PathBuf,
+    payment_fault: Option<PaymentFault>,
     worker_stop: Option<Box<dyn Fn() + Send + Sync>>,
     _database: TestDatabase,
 }
@@ -98,6 +105,7 @@ impl TestApp {
             task_queue: self.task_queue.clone(),
             api: self.address,
             smtp_url: self.smtp.as_ref().map(|s| s.url()),
+            payment_fault: self.payment_fault,
         }
     }
 
@@ -199,6 +207,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         task_queue: task_queue.clone(),
         api: address,
         smtp_url: smtp.as_ref().map(|s| s.url()),
+        payment_fault: options.payment_fault,
     };
     let worker_stop = options.worker.then(|| start_worker(spec));
 
@@ -212,6 +221,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         database_url: database.url.clone(),
         search,
         search_dir,
+        payment_fault: options.payment_fault,
         worker_stop,
         _database: database,
     }
@@ -226,6 +236,8 @@ pub struct WorkerSpec {
     pub task_queue: String,
     pub api: SocketAddr,
     pub smtp_url: Option<String>,
+    #[serde(default)]
+    pub payment_fault: Option<PaymentFault>,
 }
 
 impl WorkerSpec {
@@ -243,9 +255,14 @@ impl WorkerSpec {
             .smtp_url
             .as_ref()
             .map(|url| EmailSender::from_url(url).expect("the sink's SMTP URL"));
+        let mut payments = PaymentProviders::sandbox(store.clone(), Some(webhooks));
+        if let Some(fault) = self.payment_fault {
+            let inner = payments.for_method(PaymentMethod::Card);
+            payments = payments.with_card(Arc::new(FaultyCard { inner, fault }));
+        }
         Activities::new(
             store.clone(),
-            PaymentProviders::sandbox(store.clone(), Some(webhooks)),
+            payments,
             Arc::new(SandboxCarrier::new(store.clone())),
             Notifier::new(store.clone(), email)
                 .with_sms(Arc::new(SandboxSms::new(store.clone())))

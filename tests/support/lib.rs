@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod database;
+pub mod faults;
 pub mod histories;
 pub mod shopper;
 pub mod smtp_sink;

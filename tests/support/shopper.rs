@@ -345,7 +345,17 @@ impl TestApp {
     }
 
     /// The order's payment ledger rows, oldest first.
+    /// The money that moved for the order: its settled ledger entries.
     pub async fn ledger(&self, order_id: &str) -> Vec<orderly_store::LedgerEntry> {
+        self.ledger_entries(order_id)
+            .await
+            .into_iter()
+            .filter(|entry| entry.status == orderly_store::LedgerStatus::Settled)
+            .collect()
+    }
+
+    /// Every ledger entry of the order, pending and failed ones included.
+    pub async fn ledger_entries(&self, order_id: &str) -> Vec<orderly_store::LedgerEntry> {
         self.store
             .ledger()
             .ledger_for_order(order_id.parse().expect("an order id"))

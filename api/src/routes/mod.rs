@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod inventory;
 pub mod me;
 pub mod ops;
+pub mod ops_alerts;
 pub mod orders;
 pub mod products;
 pub mod recommendations;

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/orders/{id}/pack", post(pack_order))
         .route("/v1/orders/{id}/ready-for-pickup", post(ready_for_pickup))
         .route("/v1/orders/{id}/picked-up", post(picked_up))
+        .route("/v1/orders/{id}/release-hold", post(release_hold))
 }
 
 /// Most lines one order may have.
@@ -427,4 +428,20 @@ pub async fn picked_up(
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
     warehouse_step(&state, &user, &id, OrderWorkflow::picked_up).await
+}
+
+/// Ops: an order on hold (its payment did not match its total) goes on to
+/// fulfilment with what was captured (admin). Cancel it instead to refund.
+#[utoipa::path(
+    post, path = "/v1/orders/{id}/release-hold", tag = "warehouse",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 409, description = "Not on hold")),
+    security(("bearer" = []))
+)]
+pub async fn release_hold(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    warehouse_step(&state, &user, &id, OrderWorkflow::release_hold).await
 }

@@ -21,7 +21,7 @@ mod webhook;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use orderly_domain::{Money, OrderId, PaymentDetails, PaymentMethod};
+use orderly_domain::{LedgerKind, Money, OrderId, PaymentDetails, PaymentMethod};
 
 use orderly_store::Store;
 
@@ -80,6 +80,15 @@ pub trait PaymentProvider: Send + Sync {
     async fn void(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError>;
     /// Returns captured money.
     async fn refund(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError>;
+    /// What the provider holds for the operation that moves money of `kind`
+    /// under `idempotency_key`: its receipt when it went through, `None`
+    /// when it never did (never seen, declined, still undecided). Asked
+    /// when the answer to the operation itself was lost.
+    async fn lookup(
+        &self,
+        kind: LedgerKind,
+        idempotency_key: &str,
+    ) -> Result<Option<ProviderReceipt>, PaymentError>;
 }
 
 /// The provider to use for each payment method.
@@ -101,6 +110,21 @@ impl PaymentProviders {
             netbanking: Arc::new(SandboxCollect::netbanking(store.clone(), webhooks)),
             cod: Arc::new(SandboxCashOnDelivery::new(store)),
         }
+    }
+
+    /// The same providers with `card` in place of the card provider (a
+    /// real gateway's, or one wrapped to inject faults).
+    pub fn with_card(mut self, card: Arc<dyn PaymentProvider>) -> Self {
+        self.card = card;
+        self
+    }
+
+    /// The provider that calls itself `name` in the ledger.
+    pub fn named(&self, name: &str) -> Option<Arc<dyn PaymentProvider>> {
+        [&self.card, &self.upi, &self.netbanking, &self.cod]
+            .into_iter()
+            .find(|provider| provider.name() == name)
+            .map(Arc::clone)
     }
 
     pub fn for_method(&self, method: PaymentMethod) -> Arc<dyn PaymentProvider> {

@@ -15,7 +15,7 @@
 
 use async_trait::async_trait;
 use orderly_domain::{
-    EventId, Money, PaymentDetails, PaymentMethod, PaymentWebhook, PaymentWebhookStatus,
+    EventId, LedgerKind, Money, PaymentDetails, PaymentMethod, PaymentWebhook, PaymentWebhookStatus,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -24,7 +24,8 @@ use super::{PaymentError, PaymentProvider, PaymentRequest, ProviderReceipt, Webh
 use orderly_store::Store;
 
 use crate::sandbox_values::{
-    BANK_FAILS, BANK_SUCCEEDS, CARD_DECLINED, CARD_FLAKY, FLAKY_ATTEMPTS, VPA_FAILS, VPA_SUCCEEDS,
+    BANK_FAILS, BANK_SUCCEEDS, CARD_DECLINED, CARD_FLAKY, CARD_SHORT_CAPTURE, FLAKY_ATTEMPTS,
+    VPA_FAILS, VPA_SUCCEEDS,
 };
 
 /// Card payments: sales and refunds.
@@ -89,6 +90,7 @@ impl PaymentProvider for SandboxCard {
         self.gateway
             .settle(Operation::Charge, req, |attempts| match number.as_str() {
                 CARD_DECLINED => Decision::Decline("card declined by the issuer".into()),
+                CARD_SHORT_CAPTURE => Decision::ApproveLess,
                 CARD_FLAKY if attempts <= FLAKY_ATTEMPTS => {
                     Decision::Retry(format!("issuer unreachable (attempt {attempts})"))
                 }
@@ -123,6 +125,26 @@ impl PaymentProvider for SandboxCard {
 
     async fn refund(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
         self.gateway.always(Operation::Refund, req).await
+    }
+
+    async fn lookup(
+        &self,
+        kind: LedgerKind,
+        idempotency_key: &str,
+    ) -> Result<Option<ProviderReceipt>, PaymentError> {
+        match kind {
+            LedgerKind::Capture => {
+                self.gateway
+                    .lookup(Operation::Charge, idempotency_key)
+                    .await
+            }
+            LedgerKind::Refund => {
+                self.gateway
+                    .lookup(Operation::Refund, idempotency_key)
+                    .await
+            }
+            LedgerKind::Authorize | LedgerKind::Void => Ok(None),
+        }
     }
 }
 
@@ -160,6 +182,16 @@ impl PaymentProvider for SandboxCashOnDelivery {
 
     async fn refund(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
         self.gateway.always(Operation::Refund, req).await
+    }
+
+    async fn lookup(
+        &self,
+        kind: LedgerKind,
+        idempotency_key: &str,
+    ) -> Result<Option<ProviderReceipt>, PaymentError> {
+        self.gateway
+            .lookup(Operation::of(kind), idempotency_key)
+            .await
     }
 }
 
@@ -229,6 +261,16 @@ impl PaymentProvider for SandboxCollect {
     async fn refund(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
         self.gateway.always(Operation::Refund, req).await
     }
+
+    async fn lookup(
+        &self,
+        kind: LedgerKind,
+        idempotency_key: &str,
+    ) -> Result<Option<ProviderReceipt>, PaymentError> {
+        self.gateway
+            .lookup(Operation::of(kind), idempotency_key)
+            .await
+    }
 }
 
 /// What the simulated customer will answer to a collect request, if
@@ -260,6 +302,17 @@ enum Operation {
 }
 
 impl Operation {
+    /// The operation that moves money of `kind` for cash and collect
+    /// payments (cards capture with a charge).
+    fn of(kind: LedgerKind) -> Self {
+        match kind {
+            LedgerKind::Authorize => Operation::Authorize,
+            LedgerKind::Capture => Operation::Capture,
+            LedgerKind::Void => Operation::Void,
+            LedgerKind::Refund => Operation::Refund,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Operation::Charge => "charge",
@@ -275,6 +328,8 @@ impl Operation {
 /// What the simulated bank says to one attempt.
 enum Decision {
     Approve,
+    /// Approved for one minor unit less than asked.
+    ApproveLess,
     Decline(String),
     /// Not an answer: nothing is stored, so the next attempt decides again.
     Retry(String),
@@ -284,8 +339,28 @@ enum Decision {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 enum Settled {
-    Approved { reference: String, amount: Money },
-    Declined { reason: String, amount: Money },
+    Approved {
+        reference: String,
+        amount: Money,
+        /// What was asked, when it differs from what was taken.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested: Option<Money>,
+    },
+    Declined {
+        reason: String,
+        amount: Money,
+    },
+}
+
+impl Settled {
+    fn requested(&self) -> Money {
+        match self {
+            Settled::Approved {
+                amount, requested, ..
+            } => requested.unwrap_or(*amount),
+            Settled::Declined { amount, .. } => *amount,
+        }
+    }
 }
 
 /// The persisted state machine shared by every sandbox provider.
@@ -350,13 +425,14 @@ impl Gateway {
                 let settled = match decide(attempt.attempts) {
                     Decision::Retry(reason) => return Err(PaymentError::Transient(reason)),
                     Decision::Approve => Settled::Approved {
-                        reference: format!(
-                            "{}-{}-{}",
-                            self.name,
-                            operation.as_str(),
-                            Uuid::now_v7()
-                        ),
+                        reference: self.reference(operation),
                         amount: req.amount,
+                        requested: None,
+                    },
+                    Decision::ApproveLess => Settled::Approved {
+                        reference: self.reference(operation),
+                        amount: Money::new(req.amount.amount - 1, req.amount.currency),
+                        requested: Some(req.amount),
                     },
                     Decision::Decline(reason) => Settled::Declined {
                         reason,
@@ -379,18 +455,54 @@ impl Gateway {
                 "stored sandbox outcome for {key} is unreadable: {e}"
             ))
         })?;
+        if settled.requested() != req.amount {
+            return Err(PaymentError::Declined(format!(
+                "idempotency key {} was already used for {}, not {}",
+                req.idempotency_key,
+                settled.requested(),
+                req.amount
+            )));
+        }
         match settled {
-            Settled::Approved { amount, .. } | Settled::Declined { amount, .. }
-                if amount != req.amount =>
-            {
-                Err(PaymentError::Declined(format!(
-                    "idempotency key {} was already used for {amount}, not {}",
-                    req.idempotency_key, req.amount
-                )))
-            }
-            Settled::Approved { reference, amount } => Ok(ProviderReceipt { reference, amount }),
+            Settled::Approved {
+                reference, amount, ..
+            } => Ok(ProviderReceipt { reference, amount }),
             Settled::Declined { reason, .. } => Err(PaymentError::Declined(reason)),
         }
+    }
+
+    fn reference(&self, operation: Operation) -> String {
+        format!("{}-{}-{}", self.name, operation.as_str(), Uuid::now_v7())
+    }
+
+    /// The settled answer to `operation` under `idempotency_key`, without
+    /// counting an attempt.
+    async fn lookup(
+        &self,
+        operation: Operation,
+        idempotency_key: &str,
+    ) -> Result<Option<ProviderReceipt>, PaymentError> {
+        let key = format!("{}:{}:{idempotency_key}", self.name, operation.as_str());
+        let stored = self
+            .store
+            .sandbox()
+            .sandbox_outcome(&key)
+            .await
+            .map_err(|e| PaymentError::Transient(format!("sandbox gateway state: {e}")))?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let settled: Settled = serde_json::from_str(&stored).map_err(|e| {
+            PaymentError::Transient(format!(
+                "stored sandbox outcome for {key} is unreadable: {e}"
+            ))
+        })?;
+        Ok(match settled {
+            Settled::Approved {
+                reference, amount, ..
+            } => Some(ProviderReceipt { reference, amount }),
+            Settled::Declined { .. } => None,
+        })
     }
 
     fn unsupported(&self, operation: Operation, why: &str) -> PaymentError {

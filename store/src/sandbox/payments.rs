@@ -53,4 +53,16 @@ impl Sandbox {
         .await?;
         Ok(row.try_get("outcome")?)
     }
+
+    /// The settled answer of `key`, if it has one; counts no attempt.
+    pub async fn sandbox_outcome(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT outcome FROM sandbox_payments WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("outcome")?,
+            None => None,
+        })
+    }
 }

@@ -60,6 +60,7 @@ async fn concurrent_writers_all_succeed_and_lose_nothing() {
                             reference: format!("ref-{i}"),
                             idempotency_key: format!("capture-{i}"),
                             at: Utc::now(),
+                            status: LedgerStatus::Settled,
                         })
                         .await?;
                     store

@@ -13,8 +13,8 @@ pub use orderly_domain::{
 };
 pub use orderly_domain::{ReserveOutcome, Shortage};
 pub use orderly_store::{
-    IdempotencyClaim, LedgerEntry, NewNotification, NewUser, OrderFilter, Product, ShipmentRecord,
-    Store, StoreError,
+    IdempotencyClaim, LedgerEntry, LedgerStatus, NewNotification, NewUser, OrderFilter, Product,
+    ShipmentRecord, Store, StoreError,
 };
 pub use sqlx::{AnyConnection, Connection};
 pub use uuid::Uuid;

@@ -52,16 +52,32 @@ impl OrderActivities {
         unimplemented!()
     }
 
-    /// Moves money through the provider of the order's payment method and
-    /// records it in the ledger under the same idempotency key.
+    /// Moves money through the provider of the order's payment method,
+    /// recording the movement in the ledger before the provider is asked
+    /// and its outcome after, under the same idempotency key.
     #[activity]
     pub async fn move_money(step: PaymentStep) -> Result<PaymentOutcome, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Asks the providers what became of the order's movements whose
+    /// answer was lost (still pending in the ledger), records it, and
+    /// returns those that moved money, so compensation gives them back.
+    #[activity]
+    pub async fn reconcile_payments(order_id: OrderId) -> Result<Vec<ReceiptEntry>, ActivityError> {
         unimplemented!()
     }
 
     /// Books the parcel with the carrier; idempotent per order.
     #[activity]
     pub async fn book_shipment(request: BookingRequest) -> Result<BookingOutcome, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Calls off a booked parcel with its carrier (the order was cancelled
+    /// before the parcel went out); idempotent.
+    #[activity]
+    pub async fn cancel_parcel(parcel: BookedShipment) -> Result<(), ActivityError> {
         unimplemented!()
     }
 

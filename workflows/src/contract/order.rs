@@ -31,6 +31,14 @@ pub struct OrderTimings {
     pub retry_initial_millis: u64,
     /// Attempts at booking a shipment before the order is cancelled.
     pub booking_attempts: u32,
+    /// Pause between rounds of a refund or void that keeps failing
+    /// (orders started before it was an input pause a minute).
+    #[serde(default = "default_settle_pause_secs")]
+    pub settle_pause_secs: u64,
+}
+
+fn default_settle_pause_secs() -> u64 {
+    60
 }
 
 impl Default for OrderTimings {
@@ -41,6 +49,7 @@ impl Default for OrderTimings {
             carrier_silence_secs: 48 * 60 * 60,
             retry_initial_millis: 1000,
             booking_attempts: 6,
+            settle_pause_secs: default_settle_pause_secs(),
         }
     }
 }

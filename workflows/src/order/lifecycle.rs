@@ -22,7 +22,7 @@ use orderly_domain::{
 use super::options;
 use super::state::OrderWorkflow;
 use crate::contract::{
-    Admission, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
+    Admission, BookedShipment, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
     ORDER_STATUS_ATTRIBUTE, OpsAlertInput, OrderActivities, OrderOutcome, PaymentOp,
     PaymentOutcome, PaymentStep, Recipient, ReserveInput, ReserveOutcome, ShipmentInput,
     shipment_workflow_id,
@@ -42,6 +42,14 @@ enum Wake {
 const ADMISSION_GRACE: Duration = Duration::from_secs(60);
 
 const OPERATOR_CANCEL: &str = "cancelled by an operator";
+
+/// Patches (see the README's "Changing a running workflow safely"): orders
+/// started before each one keep the old path.
+const FREE_ORDERS_SKIP_PAYMENT: &str = "free-orders-skip-payment";
+const HOLD_ON_AMOUNT_MISMATCH: &str = "hold-on-amount-mismatch";
+const BOUNDED_COMPENSATION_RETRIES: &str = "bounded-compensation-retries";
+const RECONCILE_BEFORE_COMPENSATING: &str = "reconcile-payments-before-compensating";
+const CANCEL_BOOKED_PARCEL: &str = "cancel-booked-parcel";
 
 /// The `OrderStatus` search attribute of a workflow whose order was turned
 /// away for lack of stock (not an order status: no order exists).
@@ -137,10 +145,22 @@ async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
     if let Some(reason) = ctx.state(|s| s.cancel_reason.clone()) {
         return Ok(Some(Ending::Cancel(reason)));
     }
-    let method = ctx.state(|s| s.order.payment.method());
+    let (method, total) = ctx.state(|s| (s.order.payment.method(), s.order.total));
+    if total.amount == 0 && ctx.patched(FREE_ORDERS_SKIP_PAYMENT) {
+        mark_paid(
+            ctx,
+            PaymentStatus::Captured,
+            "nothing to pay: the order is free",
+        )
+        .await?;
+        return Ok(None);
+    }
     match method {
         PaymentMethod::Card => match move_money(ctx, PaymentOp::Charge).await {
             Ok(()) => {
+                if let Some(ending) = hold_unless_total_captured(ctx).await? {
+                    return Ok(Some(ending));
+                }
                 mark_paid(ctx, PaymentStatus::Captured, "card payment captured").await?;
                 notify(ctx, NotificationKind::PaymentReceipt).await;
             }
@@ -193,6 +213,9 @@ async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
             }
             match move_money(ctx, PaymentOp::Capture).await {
                 Ok(()) => {
+                    if let Some(ending) = hold_unless_total_captured(ctx).await? {
+                        return Ok(Some(ending));
+                    }
                     mark_paid(
                         ctx,
                         PaymentStatus::Captured,
@@ -208,6 +231,41 @@ async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
     Ok(None)
 }
 
+/// A provider that captured a different amount than the order's total
+/// (a partial capture, a currency slip) puts the order on hold: an operator
+/// is alerted and either releases it (it goes on with what was captured)
+/// or cancels it (what was captured is refunded). `Some(ending)` when it
+/// was cancelled.
+async fn hold_unless_total_captured(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
+    let (captured, total, order_id) =
+        ctx.state(|s| (s.captured(), s.order.total, s.order.order_id));
+    if captured == total || !ctx.patched(HOLD_ON_AMOUNT_MISMATCH) {
+        return Ok(None);
+    }
+    let at = now(ctx);
+    let detail = format!(
+        "on hold: the provider captured {captured} of the {total} total; an operator decides"
+    );
+    ctx.state_mut(|s| s.record(OrderStatus::OnHold, at, detail.clone()));
+    persist(ctx).await?;
+    alert(
+        ctx,
+        "amount_mismatch",
+        detail,
+        format!("order:{order_id}:amount_mismatch"),
+    )
+    .await;
+    if let Wake::Cancel(reason) = wait_for(ctx, |s| {
+        s.warehouse_request == Some(OrderAction::ReleaseHold)
+    })
+    .await
+    {
+        return Ok(Some(Ending::Cancel(reason)));
+    }
+    ctx.state_mut(|s| s.warehouse_request = None);
+    Ok(None)
+}
+
 async fn mark_paid(ctx: &mut Ctx, payment: PaymentStatus, detail: &str) -> WorkflowResult<()> {
     let at = now(ctx);
     ctx.state_mut(|s| {
@@ -219,13 +277,20 @@ async fn mark_paid(ctx: &mut Ctx, payment: PaymentStatus, detail: &str) -> Workf
 
 /// Runs one payment operation; `Err` carries why it failed for good.
 async fn move_money(ctx: &mut Ctx, op: PaymentOp) -> Result<(), String> {
+    // Each round of a refund or void gives up after a bounded number of
+    // attempts, so `settle` can pause, try again, and alert operators
+    // instead of one activity retrying forever.
+    let bounded_compensation = matches!(op, PaymentOp::Refund | PaymentOp::Void)
+        && ctx.patched(BOUNDED_COMPENSATION_RETRIES);
     let (step, opts) = ctx.state(|s| {
         let amount = match op {
             PaymentOp::Refund => s.captured(),
             _ => s.order.total,
         };
         let opts = match op {
-            PaymentOp::Refund | PaymentOp::Void => options::compensation(&s.order.timings),
+            PaymentOp::Refund | PaymentOp::Void => {
+                options::compensation(&s.order.timings, bounded_compensation)
+            }
             _ => options::payment(&s.order.timings),
         };
         (
@@ -449,7 +514,6 @@ async fn collect_cash(ctx: &mut Ctx) -> WorkflowResult<()> {
 /// capture) before it is handed to operators; each round already retries
 /// transient failures.
 const SETTLE_ROUNDS: u32 = 5;
-const SETTLE_PAUSE: Duration = Duration::from_secs(60);
 
 /// Runs `op` until it succeeds, pausing between rounds. A provider that
 /// keeps refusing raises an ops alert and the order goes on: an operator
@@ -470,7 +534,8 @@ async fn settle(ctx: &mut Ctx, op: PaymentOp, alert_kind: &str) -> bool {
                 .await;
             }
             Err(_) => {
-                ctx.timer(SETTLE_PAUSE).await;
+                let pause = ctx.state(|s| s.order.timings.settle_pause_secs);
+                ctx.timer(Duration::from_secs(pause)).await;
             }
         }
     }
@@ -530,6 +595,35 @@ async fn hand_over(ctx: &mut Ctx) -> WorkflowResult<Ending> {
 /// Gives back whatever the order holds: money first, then stock.
 /// Each step is idempotent, so running this twice changes nothing.
 async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
+    let order_id = ctx.state(|s| s.order.order_id);
+    if ctx.patched(RECONCILE_BEFORE_COMPENSATING) {
+        // Money whose answer was lost (the provider took it, the activity
+        // never heard) is found here, so it is refunded like the rest.
+        let found = ctx
+            .execute_local_activity(
+                OrderActivities::reconcile_payments,
+                order_id,
+                options::database(),
+            )
+            .await?;
+        if !found.is_empty() {
+            ctx.state_mut(|s| s.entries.extend(found));
+        }
+    }
+    let parcel = ctx.state(|s| s.shipment.clone());
+    if let Some(parcel) = parcel
+        && !parcel.status.is_final()
+        && ctx.patched(CANCEL_BOOKED_PARCEL)
+    {
+        let booked = BookedShipment {
+            tracking_id: parcel.tracking_id,
+            order_id,
+            carrier: parcel.carrier,
+            status: parcel.status,
+        };
+        ctx.execute_local_activity(OrderActivities::cancel_parcel, booked, options::database())
+            .await?;
+    }
     let (captured, refunded, authorized, method, order_id) = ctx.state(|s| {
         (
             s.captured(),

@@ -6,7 +6,8 @@
 //!   at once while the order is already durable;
 //! - update `cancel` (validated: refused once the parcel is with the carrier);
 //! - updates `pack`, `ready_for_pickup`, `picked_up` (warehouse, validated
-//!   against the current status);
+//!   against the current status) and `release_hold` (an operator lets an
+//!   order whose payment did not match its total go on);
 //! - signal `payment_result` (a provider's webhook) and `shipment_progress`
 //!   (from the child shipment workflow);
 //! - query `order` returning the full view with its timeline.
@@ -28,6 +29,10 @@ use crate::contract::{
 pub use state::OrderWorkflow;
 
 type Refusal = Box<dyn std::error::Error + Send + Sync>;
+
+/// Patch: a payment verdict that arrives before the order awaits payment is
+/// kept instead of dropped (orders started before it dropped it).
+const KEEP_EARLY_PAYMENT_RESULTS: &str = "keep-early-payment-results";
 
 fn time_of(view: &WorkflowContextView) -> DateTime<Utc> {
     view.start_time()
@@ -103,6 +108,24 @@ impl OrderWorkflow {
         Ok(ctx.state(|s| s.view()))
     }
 
+    #[update_validator(release_hold)]
+    fn validate_release_hold(
+        &self,
+        _ctx: &WorkflowContextView,
+        _input: &(),
+    ) -> Result<(), Refusal> {
+        self.allows(OrderAction::ReleaseHold)
+    }
+
+    /// Lets an order on hold go on to fulfilment with what was captured.
+    #[update]
+    pub async fn release_hold(
+        ctx: &mut WorkflowContext<Self>,
+        _input: (),
+    ) -> Result<OrderView, Refusal> {
+        Self::warehouse_step(ctx, OrderAction::ReleaseHold, OrderStatus::OnHold).await
+    }
+
     #[update_validator(pack)]
     fn validate_pack(&self, _ctx: &WorkflowContextView, _input: &()) -> Result<(), Refusal> {
         self.allows(OrderAction::Pack)
@@ -144,11 +167,14 @@ impl OrderWorkflow {
     }
 
     /// A payment provider's verdict, from its webhook. Duplicate event ids
-    /// and verdicts that arrive when no payment is awaited change nothing.
+    /// change nothing. A verdict that arrives before the order awaits it
+    /// (the provider was faster than the collect request's bookkeeping) is
+    /// kept for when it does; one that arrives after the payment settled
+    /// changes nothing.
     #[signal]
     pub fn payment_result(
         &mut self,
-        _ctx: &mut SyncWorkflowContext<Self>,
+        ctx: &mut SyncWorkflowContext<Self>,
         confirmation: PaymentConfirmation,
     ) {
         if !self
@@ -157,7 +183,15 @@ impl OrderWorkflow {
         {
             return;
         }
-        if self.status == OrderStatus::AwaitingPayment && self.payment_confirmation.is_none() {
+        let awaited = match self.status {
+            OrderStatus::AwaitingPayment => true,
+            OrderStatus::Placed => {
+                self.order.payment.method().is_asynchronous()
+                    && ctx.patched(KEEP_EARLY_PAYMENT_RESULTS)
+            }
+            _ => false,
+        };
+        if awaited && self.payment_confirmation.is_none() {
             self.payment_confirmation = Some(confirmation);
         }
     }

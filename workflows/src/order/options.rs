@@ -49,16 +49,27 @@ pub(crate) fn payment(timings: &OrderTimings) -> LocalActivityOptions {
     )
 }
 
-/// Money going back to the customer (refund, void) is never abandoned.
-pub(crate) fn compensation(timings: &OrderTimings) -> LocalActivityOptions {
-    local(
-        Duration::from_secs(30),
-        RetryPolicy::builder()
-            .initial_interval(Duration::from_millis(timings.retry_initial_millis))
-            .backoff_coefficient(2.0)
-            .maximum_interval(Duration::from_secs(300))
-            .build(),
-    )
+/// Attempts of one round of a refund or void; the workflow pauses between
+/// rounds and alerts operators after the last.
+const COMPENSATION_ATTEMPTS_PER_ROUND: u32 = 6;
+
+/// Money going back to the customer (refund, void) is never abandoned: a
+/// `bounded` round ends after a few attempts so the workflow can pause and
+/// raise an alert (orders started before rounds were bounded retry within
+/// one round forever).
+pub(crate) fn compensation(timings: &OrderTimings, bounded: bool) -> LocalActivityOptions {
+    let retry = RetryPolicy::builder()
+        .initial_interval(Duration::from_millis(timings.retry_initial_millis))
+        .backoff_coefficient(2.0)
+        .maximum_interval(Duration::from_secs(300));
+    let retry = if bounded {
+        retry
+            .maximum_attempts(COMPENSATION_ATTEMPTS_PER_ROUND)
+            .build()
+    } else {
+        retry.build()
+    };
+    local(Duration::from_secs(30), retry)
 }
 
 pub(crate) fn booking(timings: &OrderTimings) -> LocalActivityOptions {

@@ -33,7 +33,8 @@ pub struct OrderWorkflow {
     pub(crate) cancel_reason: Option<String>,
     /// Set while the shipment is being booked: too late to cancel.
     pub(crate) dispatching: bool,
-    /// A warehouse step an admin asked for, waiting for the workflow to take it.
+    /// A warehouse step (or the release of a hold) an admin asked for,
+    /// waiting for the workflow to take it.
     pub(crate) warehouse_request: Option<OrderAction>,
     pub(crate) payment_confirmation: Option<PaymentConfirmation>,
     pub(crate) seen_payment_events: BTreeSet<String>,

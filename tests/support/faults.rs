@@ -1,0 +1,128 @@
+//! Faults injected where the outside world would cause them: a card
+//! provider whose answers are lost on the way back, one whose refunds keep
+//! failing, and a ledger whose writes of settled money fail.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sqlx::Connection;
+
+use orderly_domain::LedgerKind;
+use orderly_providers::payments::{PaymentError, PaymentProvider, PaymentRequest, ProviderReceipt};
+
+use crate::app::TestApp;
+use crate::database::uses_postgres;
+
+/// What goes wrong with the card provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentFault {
+    /// Every charge goes through at the provider, but the answer never
+    /// reaches the worker (a timeout after the money moved).
+    LoseChargeAnswers,
+    /// Every refund fails as if the provider were down.
+    FailRefunds,
+}
+
+/// The sandbox card provider behind a fault.
+pub struct FaultyCard {
+    pub inner: Arc<dyn PaymentProvider>,
+    pub fault: PaymentFault,
+}
+
+#[async_trait]
+impl PaymentProvider for FaultyCard {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    async fn charge(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        let answer = self.inner.charge(req).await;
+        match self.fault {
+            PaymentFault::LoseChargeAnswers => Err(PaymentError::Transient(
+                "injected: the provider's answer was lost".into(),
+            )),
+            PaymentFault::FailRefunds => answer,
+        }
+    }
+
+    async fn authorize(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        self.inner.authorize(req).await
+    }
+
+    async fn capture(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        self.inner.capture(req).await
+    }
+
+    async fn initiate(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        self.inner.initiate(req).await
+    }
+
+    async fn void(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        self.inner.void(req).await
+    }
+
+    async fn refund(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        match self.fault {
+            PaymentFault::FailRefunds => Err(PaymentError::Transient(
+                "injected: the provider is down for refunds".into(),
+            )),
+            PaymentFault::LoseChargeAnswers => self.inner.refund(req).await,
+        }
+    }
+
+    async fn lookup(
+        &self,
+        kind: LedgerKind,
+        idempotency_key: &str,
+    ) -> Result<Option<ProviderReceipt>, PaymentError> {
+        self.inner.lookup(kind, idempotency_key).await
+    }
+}
+
+const SQLITE_BLOCK: &str = "CREATE TRIGGER injected_ledger_fault
+    BEFORE UPDATE OF status ON payment_ledger WHEN NEW.status = 'settled'
+    BEGIN SELECT RAISE(ABORT, 'injected ledger fault'); END";
+const POSTGRES_BLOCK: [&str; 2] = [
+    "CREATE OR REPLACE FUNCTION injected_ledger_fault() RETURNS trigger AS $$
+     BEGIN RAISE EXCEPTION 'injected ledger fault'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER injected_ledger_fault BEFORE UPDATE ON payment_ledger
+     FOR EACH ROW WHEN (NEW.status = 'settled') EXECUTE FUNCTION injected_ledger_fault()",
+];
+
+impl TestApp {
+    /// From now on the ledger refuses to record money as settled, as a
+    /// database that fails every write after the provider answered.
+    pub async fn break_ledger_settlements(&self) {
+        let statements: Vec<&str> = if uses_postgres() {
+            POSTGRES_BLOCK.to_vec()
+        } else {
+            vec![SQLITE_BLOCK]
+        };
+        self.run_sql(&statements).await;
+    }
+
+    /// The ledger records settled money again.
+    pub async fn mend_ledger_settlements(&self) {
+        let statement = if uses_postgres() {
+            "DROP TRIGGER injected_ledger_fault ON payment_ledger"
+        } else {
+            "DROP TRIGGER injected_ledger_fault"
+        };
+        self.run_sql(&[statement]).await;
+    }
+
+    async fn run_sql(&self, statements: &[&str]) {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .expect("a connection to the test database");
+        for statement in statements {
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        conn.close().await.expect("closing the connection");
+    }
+}
