@@ -33,6 +33,7 @@ use crate::{auth, http_metrics, rejections, routes};
 /// The whole API, ready to serve.
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
+        .merge(routes::codec::router(&state.settings.codec_cors_origins))
         .merge(routes::ops::router())
         .merge(routes::ops_alerts::router())
         .merge(auth::router())
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::reviews::router())
         .merge(routes::recommendations::router())
         .merge(routes::categories::router())
+        .merge(routes::sandbox_cards::router())
         .merge(routes::sandbox_outbox::router());
     with_layers(routes).with_state(state)
 }

@@ -221,7 +221,7 @@ fn domain_prefix(message: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
     use axum::body::Body;
-    use orderly_domain::{PaymentDetails, PaymentMethod, Quantity, Sku};
+    use orderly_domain::{PaymentInstruction, PaymentMethod, Quantity, Sku};
     use orderly_providers::sandbox_values::CARD_APPROVED;
     use serde::Deserialize;
 
@@ -234,7 +234,7 @@ mod tests {
     #[derive(Debug, Deserialize)]
     struct Order {
         items: Vec<Line>,
-        payment: PaymentDetails,
+        payment: PaymentInstruction,
     }
 
     fn request(content_type: Option<&str>, body: &str) -> Request {

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+mod card_tokens;
 mod cart_reminders;
 mod checkout_claims;
 pub mod http_metrics;

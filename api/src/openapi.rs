@@ -11,8 +11,8 @@ use crate::auth::password_reset;
 use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
-    cart, categories, checkout, inventory, ops, ops_alerts, orders, products, recommendations,
-    reviews, sandbox_outbox, search, webhooks,
+    cart, categories, checkout, codec, inventory, ops, ops_alerts, orders, products,
+    recommendations, reviews, sandbox_cards, sandbox_outbox, search, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -50,6 +50,8 @@ use crate::routes::{
         ops::metrics,
         ops::openapi_json,
         ops_alerts::list_alerts,
+        codec::encode,
+        codec::decode,
         ops_alerts::resolve_alert,
         password_reset::request_password_reset,
         password_reset::confirm_password_reset,
@@ -82,6 +84,7 @@ use crate::routes::{
         products::create_product,
         products::update_product,
         sandbox_outbox::list_sandbox_messages,
+        sandbox_cards::tokenize_card,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -96,6 +99,7 @@ use crate::routes::{
         (name = "search", description = "Full-text product search and search-box suggestions"),
         (name = "reviews", description = "Ratings and reviews of received products"),
         (name = "recommendations", description = "Bought together, and picks for a customer"),
+        (name = "payments", description = "The sandbox provider's card tokenization"),
     )
 )]
 struct ApiDoc;

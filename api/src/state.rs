@@ -11,8 +11,10 @@ use temporalio_client::Client;
 
 use orderly_notifications::Templates;
 use orderly_providers::EmailSender;
+use orderly_providers::payments::CardVault;
 use orderly_search::ProductIndex;
 use orderly_store::Store;
+use orderly_workers::payload_codec::PayloadCipher;
 use orderly_workflows::OrderTimings;
 
 use crate::auth::session_epochs::SessionEpochs;
@@ -52,6 +54,9 @@ pub struct ApiSettings {
     /// The HMAC key of stored request fingerprints (derived from the JWT
     /// secret).
     pub fingerprint_key: Vec<u8>,
+    /// Origins (the Temporal Web UI's) allowed to call the codec server
+    /// from a browser (`ORDERLY_CODEC_CORS_ORIGINS`).
+    pub codec_cors_origins: Vec<String>,
 }
 
 /// The HMAC key of stored request fingerprints, derived from the JWT
@@ -78,6 +83,10 @@ pub struct AppState {
     pub search: Option<Arc<ProductIndex>>,
     /// Users' session epochs as this process last read them.
     pub sessions: Arc<SessionEpochs>,
+    /// Seals and opens Temporal payloads, for the codec server.
+    pub payload_cipher: PayloadCipher,
+    /// Where card numbers are exchanged for tokens.
+    pub card_vault: Arc<dyn CardVault>,
 }
 
 /// Limits of the account endpoints. The defaults suit production; tests

@@ -73,6 +73,7 @@ async fn api() -> Api {
         fingerprint_key: orderly_api::state::fingerprint_key(
             "a-test-secret-that-is-long-enough-0123456789",
         ),
+        codec_cors_origins: Vec::new(),
         accounts: AccountSettings::default(),
     };
     let state = AppState {
@@ -84,6 +85,11 @@ async fn api() -> Api {
         templates: Arc::new(Templates::built_in()),
         search: None,
         sessions: Default::default(),
+        payload_cipher: orderly_workers::payload_codec::PayloadCipher::new(&[9; 32], &[])
+            .expect("a key"),
+        card_vault: std::sync::Arc::new(orderly_providers::payments::SandboxVault::new(
+            store.clone(),
+        )),
     };
     Api {
         app: router(state),

@@ -22,13 +22,16 @@ mod view;
 
 pub use address::{Address, Fulfillment};
 pub use error::DomainError;
-pub use events::{CarrierEvent, PaymentWebhook, PaymentWebhookStatus};
+pub use events::{CarrierEvent, Location, PaymentWebhook, PaymentWebhookStatus};
 pub use ids::{EventId, OrderId, Sku, TrackingId, UserId, new_v7};
 pub use money::{Currency, Money};
 pub use notification::NotificationKind;
 pub use order::{OrderLine, OrderStatus, TimelineEntry};
 pub use order_actions::{OrderAction, OrderStage};
-pub use payment::{CardNumber, PaymentDetails, PaymentMethod, PaymentStatus};
+pub use payment::{
+    CardFields, CardInstruction, CardNumber, CardPayment, CardToken, PaymentDetails,
+    PaymentInstruction, PaymentMethod, PaymentStatus, card_brand,
+};
 pub use quantity::Quantity;
 pub use role::Role;
 pub use shipment::ShipmentStatus;

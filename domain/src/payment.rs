@@ -116,11 +116,42 @@ fn luhn_valid(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// The method with the details the provider needs.
+/// A card as orderly keeps it: the provider's token for it, with what may
+/// be shown back (the brand and the last four digits), never its number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CardToken {
+    pub token: String,
+    pub brand: String,
+    pub last4: String,
+}
+
+/// How an order carries its card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum CardPayment {
+    Token(CardToken),
+    /// Orders placed before cards were tokenized carried the number
+    /// itself; only their histories hold one.
+    Number {
+        card_number: CardNumber,
+    },
+}
+
+impl CardPayment {
+    pub fn last4(&self) -> &str {
+        match self {
+            CardPayment::Token(token) => &token.last4,
+            CardPayment::Number { card_number } => card_number.last4(),
+        }
+    }
+}
+
+/// The method with the details the provider needs: what an order carries
+/// into its workflow, so never a card number (see [`PaymentInstruction`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum PaymentDetails {
-    Card { card_number: CardNumber },
+    Card(CardPayment),
     Upi { vpa: String },
     Netbanking { bank_code: String },
     Cod,
@@ -129,17 +160,108 @@ pub enum PaymentDetails {
 impl PaymentDetails {
     pub fn method(&self) -> PaymentMethod {
         match self {
-            PaymentDetails::Card { .. } => PaymentMethod::Card,
+            PaymentDetails::Card(_) => PaymentMethod::Card,
             PaymentDetails::Upi { .. } => PaymentMethod::Upi,
             PaymentDetails::Netbanking { .. } => PaymentMethod::Netbanking,
             PaymentDetails::Cod => PaymentMethod::Cod,
         }
     }
 
+    /// What may be shown back to the customer: never a full card number.
+    pub fn display_hint(&self) -> Option<String> {
+        match self {
+            PaymentDetails::Card(card) => Some(format!("card ending {}", card.last4())),
+            PaymentDetails::Upi { vpa } => Some(vpa.clone()),
+            PaymentDetails::Netbanking { bank_code } => Some(bank_code.clone()),
+            PaymentDetails::Cod => None,
+        }
+    }
+}
+
+/// How a client asks to pay: a card as its number (exchanged for the
+/// provider's token before anything is kept) or as a token it got from the
+/// provider itself, or the details of another method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum PaymentInstruction {
+    Card(CardInstruction),
+    Upi { vpa: String },
+    Netbanking { bank_code: String },
+    Cod,
+}
+
+/// A card as the client gives it: exactly one of its number or a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "CardFields", into = "CardFields")]
+pub enum CardInstruction {
+    Number(CardNumber),
+    Token(String),
+}
+
+/// The fields of [`CardInstruction`] as they arrive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_number: Option<CardNumber>,
+    /// A token of the provider's, e.g. from `POST /v1/sandbox/card-tokens`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl TryFrom<CardFields> for CardInstruction {
+    type Error = DomainError;
+    fn try_from(fields: CardFields) -> Result<Self, Self::Error> {
+        match (fields.card_number, fields.token) {
+            (Some(number), None) => Ok(CardInstruction::Number(number)),
+            (None, Some(token)) if (1..=200).contains(&token.len()) => {
+                Ok(CardInstruction::Token(token))
+            }
+            (None, Some(_)) => Err(DomainError::new(
+                "payment.token",
+                "must be 1-200 characters",
+            )),
+            (None, None) => Err(DomainError::new(
+                "payment.card_number",
+                "is required, unless a token from the provider is given",
+            )),
+            (Some(_), Some(_)) => Err(DomainError::new(
+                "payment",
+                "give either card_number or token, not both",
+            )),
+        }
+    }
+}
+
+impl From<CardInstruction> for CardFields {
+    fn from(card: CardInstruction) -> Self {
+        match card {
+            CardInstruction::Number(number) => CardFields {
+                card_number: Some(number),
+                token: None,
+            },
+            CardInstruction::Token(token) => CardFields {
+                card_number: None,
+                token: Some(token),
+            },
+        }
+    }
+}
+
+impl PaymentInstruction {
+    pub fn method(&self) -> PaymentMethod {
+        match self {
+            PaymentInstruction::Card(_) => PaymentMethod::Card,
+            PaymentInstruction::Upi { .. } => PaymentMethod::Upi,
+            PaymentInstruction::Netbanking { .. } => PaymentMethod::Netbanking,
+            PaymentInstruction::Cod => PaymentMethod::Cod,
+        }
+    }
+
     /// Checks the free-text details that serde cannot.
     pub fn validate(&self) -> Vec<DomainError> {
         match self {
-            PaymentDetails::Upi { vpa } => {
+            PaymentInstruction::Upi { vpa } => {
                 let valid = vpa.len() <= 100
                     && vpa
                         .split_once('@')
@@ -153,7 +275,7 @@ impl PaymentDetails {
                     )]
                 }
             }
-            PaymentDetails::Netbanking { bank_code } => {
+            PaymentInstruction::Netbanking { bank_code } => {
                 let valid = (2..=16).contains(&bank_code.len())
                     && bank_code
                         .bytes()
@@ -167,20 +289,34 @@ impl PaymentDetails {
                     )]
                 }
             }
-            PaymentDetails::Card { .. } | PaymentDetails::Cod => vec![],
+            PaymentInstruction::Card(_) | PaymentInstruction::Cod => vec![],
         }
     }
 
-    /// What may be shown back to the customer: never a full card number.
-    pub fn display_hint(&self) -> Option<String> {
+    /// The details to keep, once a card is a token. `None` for a card,
+    /// which only its provider can turn into a token.
+    pub fn without_card(&self) -> Option<PaymentDetails> {
         match self {
-            PaymentDetails::Card { card_number } => {
-                Some(format!("card ending {}", card_number.last4()))
-            }
-            PaymentDetails::Upi { vpa } => Some(vpa.clone()),
-            PaymentDetails::Netbanking { bank_code } => Some(bank_code.clone()),
-            PaymentDetails::Cod => None,
+            PaymentInstruction::Card(_) => None,
+            PaymentInstruction::Upi { vpa } => Some(PaymentDetails::Upi { vpa: vpa.clone() }),
+            PaymentInstruction::Netbanking { bank_code } => Some(PaymentDetails::Netbanking {
+                bank_code: bank_code.clone(),
+            }),
+            PaymentInstruction::Cod => Some(PaymentDetails::Cod),
         }
+    }
+}
+
+/// The brand of a card from its leading digits, as providers report it.
+pub fn card_brand(number: &CardNumber) -> &'static str {
+    let digits = number.digits();
+    let prefix = |n: usize| digits.get(..n).and_then(|p| p.parse::<u32>().ok());
+    match (prefix(1), prefix(2), prefix(4)) {
+        (Some(4), _, _) => "visa",
+        (_, Some(34 | 37), _) => "amex",
+        (_, Some(51..=55), _) | (_, _, Some(2221..=2720)) => "mastercard",
+        (_, Some(60 | 65 | 81 | 82), _) => "rupay",
+        _ => "card",
     }
 }
 
@@ -237,6 +373,61 @@ mod tests {
     fn a_mistyped_card_number_is_rejected() {
         assert!(CardNumber::parse("4242424242424241").is_err());
         assert!(CardNumber::parse("42424242abcd4242").is_err());
+    }
+
+    #[test]
+    fn an_order_started_before_tokenization_still_reads_its_card() {
+        let legacy: PaymentDetails =
+            serde_json::from_str(r#"{"method":"card","card_number":"4242424242424242"}"#).unwrap();
+        assert_eq!(legacy.display_hint().as_deref(), Some("card ending 4242"));
+        assert_eq!(
+            serde_json::to_value(&legacy).unwrap(),
+            serde_json::json!({"method": "card", "card_number": "4242424242424242"}),
+            "it serializes back as it was recorded"
+        );
+    }
+
+    #[test]
+    fn a_tokenized_card_carries_no_number() {
+        let card = PaymentDetails::Card(CardPayment::Token(CardToken {
+            token: "tok_1".into(),
+            brand: "visa".into(),
+            last4: "4242".into(),
+        }));
+        let json = serde_json::to_value(&card).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"method": "card", "token": "tok_1", "brand": "visa", "last4": "4242"})
+        );
+        assert_eq!(
+            serde_json::from_value::<PaymentDetails>(json).unwrap(),
+            card
+        );
+    }
+
+    #[test]
+    fn a_card_instruction_takes_a_number_or_a_token_but_not_both() {
+        let parse = |json: &str| serde_json::from_str::<PaymentInstruction>(json);
+        assert!(matches!(
+            parse(r#"{"method":"card","card_number":"4242424242424242"}"#).unwrap(),
+            PaymentInstruction::Card(CardInstruction::Number(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"method":"card","token":"tok_1"}"#).unwrap(),
+            PaymentInstruction::Card(CardInstruction::Token(_))
+        ));
+        assert!(
+            parse(r#"{"method":"card","card_number":"4242424242424242","token":"t"}"#).is_err()
+        );
+        assert!(parse(r#"{"method":"card"}"#).is_err());
+    }
+
+    #[test]
+    fn brands_are_told_by_the_leading_digits() {
+        let brand = |raw: &str| card_brand(&CardNumber::parse(raw).unwrap());
+        assert_eq!(brand("4242424242424242"), "visa");
+        assert_eq!(brand("5555555555554444"), "mastercard");
+        assert_eq!(brand("378282246310005"), "amex");
     }
 
     #[test]

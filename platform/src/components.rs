@@ -14,12 +14,13 @@ use orderly_api::state::{ApiSettings, AppState, fingerprint_key};
 use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::{CarrierSimulator, SandboxCarrier};
-use orderly_providers::payments::{PaymentProviders, WebhookTarget};
+use orderly_providers::payments::{PaymentProviders, SandboxVault, WebhookTarget};
 use orderly_providers::push::SandboxPush;
 use orderly_providers::sms::SandboxSms;
 use orderly_search::{INDEX_FOLDER, ProductIndex};
 use orderly_store::Store;
 use orderly_workers::order_worker::{self, OrderWorker};
+use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, PayloadCipher};
 use orderly_workflows::OrderTimings;
 
 use crate::settings::{Gateway, Settings};
@@ -170,9 +171,11 @@ pub async fn api_state(
         cart_reminder: settings.cart_reminder,
         temporal_timeout: settings.temporal_timeout,
         fingerprint_key: fingerprint_key(&jwt_secret),
+        codec_cors_origins: settings.codec_cors_origins.clone(),
         accounts: settings.accounts.clone(),
     };
     Ok(AppState {
+        card_vault: Arc::new(SandboxVault::new(store.clone())),
         store,
         temporal,
         settings: Arc::new(api),
@@ -181,6 +184,7 @@ pub async fn api_state(
         templates: templates(settings)?,
         search: Some(search),
         sessions: Default::default(),
+        payload_cipher: payload_cipher(settings)?,
     })
 }
 
@@ -205,8 +209,21 @@ fn temporal_address(settings: &Settings) -> String {
         .unwrap_or_else(|| "127.0.0.1:7233".to_owned())
 }
 
+/// A Temporal client sealing every payload with the payload key; the
+/// worker built on it seals the same way.
 pub async fn connect_temporal(settings: &Settings, address: &str) -> anyhow::Result<Client> {
-    Ok(order_worker::connect(address, &settings.temporal_namespace).await?)
+    Ok(order_worker::connect(
+        address,
+        &settings.temporal_namespace,
+        &payload_cipher(settings)?,
+    )
+    .await?)
+}
+
+pub fn payload_cipher(settings: &Settings) -> anyhow::Result<PayloadCipher> {
+    let key = Settings::require(&settings.payload_key, PAYLOAD_KEY_ENV)?;
+    PayloadCipher::from_base64(&key, &settings.payload_retired_keys)
+        .context("the Temporal payload keys")
 }
 
 async fn shutdown_signal() {

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use base64::Engine;
 use orderly_api::state::AccountSettings;
 use orderly_notifications::TEMPLATES_DIR_ENV;
+use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, RETIRED_KEYS_ENV};
 use rand::RngCore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +43,13 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     pub carrier_secret: Option<String>,
     pub payment_webhook_secret: Option<String>,
+    /// The key sealing Temporal payloads (`ORDERLY_PAYLOAD_KEY`, 32 bytes
+    /// in base64) and retired keys still opened (`ORDERLY_PAYLOAD_RETIRED_KEYS`).
+    pub payload_key: Option<String>,
+    pub payload_retired_keys: String,
+    /// Browser origins allowed to call the codec server
+    /// (`ORDERLY_CODEC_CORS_ORIGINS`, comma-separated).
+    pub codec_cors_origins: Vec<String>,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     /// A folder of replacement message templates (`ORDERLY_TEMPLATES_DIR`).
@@ -208,6 +217,14 @@ impl Settings {
             jwt_secret: var("ORDERLY_JWT_SECRET"),
             carrier_secret: var("ORDERLY_CARRIER_SECRET"),
             payment_webhook_secret: var("ORDERLY_PAYMENT_WEBHOOK_SECRET"),
+            payload_key: var(PAYLOAD_KEY_ENV),
+            payload_retired_keys: var(RETIRED_KEYS_ENV).unwrap_or_default(),
+            codec_cors_origins: var("ORDERLY_CODEC_CORS_ORIGINS")
+                .unwrap_or_else(|| "http://127.0.0.1:8233,http://localhost:8233".into())
+                .split(',')
+                .map(|origin| origin.trim().to_owned())
+                .filter(|origin| !origin.is_empty())
+                .collect(),
             smtp_url: var("SMTP_URL"),
             mail_from: var("ORDERLY_MAIL_FROM").unwrap_or_else(|| "orderly@localhost".into()),
             templates_dir: var(TEMPLATES_DIR_ENV).map(PathBuf::from),
@@ -254,6 +271,9 @@ impl Settings {
         fill(&mut self.jwt_secret, "jwt-secret")?;
         fill(&mut self.carrier_secret, "carrier-secret")?;
         fill(&mut self.payment_webhook_secret, "payment-webhook-secret")?;
+        if self.payload_key.is_none() {
+            self.payload_key = Some(kept_key(&dir, "payload-key")?);
+        }
         Ok(self)
     }
 
@@ -265,6 +285,25 @@ impl Settings {
 }
 
 fn kept_secret(dir: &Path, name: &str) -> anyhow::Result<String> {
+    kept(dir, name, || {
+        let mut bytes = [0u8; 18];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    })
+}
+
+/// A 32-byte key in base64, as `ORDERLY_PAYLOAD_KEY` takes it.
+fn kept_key(dir: &Path, name: &str) -> anyhow::Result<String> {
+    kept(dir, name, || {
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    })
+}
+
+/// The secret kept in `dir/name`, generated and written there the first
+/// time (readable by its owner only).
+fn kept(dir: &Path, name: &str, generate: impl FnOnce() -> String) -> anyhow::Result<String> {
     let path = dir.join(name);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim().to_owned();
@@ -272,9 +311,7 @@ fn kept_secret(dir: &Path, name: &str) -> anyhow::Result<String> {
             return Ok(existing);
         }
     }
-    let mut bytes = [0u8; 18];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let secret = hex::encode(bytes);
+    let secret = generate();
     std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
     #[cfg(unix)]
     {

@@ -18,3 +18,14 @@ CREATE INDEX payment_ledger_pending ON payment_ledger (status, order_id);
 -- open alerts first.
 ALTER TABLE ops_alerts ADD COLUMN resolved_at BIGINT;
 CREATE INDEX ops_alerts_open ON ops_alerts (resolved_at, created_at);
+
+-- The sandbox card vault: a real provider keeps card numbers and hands out
+-- tokens; the sandbox keeps what it needs to act like one (brand, last four
+-- digits, and which test behaviour the number stood for), never the number.
+CREATE TABLE sandbox_card_tokens (
+    token      TEXT PRIMARY KEY,
+    brand      TEXT NOT NULL,
+    last4      TEXT NOT NULL,
+    behaviour  TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);

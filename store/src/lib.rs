@@ -52,7 +52,7 @@ pub use notifications::{
 pub use ops_alerts::{OpsAlert, OpsAlerts};
 pub use orders::{CoPurchase, OrderFilter, Orders, ShipmentRecord};
 pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite, Reviews};
-pub use sandbox::{NewSandboxMessage, Sandbox, SandboxAttempt, SandboxMessage};
+pub use sandbox::{NewSandboxMessage, Sandbox, SandboxAttempt, SandboxCard, SandboxMessage};
 
 use database::Db;
 

@@ -28,9 +28,13 @@ fn start_ceiling_worker(task_queue: String) -> Box<dyn Fn() + Send + Sync> {
                 .build()
                 .expect("worker runtime");
             runtime.block_on(async move {
-                let client = order_worker::connect(temporal::address(), "default")
-                    .await
-                    .expect("worker client");
+                let client = order_worker::connect(
+                    temporal::address(),
+                    "default",
+                    &orderly_tests::app::payload_cipher(),
+                )
+                .await
+                .expect("worker client");
                 let (core, _) = order_worker::runtime(None).expect("core runtime");
                 let mut worker =
                     CeilingWorker::new(&core, client, &task_queue).expect("ceiling worker");
@@ -67,9 +71,13 @@ async fn count_events(
 async fn run_ceiling(kind: CeilingActivityKind) -> (usize, usize, usize, usize) {
     let task_queue = format!("ceiling-test-{}", uuid::Uuid::now_v7().simple());
     let stop = start_ceiling_worker(task_queue.clone());
-    let client = order_worker::connect(temporal::address(), "default")
-        .await
-        .expect("client");
+    let client = order_worker::connect(
+        temporal::address(),
+        "default",
+        &orderly_tests::app::payload_cipher(),
+    )
+    .await
+    .expect("client");
     let id = format!("ceiling-{}", uuid::Uuid::now_v7().simple());
     orderly_devtools::bench::ceiling::one(&client, &task_queue, id.clone(), kind)
         .await

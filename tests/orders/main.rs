@@ -10,5 +10,6 @@ mod money_faults;
 mod payments;
 mod pickup;
 mod placement;
+mod privacy;
 mod replay;
 mod shipping;

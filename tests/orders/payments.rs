@@ -363,3 +363,39 @@ async fn cash_on_delivery_is_authorized_at_placement_and_captured_on_delivery() 
     );
     assert_eq!(ledger[1].amount.amount, TOTAL);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_webhook_that_arrives_before_the_order_awaits_it_is_kept_and_applied() {
+    let app = spawn_app_with(TestOptions {
+        payment_fault: Some(orderly_tests::faults::PaymentFault::SlowCollectRequests),
+        temporal_timeout: std::time::Duration::from_secs(30),
+        ..TestOptions::default()
+    })
+    .await;
+    app.stock_product(SKU, PRICE, ON_HAND).await;
+    let customer = app.customer("Asha").await;
+    let order = two_mangoes(upi("pending@upi"));
+    let placing = app.place(&customer, &order);
+    let early = async {
+        // The order exists and is still `placed`: its collect request is
+        // slow to start, and the provider sends its verdict already, once.
+        let id = loop {
+            let listed = app.get("/v1/orders", Some(&customer)).await;
+            if let Some(id) = listed.body["items"][0]["id"].as_str() {
+                break id.to_owned();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        let answer = app.payment_event(&id, "evt-upi-early", "succeeded").await;
+        assert_eq!(answer.status, 200, "{:#}", answer.body);
+        let order = app.get(&format!("/v1/orders/{id}"), Some(&customer)).await;
+        assert_eq!(order.body["status"], "placed", "the verdict came early");
+        id
+    };
+    let (placed, id) = futures::join!(placing, early);
+    assert_eq!(placed_id(&placed), id);
+
+    let paid = app.wait_for_status(&customer, &id, "paid").await;
+    assert_eq!(paid["payment"]["receipt"]["captured"]["amount"], TOTAL);
+    assert_eq!(kinds(&app.ledger(&id).await), [LedgerKind::Capture]);
+}

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
+use orderly_tests::app::payload_cipher;
 use orderly_tests::histories::histories_dir;
 use orderly_workflows::{OrderWorkflow, ShipmentWorkflow};
 
@@ -37,6 +38,9 @@ fn replayer() -> WorkflowReplayer {
         .expect("registering OrderWorkflow")
         .register_workflow::<ShipmentWorkflow>()
         .expect("registering ShipmentWorkflow")
+        // Histories recorded since payloads are encrypted are sealed with
+        // the tests' key; older ones are plain and pass through.
+        .data_converter(payload_cipher().data_converter())
         .build();
     WorkflowReplayer::new(options).expect("a workflow replayer")
 }

@@ -650,3 +650,92 @@ async fn an_order_turned_away_for_lack_of_stock_is_listed_as_rejected_not_placed
     let placed = format!("OrderStatus = 'placed' AND CustomerId = '{customer_id}'");
     assert_eq!(listed(app, &placed).await, Vec::<String>::new(), "{placed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spammed_shipment_continues_as_new_runs_and_still_delivers() {
+    let options = TestOptions {
+        timings: orderly_workflows::OrderTimings {
+            shipment_history_limit: 40,
+            ..fast_timings()
+        },
+        ..TestOptions::default()
+    };
+    let order = paid_order_to("411001", options).await;
+    let app = &order.app;
+    let tracking = app.ship(&order.admin, &order.customer, &order.id).await;
+
+    let spam = 60;
+    assert_eq!(
+        app.carrier_event(&tracking, "evt-transit", "in_transit")
+            .await
+            .status,
+        200
+    );
+    for n in 0..spam {
+        // Resends under new ids: ignored, but each one is history.
+        let answer = app
+            .carrier_event(&tracking, &format!("evt-spam-{n}"), "in_transit")
+            .await;
+        assert_eq!(answer.status, 200, "{:#}", answer.body);
+    }
+    assert_eq!(
+        app.carrier_event(&tracking, "evt-out", "out_for_delivery")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.carrier_event(&tracking, "evt-done", "delivered")
+            .await
+            .status,
+        200
+    );
+    let delivered = app
+        .wait_for_status(&order.customer, &order.id, "delivered")
+        .await;
+    assert_eq!(delivered["shipment"]["status"], "delivered");
+
+    let latest = app
+        .temporal
+        .get_workflow_handle::<temporalio_client::UntypedWorkflow>(shipment_workflow_id(order_id(
+            &order.id,
+        )))
+        .fetch_history(Default::default())
+        .to_json()
+        .await
+        .expect("the shipment's history");
+    let history: Value = serde_json::from_slice(&latest).expect("JSON");
+    let started = &history["events"][0]["attributes"]["WorkflowExecutionStartedEventAttributes"];
+    assert_ne!(
+        started["continued_execution_run_id"]
+            .as_str()
+            .unwrap_or_default(),
+        "",
+        "the shipment never continued as new"
+    );
+    let events = history["events"].as_array().map_or(0, Vec::len);
+    assert!(events < spam, "one run holds {events} events");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_event_with_an_oversized_location_is_refused() {
+    let (order, tracking) = shipped_order().await;
+    let body = json!({
+        "event_id": "evt-huge",
+        "tracking_id": tracking,
+        "status": "in_transit",
+        "occurred_at": chrono::Utc::now().to_rfc3339(),
+        "location": "x".repeat(5000),
+    });
+    let answer = order
+        .app
+        .signed_webhook(
+            "/v1/webhooks/carriers/sandbox",
+            orderly_tests::app::CARRIER_SECRET,
+            &body,
+            chrono::Utc::now().timestamp(),
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{:#}", answer.body);
+    assert_eq!(answer.body["errors"][0]["field"], "location");
+}

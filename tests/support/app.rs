@@ -14,25 +14,32 @@ use orderly_api::state::{AccountSettings, ApiSettings, AppState, fingerprint_key
 use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::SandboxCarrier;
-use orderly_providers::payments::{PaymentProviders, WebhookTarget};
+use orderly_providers::payments::{PaymentProviders, SandboxVault, WebhookTarget};
 use orderly_providers::push::SandboxPush;
 use orderly_providers::sms::SandboxSms;
 use orderly_search::ProductIndex;
 use orderly_store::Store;
 use orderly_workers::order_worker::{self, OrderWorker};
+use orderly_workers::payload_codec::PayloadCipher;
 use orderly_workflows::OrderTimings;
 
 use crate::database::TestDatabase;
-use crate::faults::{FaultyCard, PaymentFault};
+use crate::faults::{FaultyProvider, PaymentFault};
 use crate::smtp_sink::SmtpSink;
 use crate::temporal;
-use orderly_domain::PaymentMethod;
 
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef";
 pub const CARRIER_SECRET: &str = "test-carrier-secret";
 pub const PAYMENT_SECRET: &str = "test-payment-secret";
 pub const ADMIN_EMAIL: &str = "admin@orderly.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
+/// The key the tests' Temporal payloads (and recorded histories) are
+/// sealed with.
+pub const PAYLOAD_KEY: [u8; 32] = *b"orderly-tests-payload-key-32byte";
+
+pub fn payload_cipher() -> PayloadCipher {
+    PayloadCipher::new(&PAYLOAD_KEY, &[]).expect("the tests' payload key")
+}
 
 /// Short waits so that timeouts can be tested in seconds.
 pub fn fast_timings() -> OrderTimings {
@@ -43,6 +50,7 @@ pub fn fast_timings() -> OrderTimings {
         retry_initial_millis: 50,
         booking_attempts: 3,
         settle_pause_secs: 1,
+        shipment_history_limit: orderly_workflows::DEFAULT_SHIPMENT_HISTORY_LIMIT,
     }
 }
 
@@ -149,7 +157,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         .expect("creating the admin");
 
     let temporal_address = temporal::address();
-    let temporal = order_worker::connect(temporal_address, "default")
+    let temporal = order_worker::connect(temporal_address, "default", &payload_cipher())
         .await
         .expect("connecting to the test Temporal server");
     let task_queue = format!("orders-test-{}", uuid::Uuid::now_v7().simple());
@@ -189,6 +197,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             cart_reminder: options.cart_reminder,
             temporal_timeout: options.temporal_timeout,
             fingerprint_key: fingerprint_key(JWT_SECRET),
+            codec_cors_origins: Vec::new(),
             accounts: options.accounts.clone(),
         }),
         metrics: Some(orderly_api::http_metrics::handle()),
@@ -198,6 +207,8 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         templates: Arc::new(Templates::built_in()),
         search: Some(search.clone()),
         sessions: Default::default(),
+        payload_cipher: payload_cipher(),
+        card_vault: Arc::new(SandboxVault::new(store.clone())),
     };
     tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
 
@@ -257,8 +268,8 @@ impl WorkerSpec {
             .map(|url| EmailSender::from_url(url).expect("the sink's SMTP URL"));
         let mut payments = PaymentProviders::sandbox(store.clone(), Some(webhooks));
         if let Some(fault) = self.payment_fault {
-            let inner = payments.for_method(PaymentMethod::Card);
-            payments = payments.with_card(Arc::new(FaultyCard { inner, fault }));
+            let inner = payments.for_method(fault.method());
+            payments = payments.with(fault.method(), Arc::new(FaultyProvider { inner, fault }));
         }
         Activities::new(
             store.clone(),
@@ -272,7 +283,7 @@ impl WorkerSpec {
 
     /// Runs a worker until it is stopped; for a thread or a child process.
     pub async fn run(self, on_started: impl FnOnce(Box<dyn Fn() + Send + Sync>)) {
-        let client = order_worker::connect(&self.temporal_address, "default")
+        let client = order_worker::connect(&self.temporal_address, "default", &payload_cipher())
             .await
             .expect("worker client");
         let (runtime, _) = order_worker::runtime(None).expect("worker runtime");

@@ -1,14 +1,16 @@
 //! Faults injected where the outside world would cause them: a card
 //! provider whose answers are lost on the way back, one whose refunds keep
-//! failing, and a ledger whose writes of settled money fail.
+//! failing, a slow UPI provider, and a ledger whose writes of settled
+//! money fail.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::Connection;
 
-use orderly_domain::LedgerKind;
+use orderly_domain::{LedgerKind, PaymentMethod};
 use orderly_providers::payments::{PaymentError, PaymentProvider, PaymentRequest, ProviderReceipt};
 
 use crate::app::TestApp;
@@ -22,16 +24,34 @@ pub enum PaymentFault {
     LoseChargeAnswers,
     /// Every refund fails as if the provider were down.
     FailRefunds,
+    /// UPI collect requests take seconds to start, so an order stays
+    /// `placed` a while before it awaits payment.
+    SlowCollectRequests,
 }
 
-/// The sandbox card provider behind a fault.
-pub struct FaultyCard {
+impl PaymentFault {
+    /// The method whose provider the fault is in.
+    pub fn method(self) -> PaymentMethod {
+        match self {
+            PaymentFault::LoseChargeAnswers | PaymentFault::FailRefunds => PaymentMethod::Card,
+            PaymentFault::SlowCollectRequests => PaymentMethod::Upi,
+        }
+    }
+}
+
+/// How long a slow collect request takes to start: longer than a workflow
+/// task may stay open (80% of its 10 s timeout), so the worker hands the
+/// workflow its signals while the request is still under way.
+const SLOW_COLLECT: Duration = Duration::from_secs(9);
+
+/// A sandbox provider behind a fault.
+pub struct FaultyProvider {
     pub inner: Arc<dyn PaymentProvider>,
     pub fault: PaymentFault,
 }
 
 #[async_trait]
-impl PaymentProvider for FaultyCard {
+impl PaymentProvider for FaultyProvider {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
@@ -42,7 +62,7 @@ impl PaymentProvider for FaultyCard {
             PaymentFault::LoseChargeAnswers => Err(PaymentError::Transient(
                 "injected: the provider's answer was lost".into(),
             )),
-            PaymentFault::FailRefunds => answer,
+            PaymentFault::FailRefunds | PaymentFault::SlowCollectRequests => answer,
         }
     }
 
@@ -55,6 +75,9 @@ impl PaymentProvider for FaultyCard {
     }
 
     async fn initiate(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        if self.fault == PaymentFault::SlowCollectRequests {
+            tokio::time::sleep(SLOW_COLLECT).await;
+        }
         self.inner.initiate(req).await
     }
 
@@ -67,7 +90,9 @@ impl PaymentProvider for FaultyCard {
             PaymentFault::FailRefunds => Err(PaymentError::Transient(
                 "injected: the provider is down for refunds".into(),
             )),
-            PaymentFault::LoseChargeAnswers => self.inner.refund(req).await,
+            PaymentFault::LoseChargeAnswers | PaymentFault::SlowCollectRequests => {
+                self.inner.refund(req).await
+            }
         }
     }
 

@@ -4,3 +4,4 @@
 //! the tests share one way of doing it.
 
 pub mod order_worker;
+pub mod payload_codec;

@@ -18,6 +18,8 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use url::Url;
 
 use orderly_activities::Activities;
+
+use crate::payload_codec::PayloadCipher;
 use orderly_workflows::{CartReminderWorkflow, ORDER_TASK_QUEUE, OrderWorkflow, ShipmentWorkflow};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,8 +34,14 @@ pub enum WorkerError {
     Run(String),
 }
 
-/// Connects a client to `address` (`host:port`, or a full `http(s)://` URL).
-pub async fn connect(address: &str, namespace: &str) -> Result<Client, WorkerError> {
+/// Connects a client to `address` (`host:port`, or a full `http(s)://` URL)
+/// that seals every payload with `cipher`; a worker built on the client
+/// seals the same way.
+pub async fn connect(
+    address: &str,
+    namespace: &str,
+    cipher: &PayloadCipher,
+) -> Result<Client, WorkerError> {
     let url = if address.contains("://") {
         address.to_owned()
     } else {
@@ -46,7 +54,10 @@ pub async fn connect(address: &str, namespace: &str) -> Result<Client, WorkerErr
     let connection = ConnectionOptions::new(target)
         .identity(format!("orderly@{}", std::process::id()))
         .build();
-    Client::connect(connection, ClientOptions::new(namespace.to_owned()).build())
+    let options = ClientOptions::new(namespace.to_owned())
+        .data_converter(cipher.data_converter())
+        .build();
+    Client::connect(connection, options)
         .await
         .map_err(|e| WorkerError::Connect {
             address: address.to_owned(),

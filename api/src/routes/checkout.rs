@@ -25,12 +25,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use orderly_domain::{
-    Address, DomainError, Fulfillment, OrderId, OrderLine, OrderView, PaymentDetails, PriceChange,
+    Address, DomainError, Fulfillment, OrderId, OrderLine, OrderView, PaymentInstruction,
+    PriceChange,
 };
 
 use orderly_store::{Cart, CheckoutClaimOutcome};
 
 use crate::auth::AuthUser;
+use crate::card_tokens;
 use crate::cart_reminders;
 use crate::checkout_claims::{self, Holder};
 use crate::json::ValidJson;
@@ -60,7 +62,7 @@ pub struct CheckoutRequest {
     /// ...or a new address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
-    pub payment: PaymentDetails,
+    pub payment: PaymentInstruction,
 }
 
 impl CheckoutRequest {
@@ -255,7 +257,7 @@ async fn prepare(
     }
     Ok(NewOrder {
         items: lines,
-        payment: request.payment.clone(),
+        payment: card_tokens::payment_details(state, &request.payment).await?,
         fulfillment,
     })
 }

@@ -4,6 +4,7 @@
 pub mod cart;
 pub mod categories;
 pub mod checkout;
+pub mod codec;
 pub mod inventory;
 pub mod me;
 pub mod ops;
@@ -12,6 +13,7 @@ pub mod orders;
 pub mod products;
 pub mod recommendations;
 pub mod reviews;
+pub mod sandbox_cards;
 pub mod sandbox_outbox;
 pub mod search;
 pub mod webhooks;

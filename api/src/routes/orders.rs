@@ -19,13 +19,14 @@ use temporalio_client::WorkflowExecuteUpdateOptions;
 use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 
 use orderly_domain::{
-    DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails, Quantity,
-    Role, ShipmentView, Sku, TimelineEntry,
+    DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView, PaymentInstruction,
+    Quantity, Role, ShipmentView, Sku, TimelineEntry,
 };
 use orderly_store::OrderFilter;
 use orderly_workflows::{CancelRequest, OrderWorkflow, order_workflow_id};
 
 use crate::auth::AuthUser;
+use crate::card_tokens;
 use crate::json::ValidJson;
 use crate::order_placement::{self, NewOrder, idempotency_key};
 use crate::problem::{ApiError, FieldError};
@@ -57,7 +58,7 @@ pub struct OrderItemRequest {
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrderRequest {
     pub items: Vec<OrderItemRequest>,
-    pub payment: PaymentDetails,
+    pub payment: PaymentInstruction,
     pub fulfillment: Fulfillment,
 }
 
@@ -124,9 +125,10 @@ pub async fn place_order(
         key.as_deref(),
         &crate::order_placement::request_fingerprint(&state, &request),
         |_| async {
+            let items = price(&state, &request).await?;
             Ok(NewOrder {
-                items: price(&state, &request).await?,
-                payment: request.payment.clone(),
+                items,
+                payment: card_tokens::payment_details(&state, &request.payment).await?,
                 fulfillment: request.fulfillment.clone(),
             })
         },

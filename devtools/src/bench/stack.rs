@@ -14,6 +14,7 @@ use crate::dev_server::{DevServer, DevServerOptions, LogLevel, locate_temporal_b
 use orderly_domain::{Currency, Money, Sku};
 use orderly_store::{Product, Store};
 use orderly_workers::order_worker;
+use orderly_workers::payload_codec::PayloadCipher;
 use orderly_workflows::SEARCH_ATTRIBUTES;
 
 use super::lifecycle::BENCH_SKU;
@@ -68,6 +69,9 @@ impl Stack {
             jwt_secret: None,
             carrier_secret: None,
             payment_webhook_secret: None,
+            payload_key: None,
+            payload_retired_keys: String::new(),
+            codec_cors_origins: Vec::new(),
             smtp_url: None,
             mail_from: "orderly@localhost".into(),
             templates_dir: None,
@@ -98,7 +102,10 @@ impl Stack {
         tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
 
         let worker = spawn_worker(&settings)?;
-        let stop_ceiling = start_ceiling_worker(server.address().to_owned())?;
+        let stop_ceiling = start_ceiling_worker(
+            server.address().to_owned(),
+            components::payload_cipher(&settings)?,
+        )?;
         Ok(Self {
             dir,
             server,
@@ -162,6 +169,7 @@ fn spawn_worker(settings: &Settings) -> anyhow::Result<Child> {
         )
         .env("ORDERLY_CARRIER_SECRET", secret(&settings.carrier_secret))
         .env("ORDERLY_JWT_SECRET", secret(&settings.jwt_secret))
+        .env("ORDERLY_PAYLOAD_KEY", secret(&settings.payload_key))
         .env("ORDERLY_PUBLIC_URL", &settings.public_url)
         .env("ORDERLY_CARRIER_SIMULATOR", "off")
         .env("ORDERLY_WORKER_METRICS_ADDR", "off")
@@ -173,7 +181,10 @@ fn spawn_worker(settings: &Settings) -> anyhow::Result<Child> {
 }
 
 /// The ceiling workflows' worker, on its own thread (`run` is not `Send`).
-fn start_ceiling_worker(address: String) -> anyhow::Result<Box<dyn Fn() + Send + Sync>> {
+fn start_ceiling_worker(
+    address: String,
+    cipher: PayloadCipher,
+) -> anyhow::Result<Box<dyn Fn() + Send + Sync>> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("ceiling-worker".into())
@@ -186,7 +197,7 @@ fn start_ceiling_worker(address: String) -> anyhow::Result<Box<dyn Fn() + Send +
             };
             runtime.block_on(async move {
                 let started = async {
-                    let client = order_worker::connect(&address, "default").await?;
+                    let client = order_worker::connect(&address, "default", &cipher).await?;
                     let (runtime, _) = order_worker::runtime(None)?;
                     let worker = CeilingWorker::new(&runtime, client, CEILING_QUEUE)?;
                     Ok::<_, order_worker::WorkerError>((runtime, worker))

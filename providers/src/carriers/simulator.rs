@@ -13,7 +13,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::Utc;
-use orderly_domain::{CarrierEvent, EventId, ShipmentStatus};
+use orderly_domain::{CarrierEvent, EventId, Location, ShipmentStatus};
 use reqwest::Client;
 use url::Url;
 
@@ -75,7 +75,7 @@ impl CarrierSimulator {
             tracking_id: shipment.tracking_id,
             status,
             occurred_at: Utc::now(),
-            location: Some(location.to_owned()),
+            location: Some(Location::parse(location)?),
         };
         let body = serde_json::to_vec(&event)?;
         post_signed(client, &self.webhook_url, self.secret.as_bytes(), body).await?;

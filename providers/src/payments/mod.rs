@@ -16,6 +16,7 @@
 //! are in [`crate::sandbox_values`].
 
 pub mod sandbox;
+mod vault;
 mod webhook;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use orderly_domain::{LedgerKind, Money, OrderId, PaymentDetails, PaymentMethod};
 use orderly_store::Store;
 
 pub use sandbox::{SandboxCard, SandboxCashOnDelivery, SandboxCollect};
+pub use vault::{CardBehaviour, CardVault, SandboxVault, VaultError};
 pub use webhook::WebhookTarget;
 
 /// What a provider is asked to do.
@@ -112,10 +114,16 @@ impl PaymentProviders {
         }
     }
 
-    /// The same providers with `card` in place of the card provider (a
-    /// real gateway's, or one wrapped to inject faults).
-    pub fn with_card(mut self, card: Arc<dyn PaymentProvider>) -> Self {
-        self.card = card;
+    /// The same providers with `provider` in place of the one for `method`
+    /// (a real gateway's, or one wrapped to inject faults).
+    pub fn with(mut self, method: PaymentMethod, provider: Arc<dyn PaymentProvider>) -> Self {
+        let slot = match method {
+            PaymentMethod::Card => &mut self.card,
+            PaymentMethod::Upi => &mut self.upi,
+            PaymentMethod::Netbanking => &mut self.netbanking,
+            PaymentMethod::Cod => &mut self.cod,
+        };
+        *slot = provider;
         self
     }
 

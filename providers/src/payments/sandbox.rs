@@ -15,7 +15,8 @@
 
 use async_trait::async_trait;
 use orderly_domain::{
-    EventId, LedgerKind, Money, PaymentDetails, PaymentMethod, PaymentWebhook, PaymentWebhookStatus,
+    CardPayment, EventId, LedgerKind, Money, PaymentDetails, PaymentMethod, PaymentWebhook,
+    PaymentWebhookStatus,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,14 +24,13 @@ use uuid::Uuid;
 use super::{PaymentError, PaymentProvider, PaymentRequest, ProviderReceipt, WebhookTarget};
 use orderly_store::Store;
 
-use crate::sandbox_values::{
-    BANK_FAILS, BANK_SUCCEEDS, CARD_DECLINED, CARD_FLAKY, CARD_SHORT_CAPTURE, FLAKY_ATTEMPTS,
-    VPA_FAILS, VPA_SUCCEEDS,
-};
+use super::{CardBehaviour, SandboxVault};
+use crate::sandbox_values::{BANK_FAILS, BANK_SUCCEEDS, FLAKY_ATTEMPTS, VPA_FAILS, VPA_SUCCEEDS};
 
-/// Card payments: sales and refunds.
+/// Card payments: sales and refunds, of cards its vault tokenized.
 pub struct SandboxCard {
     gateway: Gateway,
+    vault: SandboxVault,
 }
 
 /// Cash on delivery: a promise at placement, collected by the courier.
@@ -47,6 +47,7 @@ pub struct SandboxCollect {
 impl SandboxCard {
     pub fn new(store: Store) -> Self {
         Self {
+            vault: SandboxVault::new(store.clone()),
             gateway: Gateway::new(store, "sandbox-card", PaymentMethod::Card),
         }
     }
@@ -83,15 +84,25 @@ impl PaymentProvider for SandboxCard {
     }
 
     async fn charge(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
-        let number = match &req.details {
-            PaymentDetails::Card { card_number } => card_number.digits().to_owned(),
+        let behaviour = match &req.details {
+            PaymentDetails::Card(CardPayment::Token(card)) => self
+                .vault
+                .behaviour(&card.token)
+                .await
+                .map_err(|e| PaymentError::Transient(e.to_string()))?
+                .ok_or_else(|| {
+                    PaymentError::Declined("the card token is not one this provider issued".into())
+                })?,
+            PaymentDetails::Card(CardPayment::Number { card_number }) => {
+                CardBehaviour::of(card_number)
+            }
             other => return Err(self.gateway.wrong_method(other)),
         };
         self.gateway
-            .settle(Operation::Charge, req, |attempts| match number.as_str() {
-                CARD_DECLINED => Decision::Decline("card declined by the issuer".into()),
-                CARD_SHORT_CAPTURE => Decision::ApproveLess,
-                CARD_FLAKY if attempts <= FLAKY_ATTEMPTS => {
+            .settle(Operation::Charge, req, |attempts| match behaviour {
+                CardBehaviour::Decline => Decision::Decline("card declined by the issuer".into()),
+                CardBehaviour::ShortCapture => Decision::ApproveLess,
+                CardBehaviour::Flaky if attempts <= FLAKY_ATTEMPTS => {
                     Decision::Retry(format!("issuer unreachable (attempt {attempts})"))
                 }
                 _ => Decision::Approve,
@@ -287,7 +298,7 @@ fn collect_verdict(details: &PaymentDetails) -> Option<PaymentWebhookStatus> {
             BANK_FAILS => Some(PaymentWebhookStatus::Failed),
             _ => None,
         },
-        PaymentDetails::Card { .. } | PaymentDetails::Cod => None,
+        PaymentDetails::Card(_) | PaymentDetails::Cod => None,
     }
 }
 

@@ -1,8 +1,12 @@
 //! Card and cash-on-delivery outcomes of the sandbox gateway, and its
 //! promise that one idempotency key is one answer.
 
-use orderly_domain::{CardNumber, Currency, Money, OrderId, PaymentDetails, PaymentMethod};
-use orderly_providers::payments::{PaymentError, PaymentProviders, PaymentRequest};
+use orderly_domain::{
+    CardNumber, CardPayment, Currency, Money, OrderId, PaymentDetails, PaymentMethod,
+};
+use orderly_providers::payments::{
+    CardVault, PaymentError, PaymentProviders, PaymentRequest, SandboxVault,
+};
 use orderly_providers::sandbox_values::{CARD_APPROVED, CARD_DECLINED, CARD_FLAKY};
 use orderly_store::Store;
 
@@ -12,10 +16,24 @@ fn inr(amount: i64) -> Money {
     Money::new(amount, Currency::INR)
 }
 
-fn card(number: &str) -> PaymentDetails {
-    PaymentDetails::Card {
-        card_number: CardNumber::parse(number).expect("a Luhn-valid test card"),
-    }
+fn number(raw: &str) -> CardNumber {
+    CardNumber::parse(raw).expect("a Luhn-valid test card")
+}
+
+/// A card as orders placed before tokenization carried it: by number.
+fn card(raw: &str) -> PaymentDetails {
+    PaymentDetails::Card(CardPayment::Number {
+        card_number: number(raw),
+    })
+}
+
+/// A card as orders carry it: the sandbox vault's token.
+async fn tokenized(store: &Store, raw: &str) -> PaymentDetails {
+    let token = SandboxVault::new(store.clone())
+        .tokenize(&number(raw))
+        .await
+        .expect("tokenized");
+    PaymentDetails::Card(CardPayment::Token(token))
 }
 
 fn request(details: PaymentDetails, amount: i64, key: &str) -> PaymentRequest {
@@ -227,6 +245,61 @@ async fn a_provider_refuses_details_of_another_method() {
             matches!(answer, Err(PaymentError::Unsupported(_))),
             "{answer:?}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_tokenized_card_is_charged_as_its_number_would_be_and_the_vault_keeps_no_number() {
+    on_every_backend(|store| async move {
+        let provider = sandbox(&store).for_method(PaymentMethod::Card);
+        let approved = tokenized(&store, CARD_APPROVED).await;
+        let PaymentDetails::Card(CardPayment::Token(token)) = &approved else {
+            panic!("not a token: {approved:?}");
+        };
+        assert_eq!(
+            (token.brand.as_str(), token.last4.as_str()),
+            ("visa", "4242")
+        );
+        assert!(!token.token.contains(CARD_APPROVED));
+        assert!(
+            provider
+                .charge(&request(approved.clone(), 30_900, "order:13:capture"))
+                .await
+                .is_ok()
+        );
+        let declined = tokenized(&store, CARD_DECLINED).await;
+        assert!(matches!(
+            provider
+                .charge(&request(declined, 30_900, "order:14:capture"))
+                .await,
+            Err(PaymentError::Declined(_))
+        ));
+        let vault = SandboxVault::new(store.clone());
+        assert_eq!(
+            vault.card(&token.token).await.unwrap().as_ref(),
+            Some(token)
+        );
+        assert_eq!(vault.card("tok_made_up").await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_the_vault_never_issued_is_declined() {
+    on_every_backend(|store| async move {
+        let provider = sandbox(&store).for_method(PaymentMethod::Card);
+        let forged = PaymentDetails::Card(CardPayment::Token(orderly_domain::CardToken {
+            token: "tok_sandbox_forged".into(),
+            brand: "visa".into(),
+            last4: "4242".into(),
+        }));
+        assert!(matches!(
+            provider
+                .charge(&request(forged, 30_900, "order:15:capture"))
+                .await,
+            Err(PaymentError::Declined(_))
+        ));
     })
     .await;
 }

@@ -33,4 +33,6 @@ pub use order::{
     Admission, CancelRequest, Customer, OrderOutcome, OrderTimings, PaymentConfirmation, PlaceOrder,
 };
 pub use orderly_domain::{ReserveOutcome, Shortage};
-pub use shipment::{ShipmentInput, ShipmentProgress};
+pub use shipment::{
+    DEFAULT_SHIPMENT_HISTORY_LIMIT, ShipmentInput, ShipmentProgress, ShipmentResume,
+};

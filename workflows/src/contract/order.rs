@@ -35,6 +35,13 @@ pub struct OrderTimings {
     /// (orders started before it was an input pause a minute).
     #[serde(default = "default_settle_pause_secs")]
     pub settle_pause_secs: u64,
+    /// History events a shipment run may reach before continuing as new.
+    #[serde(default = "default_shipment_history_limit")]
+    pub shipment_history_limit: u32,
+}
+
+fn default_shipment_history_limit() -> u32 {
+    crate::contract::DEFAULT_SHIPMENT_HISTORY_LIMIT
 }
 
 fn default_settle_pause_secs() -> u64 {
@@ -50,6 +57,7 @@ impl Default for OrderTimings {
             retry_initial_millis: 1000,
             booking_attempts: 6,
             settle_pause_secs: default_settle_pause_secs(),
+            shipment_history_limit: default_shipment_history_limit(),
         }
     }
 }

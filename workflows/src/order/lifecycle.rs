@@ -400,6 +400,8 @@ async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowRes
                 tracking_id: shipment.tracking_id,
                 carrier: shipment.carrier.clone(),
                 carrier_silence_secs: timings.carrier_silence_secs,
+                history_limit: timings.shipment_history_limit,
+                resumed: None,
             },
             ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id)),
         )
@@ -445,14 +447,14 @@ async fn follow_shipment(ctx: &mut Ctx) -> WorkflowResult<Ending> {
         let at = now(ctx);
         let place = event
             .location
-            .as_deref()
-            .map(|l| format!(" at {l}"))
+            .as_ref()
+            .map(|l| format!(" at {}", l.as_str()))
             .unwrap_or_default();
         ctx.state_mut(|s| {
             if let Some(shipment) = s.shipment.as_mut() {
                 shipment.status = event.status;
-                if event.location.is_some() {
-                    shipment.last_location = event.location.clone();
+                if let Some(location) = &event.location {
+                    shipment.last_location = Some(location.as_str().to_owned());
                 }
             }
         });
