@@ -567,6 +567,8 @@ async fn the_inbox_shows_only_my_in_app_notifications_newest_first() {
                 subject: format!("subject {key}"),
                 body: format!("body {key}"),
                 dedupe_key: key.to_owned(),
+                recipient: None,
+                recipient_name: None,
             })
             .await
             .unwrap();

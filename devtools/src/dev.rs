@@ -7,6 +7,8 @@
 use anyhow::Context;
 use tokio::sync::watch;
 
+use orderly_notifications::RELAY_EVERY;
+
 use crate::dev_server::{DevServer, DevServerOptions, LogLevel, locate_temporal_bin};
 use orderly_workers::order_worker::{self, OrderWorker};
 use orderly_workflows::SEARCH_ATTRIBUTES;
@@ -87,10 +89,12 @@ async fn run_platform(
 
     let client = components::connect_temporal(settings, address).await?;
     let (runtime, metrics_addr) = order_worker::runtime(settings.worker_metrics_addr)?;
+    let notifier = components::notifier(settings, &store)?;
+    tokio::spawn(notifier.clone().relay(RELAY_EVERY));
     let mut worker = OrderWorker::on_order_queue(
         &runtime,
         client.clone(),
-        components::order_activities(settings, &store)?,
+        components::order_activities(settings, &store, notifier)?,
     )?;
     let state = components::api_state(settings, store.clone(), client).await?;
     let listener = tokio::net::TcpListener::bind(settings.http_addr)

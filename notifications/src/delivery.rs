@@ -1,19 +1,41 @@
 //! Delivering one message on every channel its recipient chose, each at
-//! most once: the discipline the module documentation describes, in one
-//! place for order notifications and cart reminders alike.
+//! most once, off the order's path.
+//!
+//! [`Notifier::deliver`] (what the notify activity runs) only writes: the
+//! inbox entry, delivered at once, and one row per other channel the
+//! recipient chose and can be reached on, waiting in the outbox. It calls
+//! no provider, so a mail server or SMS gateway that is down never holds an
+//! order back. [`Notifier::deliver_due`] (the worker's delivery relay) sends
+//! the rows that are due, each held by one relay at a time: a sent row is
+//! marked delivered, a transient failure is tried again later with backoff,
+//! and a refusal, or [`MAX_ATTEMPTS`] failures, gives the row up with its
+//! reason. A crash between sending and marking can send again; the resend
+//! carries the same Message-ID (email) or provider idempotency key (SMS,
+//! push: per device), which mail clients and providers use to drop it.
 
-use std::future::Future;
+use std::time::Duration;
 
+use chrono::Utc;
 use orderly_domain::{
-    NotificationChannel, NotificationChannels, NotificationKind, OrderId, PhoneNumber,
+    DeviceToken, NotificationChannel, NotificationChannels, NotificationKind, OrderId, PhoneNumber,
 };
-
-use orderly_providers::push::PushGateway;
-use orderly_providers::sms::SmsGateway;
-use orderly_providers::{ChannelError, Email, EmailSender};
-use orderly_store::{NewNotification, PushDevice};
+use orderly_providers::{ChannelError, Email};
+use orderly_store::{NewNotification, Notification};
 
 use super::{Notifier, NotifyError, Recipient, Rendered};
+
+/// How often a worker's relay looks for due rows.
+pub const RELAY_EVERY: Duration = Duration::from_millis(500);
+/// Sends of one row before it is given up.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Rows one relay pass holds at most.
+const BATCH: i64 = 50;
+/// How long a relay holds a row it is sending; a relay that died holding
+/// rows frees them when this passes.
+const LEASE: Duration = Duration::from_secs(60);
+/// The wait after the first failed send; it doubles with each failure.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LONGEST_RETRY: Duration = Duration::from_secs(300);
 
 /// One message, rendered for every channel.
 pub(super) struct Message<'a> {
@@ -35,8 +57,13 @@ impl Message<'_> {
     }
 
     /// The row recording this message on `channel`, with the words that
-    /// channel carries.
-    fn row(&self, channel: NotificationChannel, body: &str) -> NewNotification {
+    /// channel carries and where it goes.
+    fn row(
+        &self,
+        channel: NotificationChannel,
+        body: &str,
+        recipient: Option<String>,
+    ) -> NewNotification {
         NewNotification {
             user_id: self.to.user_id,
             order_id: self.order_id,
@@ -45,27 +72,33 @@ impl Message<'_> {
             subject: self.rendered.subject.clone(),
             body: body.to_owned(),
             dedupe_key: self.dedupe_key(channel),
+            recipient_name: recipient.as_ref().map(|_| self.to.name.clone()),
+            recipient,
         }
     }
 }
 
+/// How one send ended.
+enum Sent {
+    Delivered,
+    Retry(String),
+    GiveUp(String),
+}
+
 impl Notifier {
+    /// Writes the inbox entry and queues the message on every other
+    /// channel the recipient chose and can be reached on.
     pub(super) async fn deliver(&self, message: &Message<'_>) -> Result<(), NotifyError> {
-        let in_app = message.row(NotificationChannel::InApp, &message.rendered.body);
-        self.store
-            .notifications()
-            .insert_notification(&in_app)
-            .await?;
+        let notifications = self.store.notifications();
+        let in_app = message.row(NotificationChannel::InApp, &message.rendered.body, None);
+        notifications.insert_notification(&in_app).await?;
         // An inbox row is delivered as soon as it exists. Checking instead of
         // trusting the insert's answer covers a crash between insert and mark.
-        if !self
-            .store
-            .notifications()
+        if !notifications
             .notification_delivered(&in_app.dedupe_key)
             .await?
         {
-            self.store
-                .notifications()
+            notifications
                 .mark_notification_delivered(&in_app.dedupe_key)
                 .await?;
         }
@@ -74,157 +107,184 @@ impl Notifier {
             Some(profile) => (profile.notification_channels, profile.phone),
             None => (NotificationChannels::default(), None),
         };
-        let mut failures = Vec::new();
-        if channels.contains(NotificationChannel::Email)
-            && let Some(sender) = &self.email
-        {
-            let result = self.send_email(message, sender).await;
-            failures.extend(result.err().map(|e| (NotificationChannel::Email, e)));
+        if channels.contains(NotificationChannel::Email) && self.email.is_some() {
+            let row = message.row(
+                NotificationChannel::Email,
+                &message.rendered.body,
+                Some(message.to.email.clone()),
+            );
+            notifications.insert_notification(&row).await?;
         }
         if channels.contains(NotificationChannel::Sms)
-            && let (Some(gateway), Some(phone)) = (&self.sms, &phone)
+            && self.sms.is_some()
+            && let Some(phone) = phone
         {
-            let result = self.send_sms(message, gateway.as_ref(), phone).await;
-            failures.extend(result.err().map(|e| (NotificationChannel::Sms, e)));
+            let row = message.row(
+                NotificationChannel::Sms,
+                message.short,
+                Some(phone.as_str().to_owned()),
+            );
+            notifications.insert_notification(&row).await?;
         }
         if channels.contains(NotificationChannel::Push)
-            && let Some(gateway) = &self.push
-        {
-            let result = match self
-                .store
-                .notifications()
+            && self.push.is_some()
+            && !notifications
                 .all_push_devices(message.to.user_id)
-                .await
-            {
-                Ok(devices) if devices.is_empty() => Ok(()),
-                Ok(devices) => {
-                    self.push_to_devices(message, gateway.as_ref(), &devices)
-                        .await
-                }
-                Err(error) => Err(error.into()),
-            };
-            failures.extend(result.err().map(|e| (NotificationChannel::Push, e)));
+                .await?
+                .is_empty()
+        {
+            let row = message.row(NotificationChannel::Push, message.short, None);
+            notifications.insert_notification(&row).await?;
         }
-        verdict(message, failures)
+        Ok(())
     }
 
-    async fn send_email(
-        &self,
-        message: &Message<'_>,
-        sender: &EmailSender,
-    ) -> Result<(), NotifyError> {
-        let row = message.row(NotificationChannel::Email, &message.rendered.body);
-        let message_id = message_id(&row.dedupe_key);
-        let email = Email {
-            to_name: &message.to.name,
-            to_address: &message.to.email,
-            subject: &message.rendered.subject,
-            body: &message.rendered.body,
-            message_id: &message_id,
-        };
-        self.once(&row, || sender.send(&email)).await
-    }
-
-    async fn send_sms(
-        &self,
-        message: &Message<'_>,
-        gateway: &dyn SmsGateway,
-        phone: &PhoneNumber,
-    ) -> Result<(), NotifyError> {
-        let row = message.row(NotificationChannel::Sms, message.short);
-        self.once(&row, || gateway.send(phone, message.short, &row.dedupe_key))
-            .await
-    }
-
-    /// One row for the message, one provider call per device.
-    async fn push_to_devices(
-        &self,
-        message: &Message<'_>,
-        gateway: &dyn PushGateway,
-        devices: &[PushDevice],
-    ) -> Result<(), NotifyError> {
-        let row = message.row(NotificationChannel::Push, message.short);
-        self.once(&row, || async {
-            let mut delivered = 0;
-            let mut failures = Vec::new();
-            for device in devices {
-                let idempotency_key = format!("{}:{}", row.dedupe_key, device.id);
-                let sent = gateway
-                    .send(
-                        &device.token,
-                        &message.rendered.subject,
-                        message.short,
-                        &idempotency_key,
-                    )
-                    .await;
-                match sent {
-                    Ok(()) => delivered += 1,
-                    Err(error) => failures.push(error),
-                }
-            }
-            // On a retry the devices that already have it are deduplicated
-            // by their idempotency keys, so a transient failure of one
-            // device is worth retrying the whole fan-out.
-            if let Some(index) = failures.iter().position(ChannelError::is_retryable) {
-                return Err(failures.swap_remove(index));
-            }
-            match failures.into_iter().next() {
-                Some(refused) if delivered == 0 => Err(refused),
-                _ => Ok(()),
-            }
-        })
-        .await
-    }
-
-    /// Records `row`, and unless it is already delivered, sends it and
-    /// marks it delivered.
-    async fn once<F, Fut, E>(&self, row: &NewNotification, send: F) -> Result<(), NotifyError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(), E>>,
-        E: Into<NotifyError>,
-    {
-        self.store.notifications().insert_notification(row).await?;
-        if self
+    /// One pass of the delivery relay: sends the outbox rows that are due
+    /// and returns how many it handled.
+    pub async fn deliver_due(&self) -> Result<usize, NotifyError> {
+        let now = Utc::now();
+        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let due = self
             .store
             .notifications()
-            .notification_delivered(&row.dedupe_key)
-            .await?
-        {
-            return Ok(());
-        }
-        send().await.map_err(Into::into)?;
-        self.store
-            .notifications()
-            .mark_notification_delivered(&row.dedupe_key)
+            .claim_due_deliveries(now, lease_until, BATCH)
             .await?;
+        for row in &due {
+            let outcome = self.send(row).await;
+            self.settle(row, outcome).await?;
+        }
+        Ok(due.len())
+    }
+
+    /// Runs the delivery relay every `every` until the process ends.
+    pub async fn relay(self, every: Duration) {
+        loop {
+            match self.deliver_due().await {
+                // A full batch: more may be due right away.
+                Ok(n) if n as i64 == BATCH => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "the notification relay could not run"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    async fn send(&self, row: &Notification) -> Sent {
+        let sent = match row.channel.as_str() {
+            "email" => self.send_email(row).await,
+            "sms" => self.send_sms(row).await,
+            "push" => self.push_to_devices(row).await,
+            other => Err(NotifyError::Channel(ChannelError::Config(format!(
+                "no channel called {other}"
+            )))),
+        };
+        match sent {
+            Ok(()) => Sent::Delivered,
+            Err(error) if error.is_retryable() => Sent::Retry(error.to_string()),
+            Err(error) => Sent::GiveUp(error.to_string()),
+        }
+    }
+
+    async fn settle(&self, row: &Notification, outcome: Sent) -> Result<(), NotifyError> {
+        let notifications = self.store.notifications();
+        let now = Utc::now();
+        match outcome {
+            Sent::Delivered => notifications.delivered(row.id, now).await?,
+            Sent::Retry(error) if row.attempts + 1 < MAX_ATTEMPTS => {
+                let next = now + backoff(row.attempts);
+                notifications
+                    .retry_delivery_at(row.id, next, &error)
+                    .await?;
+            }
+            Sent::Retry(error) | Sent::GiveUp(error) => {
+                tracing::warn!(
+                    notification = %row.dedupe_key,
+                    channel = %row.channel,
+                    %error,
+                    "a notification was given up on this channel"
+                );
+                notifications.give_up_delivery(row.id, now, &error).await?;
+            }
+        }
         Ok(())
+    }
+
+    async fn send_email(&self, row: &Notification) -> Result<(), NotifyError> {
+        let sender = self.email.as_ref().ok_or_else(|| not_configured("email"))?;
+        let address = row.recipient.as_deref().unwrap_or_default();
+        sender
+            .send(&Email {
+                to_name: row.recipient_name.as_deref().unwrap_or_default(),
+                to_address: address,
+                subject: &row.subject,
+                body: &row.body,
+                message_id: &message_id(&row.dedupe_key),
+            })
+            .await
+            .map_err(Into::into)
+    }
+
+    async fn send_sms(&self, row: &Notification) -> Result<(), NotifyError> {
+        let gateway = self.sms.as_ref().ok_or_else(|| not_configured("SMS"))?;
+        let phone = PhoneNumber::parse(row.recipient.as_deref().unwrap_or_default())
+            .map_err(|e| NotifyError::Channel(ChannelError::Rejected(e.to_string())))?;
+        gateway
+            .send(&phone, &row.body, &row.dedupe_key)
+            .await
+            .map_err(Into::into)
+    }
+
+    /// One provider call per device the user has now.
+    async fn push_to_devices(&self, row: &Notification) -> Result<(), NotifyError> {
+        let gateway = self.push.as_ref().ok_or_else(|| not_configured("push"))?;
+        let devices = self
+            .store
+            .notifications()
+            .all_push_devices(row.user_id)
+            .await?;
+        let mut delivered = 0;
+        let mut failures = Vec::new();
+        for device in &devices {
+            let idempotency_key = format!("{}:{}", row.dedupe_key, device.id);
+            match push_one(gateway.as_ref(), &device.token, row, &idempotency_key).await {
+                Ok(()) => delivered += 1,
+                Err(error) => failures.push(error),
+            }
+        }
+        // On a retry the devices that already have it are deduplicated by
+        // their idempotency keys, so a transient failure of one device is
+        // worth retrying the whole fan-out.
+        if let Some(index) = failures.iter().position(ChannelError::is_retryable) {
+            return Err(failures.swap_remove(index).into());
+        }
+        match failures.into_iter().next() {
+            Some(refused) if delivered == 0 => Err(refused.into()),
+            _ => Ok(()),
+        }
     }
 }
 
-/// The activity's answer after every channel was attempted: the first
-/// retryable failure if any (so Temporal retries), else the first refusal.
-fn verdict(
-    message: &Message<'_>,
-    mut failures: Vec<(NotificationChannel, NotifyError)>,
-) -> Result<(), NotifyError> {
-    // Only one failure becomes the activity's error; the log keeps them all.
-    for (channel, error) in &failures {
-        tracing::warn!(
-            notification = %message.key,
-            channel = channel.as_str(),
-            %error,
-            "notification not delivered on this channel"
-        );
-    }
-    if failures.is_empty() {
-        return Ok(());
-    }
-    let index = failures
-        .iter()
-        .position(|(_, error)| error.is_retryable())
-        .unwrap_or(0);
-    Err(failures.swap_remove(index).1)
+async fn push_one(
+    gateway: &dyn orderly_providers::push::PushGateway,
+    token: &DeviceToken,
+    row: &Notification,
+    idempotency_key: &str,
+) -> Result<(), ChannelError> {
+    gateway
+        .send(token, &row.subject, &row.body, idempotency_key)
+        .await
+}
+
+fn not_configured(channel: &str) -> NotifyError {
+    NotifyError::Channel(ChannelError::Config(format!(
+        "{channel} is no longer configured on this worker"
+    )))
+}
+
+/// The wait before the next send of a row that failed `attempts` times.
+fn backoff(attempts: i64) -> chrono::Duration {
+    let doubled = FIRST_RETRY.saturating_mul(2u32.saturating_pow(attempts.clamp(0, 16) as u32));
+    chrono::Duration::from_std(doubled.min(LONGEST_RETRY)).unwrap_or_default()
 }
 
 /// `<{order}.{kind}.email@orderly>`: the dedupe key with its colons (not
@@ -245,5 +305,12 @@ mod tests {
             "<0190f3c1-aaaa-7bbb-8ccc-123456789abc.shipped.email@orderly>"
         );
         assert_eq!(message_id(key), message_id(key));
+    }
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_five_minutes() {
+        assert_eq!(backoff(0), chrono::Duration::seconds(1));
+        assert_eq!(backoff(3), chrono::Duration::seconds(8));
+        assert_eq!(backoff(20), chrono::Duration::seconds(300));
     }
 }

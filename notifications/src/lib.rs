@@ -8,22 +8,16 @@
 //! number, push when a push gateway is configured and they registered at
 //! least one device (each notification goes to all of them).
 //!
-//! Each (message, channel) is delivered at most once however often the
-//! activity is retried: its row is deduplicated by a unique key, and the
-//! provider is called only while that row is not yet marked delivered. A
-//! crash between sending and marking can send again; the resend carries the
-//! same Message-ID (email) or provider idempotency key (SMS, push: per
-//! device), which mail clients and providers use to drop duplicates.
-//!
-//! Channels fail independently: every chosen channel is attempted even when
-//! another has failed, and the activity then fails with the failure that
-//! decides what happens next. Any retryable one wins, so Temporal retries
-//! and the channels already delivered are skipped; otherwise a refusal
-//! (an invalid phone number, every device of the customer refused) fails it
-//! for good, leaving the refusal in the workflow's history while the other
-//! channels have been delivered. A push refused by some devices but
-//! delivered to others counts as delivered: a refused device is one the
-//! push service no longer knows, and the gateway forgets its registration.
+//! The order's path only writes: the notify activity records the inbox
+//! entry and one outbox row per other chosen channel, and returns. The
+//! worker's delivery relay ([`Notifier::relay`]) sends the outbox, each row
+//! at most once (see `delivery`), retrying transient failures with backoff
+//! and giving up on refusals, so a mail server or gateway that is down
+//! never delays payment, packing or shipping. Channels fail independently:
+//! a refused SMS does not keep the email from going out. A push refused by
+//! some devices but delivered to others counts as delivered: a refused
+//! device is one the push service no longer knows, and the gateway forgets
+//! its registration.
 
 mod cart;
 mod delivery;
@@ -44,6 +38,7 @@ use orderly_store::{Store, StoreError};
 
 use delivery::Message;
 
+pub use delivery::{MAX_ATTEMPTS, RELAY_EVERY};
 pub use render::{Rendered, password_reset_email, render_order};
 pub use templates::{
     MessageText, SHORT_TEXT_MAX_CHARS, TEMPLATES_DIR_ENV, TemplateError, Templates,

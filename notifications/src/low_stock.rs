@@ -30,6 +30,8 @@ impl Notifier {
                 subject: text.rendered.subject,
                 body: text.rendered.body,
                 dedupe_key: key.clone(),
+                recipient: None,
+                recipient_name: None,
             })
             .await?;
         if !self

@@ -11,7 +11,7 @@ use url::Url;
 
 use orderly_activities::Activities;
 use orderly_api::state::{ApiSettings, AppState, fingerprint_key};
-use orderly_notifications::{Notifier, Templates};
+use orderly_notifications::{Notifier, RELAY_EVERY, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::{CarrierSimulator, SandboxCarrier};
 use orderly_providers::payments::{PaymentProviders, SandboxVault, WebhookTarget};
@@ -81,7 +81,11 @@ fn webhook_url(settings: &Settings, path: &str) -> anyhow::Result<Url> {
 /// payment gateway (posting its webhooks to our API), the sandbox carrier
 /// and the notifier (email when `SMTP_URL` is set, SMS and push as
 /// `ORDERLY_SMS_GATEWAY` and `ORDERLY_PUSH_GATEWAY` say).
-pub fn order_activities(settings: &Settings, store: &Store) -> anyhow::Result<Activities> {
+pub fn order_activities(
+    settings: &Settings,
+    store: &Store,
+    notifier: Notifier,
+) -> anyhow::Result<Activities> {
     let payment_secret = Settings::require(
         &settings.payment_webhook_secret,
         "ORDERLY_PAYMENT_WEBHOOK_SECRET",
@@ -95,11 +99,13 @@ pub fn order_activities(settings: &Settings, store: &Store) -> anyhow::Result<Ac
         store.clone(),
         PaymentProviders::sandbox(store.clone(), Some(webhooks)),
         Arc::new(SandboxCarrier::new(store.clone())),
-        notifier(settings, store)?,
+        notifier,
     ))
 }
 
-fn notifier(settings: &Settings, store: &Store) -> anyhow::Result<Notifier> {
+/// The notifier the activities queue messages with, and whose delivery
+/// relay ([`Notifier::relay`]) a worker process runs beside them.
+pub fn notifier(settings: &Settings, store: &Store) -> anyhow::Result<Notifier> {
     let mut notifier =
         Notifier::new(store.clone(), email_sender(settings)?).with_templates(templates(settings)?);
     if settings.sms_gateway == Gateway::Sandbox {
@@ -273,8 +279,13 @@ pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     if let Some(addr) = metrics {
         tracing::info!(%addr, "worker metrics at /metrics");
     }
-    let mut worker =
-        OrderWorker::on_order_queue(&runtime, client, order_activities(&settings, &store)?)?;
+    let notifier = notifier(&settings, &store)?;
+    tokio::spawn(notifier.clone().relay(RELAY_EVERY));
+    let mut worker = OrderWorker::on_order_queue(
+        &runtime,
+        client,
+        order_activities(&settings, &store, notifier)?,
+    )?;
     let stop = worker.shutdown_handle();
     tokio::spawn(async move {
         shutdown().await;

@@ -29,3 +29,24 @@ CREATE TABLE sandbox_card_tokens (
     behaviour  TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+
+-- Notifications leave the order's path: the notify activity only writes a
+-- row per chosen channel, and the worker's delivery relay sends due rows,
+-- retrying with backoff (`attempts`, `next_attempt_at`), holding a row
+-- while it sends it (`leased_until`) so two workers never send it at once,
+-- and giving up for good (`failed_at`, `last_error`). `recipient` is the
+-- address or number the channel sends to, as it was when the message was
+-- written.
+ALTER TABLE notifications ADD COLUMN recipient TEXT;
+ALTER TABLE notifications ADD COLUMN recipient_name TEXT;
+ALTER TABLE notifications ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE notifications ADD COLUMN next_attempt_at BIGINT;
+ALTER TABLE notifications ADD COLUMN leased_until BIGINT;
+ALTER TABLE notifications ADD COLUMN last_error TEXT;
+ALTER TABLE notifications ADD COLUMN failed_at BIGINT;
+-- Channel rows never delivered before the relay existed were given up by
+-- the activity that wrote them; the relay must not send them days late.
+UPDATE notifications SET failed_at = created_at
+    WHERE delivered_at IS NULL AND channel <> 'in_app';
+CREATE INDEX notifications_due ON notifications (next_attempt_at)
+    WHERE delivered_at IS NULL AND failed_at IS NULL AND channel <> 'in_app';

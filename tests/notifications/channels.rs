@@ -184,7 +184,7 @@ async fn a_customer_who_chose_sms_gets_exactly_one_sms_per_notification_even_whe
 
     let order = declined_order(&app, &customer).await;
 
-    let sent = outbox(&app, "sms").await;
+    let sent = wait_for_outbox(&app, "sms", 2).await;
     assert_eq!(sent.len(), 2, "{sent:#?}");
     let id = order.id.to_string();
     for (message, words) in sent.iter().zip(["failed", "is confirmed"]) {
@@ -284,7 +284,7 @@ async fn an_sms_the_provider_refuses_leaves_the_other_channels_delivered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_sms_outage_is_retryable_and_leaves_the_other_channels_delivered() {
+async fn an_sms_outage_is_retried_by_the_relay_and_leaves_the_other_channels_delivered() {
     let app = spawn_app_with(TestOptions {
         smtp: true,
         ..TestOptions::default()
@@ -301,19 +301,41 @@ async fn an_sms_outage_is_retryable_and_leaves_the_other_channels_delivered() {
             .body,
     )
     .expect("an order");
-    for attempt in 1..=2 {
-        let error = notifier(&app)
+    for _ in 1..=2 {
+        notifier(&app)
             .notify(NotificationKind::Delivered, &order, &to)
             .await
-            .expect_err("the SMS gateway is down");
-        assert!(error.is_retryable(), "attempt {attempt}: {error}");
+            .expect("queued while the SMS gateway is down");
     }
 
     let sink = app.smtp.as_ref().expect("the SMTP sink");
     assert_eq!(
         sink.wait_for(2, PATIENCE).await.len(),
         1,
-        "one email however often retried"
+        "one email however often notified"
+    );
+    let sms_key = format!("{id}:delivered:sms");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let sms = loop {
+        let sms = app
+            .store
+            .notifications()
+            .notification(&sms_key)
+            .await
+            .expect("read")
+            .expect("the SMS is queued");
+        if sms.attempts > 0 || std::time::Instant::now() > deadline {
+            break sms;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(sms.attempts > 0, "the relay never tried the SMS: {sms:?}");
+    assert!(
+        sms.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not answering"),
+        "{sms:?}"
     );
     assert!(outbox(&app, "sms").await.is_empty());
     for (channel, delivered) in [("in_app", true), ("email", true), ("sms", false)] {
@@ -389,7 +411,7 @@ async fn push_goes_to_every_registered_device_once() {
 
     let order = declined_order(&app, &customer).await;
 
-    let pushed = outbox(&app, "push").await;
+    let pushed = wait_for_outbox(&app, "push", 4).await;
     assert_eq!(pushed.len(), 4, "{pushed:#?}");
     let id = order.id.to_string();
     for device in ["phone-token-1", "tablet-token-2"] {
@@ -438,16 +460,16 @@ async fn a_device_the_push_service_refuses_is_removed_and_the_others_still_get_t
 
     let order = declined_order(&app, &customer).await;
 
-    assert_eq!(
-        devices(&app, &customer).await,
-        [("good-device".to_owned(), "web".to_owned())]
-    );
-    let recipients: Vec<String> = outbox(&app, "push")
+    let recipients: Vec<String> = wait_for_outbox(&app, "push", 2)
         .await
         .iter()
         .map(|m| field(m, "recipient").to_owned())
         .collect();
     assert_eq!(recipients, ["good-device", "good-device"]);
+    assert_eq!(
+        devices(&app, &customer).await,
+        [("good-device".to_owned(), "web".to_owned())]
+    );
     let key = format!("{}:order_confirmed:push", order.id);
     assert!(
         app.store

@@ -221,3 +221,38 @@ async fn the_inbox_lists_only_the_callers_own_notifications() {
         .await
         .assert_problem(401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_mail_server_down_an_order_is_paid_at_once_and_its_emails_wait_in_the_outbox() {
+    let app = spawn_app_with(TestOptions {
+        smtp_down: true,
+        ..TestOptions::default()
+    })
+    .await;
+    app.stock_product(SKU, PRICE, 10).await;
+    let customer = app.customer("Asha").await;
+    let id = placed_id(&app.place(&customer, &one_pack(CARD_APPROVED)).await);
+
+    // Paid without waiting on the mail server.
+    app.wait_for_status(&customer, &id, "paid").await;
+    let inbox = app.wait_for_inbox(&customer, 2).await;
+    assert_eq!(inbox.len(), 2, "{inbox:#?}");
+    let key = format!("{id}:order_confirmed:email");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let email = loop {
+        let email = app
+            .store
+            .notifications()
+            .notification(&key)
+            .await
+            .expect("read")
+            .expect("the confirmation email is queued");
+        if email.attempts > 0 || std::time::Instant::now() > deadline {
+            break email;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(email.delivered_at.is_none());
+    assert!(email.attempts > 0, "{email:?}");
+    assert!(email.last_error.is_some(), "{email:?}");
+}

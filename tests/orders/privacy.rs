@@ -47,7 +47,7 @@ async fn database_text(app: &TestApp) -> String {
         .await
         .expect("a connection");
     let tables_sql = if uses_postgres() {
-        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+        "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public'"
     } else {
         "SELECT name FROM sqlite_master WHERE type = 'table'"
     };
@@ -62,7 +62,7 @@ async fn database_text(app: &TestApp) -> String {
     for table in tables {
         let columns_sql = if uses_postgres() {
             format!(
-                "SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{table}'"
+                "SELECT column_name::text AS name FROM information_schema.columns WHERE table_name = '{table}'"
             )
         } else {
             format!("SELECT name FROM pragma_table_info('{table}')")

@@ -41,6 +41,9 @@ pub fn payload_cipher() -> PayloadCipher {
     PayloadCipher::new(&PAYLOAD_KEY, &[]).expect("the tests' payload key")
 }
 
+/// How often a test worker's notification relay looks for due messages.
+pub const TEST_RELAY_EVERY: Duration = Duration::from_millis(100);
+
 /// Short waits so that timeouts can be tested in seconds.
 pub fn fast_timings() -> OrderTimings {
     OrderTimings {
@@ -58,6 +61,9 @@ pub struct TestOptions {
     pub timings: OrderTimings,
     /// Deliver email to a real SMTP server on loopback.
     pub smtp: bool,
+    /// Deliver email to an SMTP address where nothing listens: the mail
+    /// server is down for the whole test.
+    pub smtp_down: bool,
     /// Run a worker in this process (the crash test runs its own).
     pub worker: bool,
     /// Password reset and login throttling limits of the API.
@@ -75,6 +81,7 @@ impl Default for TestOptions {
         Self {
             timings: fast_timings(),
             smtp: false,
+            smtp_down: false,
             worker: true,
             accounts: AccountSettings::default(),
             cart_reminder: Duration::from_secs(3600),
@@ -217,7 +224,11 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         temporal_address: temporal_address.to_owned(),
         task_queue: task_queue.clone(),
         api: address,
-        smtp_url: smtp.as_ref().map(|s| s.url()),
+        smtp_url: if options.smtp_down {
+            Some(unreachable_smtp_url().await)
+        } else {
+            smtp.as_ref().map(|s| s.url())
+        },
         payment_fault: options.payment_fault,
     };
     let worker_stop = options.worker.then(|| start_worker(spec));
@@ -236,6 +247,17 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         worker_stop,
         _database: database,
     }
+}
+
+/// An SMTP URL of a loopback port that was free a moment ago: connections
+/// to it fail.
+pub async fn unreachable_smtp_url() -> String {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let url = format!("smtp://{}", closed.local_addr().expect("its address"));
+    drop(closed);
+    url
 }
 
 /// Everything a worker needs, as plain data so it can cross into another
@@ -262,10 +284,6 @@ impl WorkerSpec {
             secret: PAYMENT_SECRET.into(),
             delay: Duration::from_millis(300),
         };
-        let email = self
-            .smtp_url
-            .as_ref()
-            .map(|url| EmailSender::from_url(url).expect("the sink's SMTP URL"));
         let mut payments = PaymentProviders::sandbox(store.clone(), Some(webhooks));
         if let Some(fault) = self.payment_fault {
             let inner = payments.for_method(fault.method());
@@ -275,10 +293,19 @@ impl WorkerSpec {
             store.clone(),
             payments,
             Arc::new(SandboxCarrier::new(store.clone())),
-            Notifier::new(store.clone(), email)
-                .with_sms(Arc::new(SandboxSms::new(store.clone())))
-                .with_push(Arc::new(SandboxPush::new(store))),
+            self.notifier(store).await,
         )
+    }
+
+    /// The notifier of this worker, on every channel.
+    pub async fn notifier(&self, store: Store) -> Notifier {
+        let email = self
+            .smtp_url
+            .as_ref()
+            .map(|url| EmailSender::from_url(url).expect("the sink's SMTP URL"));
+        Notifier::new(store.clone(), email)
+            .with_sms(Arc::new(SandboxSms::new(store.clone())))
+            .with_push(Arc::new(SandboxPush::new(store)))
     }
 
     /// Runs a worker until it is stopped; for a thread or a child process.
@@ -287,11 +314,16 @@ impl WorkerSpec {
             .await
             .expect("worker client");
         let (runtime, _) = order_worker::runtime(None).expect("worker runtime");
+        let store = Store::connect(&self.database_url)
+            .await
+            .expect("worker database");
+        let relay = tokio::spawn(self.notifier(store).await.relay(TEST_RELAY_EVERY));
         let mut worker =
             OrderWorker::new(&runtime, client, &self.task_queue, self.activities().await)
                 .expect("worker");
         on_started(Box::new(worker.shutdown_handle()));
         worker.run().await.expect("worker run");
+        relay.abort();
     }
 }
 

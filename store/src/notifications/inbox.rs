@@ -23,6 +23,10 @@ pub struct NewNotification {
     pub subject: String,
     pub body: String,
     pub dedupe_key: String,
+    /// The address or number the channel sends to (none for the inbox and
+    /// push, which go to the user and their devices).
+    pub recipient: Option<String>,
+    pub recipient_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +42,18 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub read_at: Option<DateTime<Utc>>,
+    pub recipient: Option<String>,
+    pub recipient_name: Option<String>,
+    /// Sends the relay tried without delivering.
+    pub attempts: i64,
+    /// Why the last send failed, if it did.
+    pub last_error: Option<String>,
+    /// When the relay gave up on it.
+    pub failed_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, user_id, order_id, kind, channel, subject, body, dedupe_key, \
-                       created_at, delivered_at, read_at";
+pub(super) const COLUMNS: &str = "id, user_id, order_id, kind, channel, subject, body, dedupe_key, created_at, delivered_at, \
+     read_at, recipient, recipient_name, attempts, last_error, failed_at";
 
 impl Notifications {
     /// Inserts the notification; `false` when its dedupe key exists, in
@@ -49,8 +61,9 @@ impl Notifications {
     pub async fn insert_notification(&self, new: &NewNotification) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
             "INSERT INTO notifications
-                 (id, user_id, order_id, kind, channel, subject, body, dedupe_key, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 (id, user_id, order_id, kind, channel, subject, body, dedupe_key, created_at,
+                  recipient, recipient_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (dedupe_key) DO NOTHING",
         )
         .bind(Uuid::now_v7().to_string())
@@ -62,6 +75,8 @@ impl Notifications {
         .bind(&new.body)
         .bind(&new.dedupe_key)
         .bind(now_millis())
+        .bind(&new.recipient)
+        .bind(&new.recipient_name)
         .execute(&self.db.pool)
         .await?
         .rows_affected();
@@ -79,6 +94,17 @@ impl Notifications {
         .execute(&self.db.pool)
         .await?;
         Ok(())
+    }
+
+    /// The notification with `dedupe_key`, if it exists.
+    pub async fn notification(&self, dedupe_key: &str) -> Result<Option<Notification>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications WHERE dedupe_key = $1"
+        ))
+        .bind(dedupe_key)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.as_ref().map(notification_from).transpose()
     }
 
     /// Whether the notification exists and was delivered.
@@ -157,7 +183,7 @@ fn notification_kind(raw: &str) -> Result<NotificationKind, serde_json::Error> {
     serde_json::from_value(serde_json::Value::String(raw.to_owned()))
 }
 
-fn notification_from(row: &AnyRow) -> Result<Notification, StoreError> {
+pub(super) fn notification_from(row: &AnyRow) -> Result<Notification, StoreError> {
     let order_id: Option<String> = row.try_get("order_id")?;
     Ok(Notification {
         id: parsed(
@@ -188,5 +214,10 @@ fn notification_from(row: &AnyRow) -> Result<Notification, StoreError> {
             row.try_get("delivered_at")?,
         )?,
         read_at: optional_timestamp("notifications.read_at", row.try_get("read_at")?)?,
+        recipient: row.try_get("recipient")?,
+        recipient_name: row.try_get("recipient_name")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        failed_at: optional_timestamp("notifications.failed_at", row.try_get("failed_at")?)?,
     })
 }

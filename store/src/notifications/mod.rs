@@ -1,7 +1,9 @@
 //! Notifications: the in-app inbox with the delivery record of every other
-//! channel, and the devices customers registered for push.
+//! channel (the outbox the worker's delivery relay sends from), and the
+//! devices customers registered for push.
 
 mod inbox;
+mod outbox;
 mod push_devices;
 
 pub use inbox::{NewNotification, Notification};

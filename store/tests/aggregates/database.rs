@@ -73,6 +73,8 @@ async fn concurrent_writers_all_succeed_and_lose_nothing() {
                             subject: String::new(),
                             body: String::new(),
                             dedupe_key: format!("receipt-{i}"),
+                            recipient: None,
+                            recipient_name: None,
                         })
                         .await?;
                     Ok::<(), StoreError>(())
