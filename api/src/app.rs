@@ -4,7 +4,9 @@
 //! or a fresh UUIDv7) that the per-request tracing span carries, so every
 //! log line of a request has it; the access log; metrics, which therefore
 //! count everything including refused requests; a panic guard; turning any
-//! plain-text error into problem+json; and the 64 KiB body limit.
+//! plain-text error into problem+json; and the 64 KiB body limit. Inside
+//! them, on matched routes only, the rate limits (see `rate_limits`): per
+//! address on auth and provider routes, per account on every write.
 
 use std::any::Any;
 use std::future::Future;
@@ -28,28 +30,44 @@ use crate::json::BODY_LIMIT;
 use crate::problem::ApiError;
 use crate::request_id::{self, MakeRequestUuidV7, X_REQUEST_ID};
 use crate::state::AppState;
-use crate::{auth, http_metrics, rejections, routes};
+use crate::{auth, http_metrics, rate_limits, rejections, routes};
 
 /// The whole API, ready to serve.
 pub fn router(state: AppState) -> Router {
+    let auth_routes = auth::router()
+        .merge(routes::codec_session::router())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limits::auth_routes,
+        ));
+    let provider_routes = Router::new()
+        .merge(routes::webhooks::router())
+        .merge(routes::sandbox_cards::router())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limits::provider_routes,
+        ));
     let routes = Router::new()
         .merge(routes::codec::router(&state.settings.codec_cors_origins))
         .merge(routes::ops::router())
         .merge(routes::ops_alerts::router())
-        .merge(auth::router())
+        .merge(auth_routes)
         .merge(routes::products::router())
         .merge(routes::inventory::router())
         .merge(routes::me::router())
         .merge(routes::orders::router())
-        .merge(routes::webhooks::router())
+        .merge(provider_routes)
         .merge(routes::cart::router())
         .merge(routes::checkout::router())
         .merge(routes::search::router())
         .merge(routes::reviews::router())
         .merge(routes::recommendations::router())
         .merge(routes::categories::router())
-        .merge(routes::sandbox_cards::router())
-        .merge(routes::sandbox_outbox::router());
+        .merge(routes::sandbox_outbox::router())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limits::writes,
+        ));
     with_layers(routes).with_state(state)
 }
 
@@ -61,7 +79,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving HTTP");
-    // The peer address is what login throttling counts per client.
+    // The peer address is what per-address limits count.
     let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)

@@ -14,6 +14,8 @@ use orderly_store::StoreError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::rate_limits::Throttled;
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -89,11 +91,9 @@ pub enum ApiError {
     /// Understood but refused as a whole.
     #[error("unprocessable: {0}")]
     UnprocessableEntity(String),
-    #[error("too many requests: {detail}")]
-    TooManyRequests {
-        detail: String,
-        retry_after_secs: Option<u64>,
-    },
+    /// A rate limit or a failure streak refused the request.
+    #[error("too many requests: {}", .0.detail)]
+    TooManyRequests(Throttled),
     /// A dependency (database, Temporal) cannot be reached; worth retrying.
     #[error("service unavailable: {0}")]
     ServiceUnavailable(String),
@@ -128,7 +128,7 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::OutOfStock(_) | ApiError::PriceChanged(_) => {
                 StatusCode::CONFLICT
             }
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -185,7 +185,7 @@ impl ApiError {
                 "this Idempotency-Key was already used with a different request body".to_owned(),
             ),
             ApiError::UnprocessableEntity(detail) => ("unprocessable-entity", detail.clone()),
-            ApiError::TooManyRequests { detail, .. } => ("too-many-requests", detail.clone()),
+            ApiError::TooManyRequests(throttled) => ("too-many-requests", throttled.detail.clone()),
             ApiError::ServiceUnavailable(detail) => ("service-unavailable", detail.clone()),
             ApiError::Internal(_) => (
                 "internal",
@@ -335,12 +335,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::TooManyRequests {
-                retry_after_secs: Some(secs),
-                ..
-            } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*secs));
-            }
+            ApiError::TooManyRequests(throttled) => throttled.write_headers(headers),
             // A dependency that blinked is usually back within seconds.
             ApiError::ServiceUnavailable(_) => {
                 headers.insert(

@@ -12,12 +12,15 @@ use temporalio_client::Client;
 use orderly_notifications::Templates;
 use orderly_providers::EmailSender;
 use orderly_providers::payments::CardVault;
+use orderly_rate_limits::RateLimiter;
 use orderly_search::ProductIndex;
 use orderly_store::Store;
 use orderly_workers::payload_codec::PayloadCipher;
 use orderly_workflows::OrderTimings;
 
-use crate::auth::session_epochs::SessionEpochs;
+use crate::auth::live_sessions::LiveSessions;
+use crate::auth::password::PasswordHashing;
+use crate::rate_limits::RateLimitSettings;
 
 /// Settings of the API process, read from the environment by the binary.
 #[derive(Debug, Clone)]
@@ -43,8 +46,10 @@ pub struct ApiSettings {
     pub task_queue: String,
     /// The worker's Prometheus endpoint, appended to `/metrics` when set.
     pub worker_metrics_url: Option<String>,
-    /// Password resets and login throttling.
+    /// Password resets, client addresses and password hashing.
     pub accounts: AccountSettings,
+    /// Rate limits and login failure streaks.
+    pub rate_limits: RateLimitSettings,
     /// How long a cart stays untouched before its one reminder
     /// (`ORDERLY_CART_REMINDER`).
     pub cart_reminder: Duration,
@@ -54,6 +59,8 @@ pub struct ApiSettings {
     /// The HMAC key of stored request fingerprints (derived from the JWT
     /// secret).
     pub fingerprint_key: Vec<u8>,
+    /// The HMAC key of device tokens (derived from the JWT secret).
+    pub device_key: Vec<u8>,
     /// Origins (the Temporal Web UI's) allowed to call the codec server
     /// from a browser (`ORDERLY_CODEC_CORS_ORIGINS`).
     pub codec_cors_origins: Vec<String>,
@@ -62,9 +69,24 @@ pub struct ApiSettings {
 /// The HMAC key of stored request fingerprints, derived from the JWT
 /// secret so that it needs no setting of its own.
 pub fn fingerprint_key(jwt_secret: &str) -> Vec<u8> {
+    derived_key(jwt_secret, "orderly request fingerprints")
+}
+
+/// The HMAC key of device tokens, derived like [`fingerprint_key`].
+pub fn device_key(jwt_secret: &str) -> Vec<u8> {
+    derived_key(jwt_secret, "orderly device tokens")
+}
+
+/// The key the rate limiter hashes its counters' names with.
+pub fn rate_limit_key(jwt_secret: &str) -> Vec<u8> {
+    derived_key(jwt_secret, "orderly rate limit keys")
+}
+
+/// A key for one `purpose`, so that no two uses share a key.
+fn derived_key(jwt_secret: &str, purpose: &str) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(jwt_secret.as_bytes())
         .expect("HMAC accepts keys of any length");
-    mac.update(b"orderly request fingerprints");
+    mac.update(purpose.as_bytes());
     mac.finalize().into_bytes().to_vec()
 }
 
@@ -81,49 +103,39 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// The product search index; `None` where search is not served.
     pub search: Option<Arc<ProductIndex>>,
-    /// Users' session epochs as this process last read them.
-    pub sessions: Arc<SessionEpochs>,
+    /// Whether sessions are live, as this process last read it.
+    pub sessions: Arc<LiveSessions>,
+    /// The counters behind rate limits and login throttling.
+    pub limiter: RateLimiter,
+    /// Where requests hash and check passwords, a few at a time.
+    pub passwords: PasswordHashing,
     /// Seals and opens Temporal payloads, for the codec server.
     pub payload_cipher: PayloadCipher,
     /// Where card numbers are exchanged for tokens.
     pub card_vault: Arc<dyn CardVault>,
 }
 
-/// Limits of the account endpoints. The defaults suit production; tests
+/// Settings of the account endpoints. The defaults suit production; tests
 /// shorten them.
 #[derive(Debug, Clone)]
 pub struct AccountSettings {
     /// How long an emailed password reset token works.
     pub password_reset_ttl: Duration,
-    /// Reset emails sent per account and window; further requests are
-    /// answered alike but send nothing, so nobody can flood a mailbox.
-    pub reset_emails_per_window: i64,
-    /// The window in which failed logins are counted.
-    pub login_failure_window: Duration,
-    /// Failed logins per account (email) in a window before it is locked
-    /// until the window ends.
-    pub max_failures_per_account: i64,
-    /// Failed logins per client address in a window before it is locked.
-    pub max_failures_per_address: i64,
-    /// Each failed login of an account is answered this much later than
-    /// the one before it, so guessing slows down before it is refused.
-    pub failure_delay_step: Duration,
     /// Take the client address from the last `X-Forwarded-For` entry (set
     /// only behind a proxy that appends it; otherwise clients could choose
     /// their own address).
     pub trust_forwarded_for: bool,
+    /// Password hashes (argon2, about 19 MiB each) run at once; further
+    /// requests wait for a turn (`ORDERLY_PASSWORD_HASHES_AT_ONCE`).
+    pub password_hashes_at_once: usize,
 }
 
 impl Default for AccountSettings {
     fn default() -> Self {
         Self {
             password_reset_ttl: Duration::from_secs(30 * 60),
-            reset_emails_per_window: 3,
-            login_failure_window: Duration::from_secs(15 * 60),
-            max_failures_per_account: 5,
-            max_failures_per_address: 20,
-            failure_delay_step: Duration::from_millis(250),
             trust_forwarded_for: false,
+            password_hashes_at_once: std::thread::available_parallelism().map_or(2, usize::from),
         }
     }
 }

@@ -73,8 +73,10 @@ async fn api() -> Api {
         fingerprint_key: orderly_api::state::fingerprint_key(
             "a-test-secret-that-is-long-enough-0123456789",
         ),
+        device_key: orderly_api::state::device_key("a-test-secret-that-is-long-enough-0123456789"),
         codec_cors_origins: Vec::new(),
         accounts: AccountSettings::default(),
+        rate_limits: orderly_api::rate_limits::RateLimitSettings::default(),
     };
     let state = AppState {
         store: store.clone(),
@@ -85,6 +87,8 @@ async fn api() -> Api {
         templates: Arc::new(Templates::built_in()),
         search: None,
         sessions: Default::default(),
+        limiter: orderly_rate_limits::RateLimiter::in_process(b"without-temporal"),
+        passwords: orderly_api::auth::PasswordHashing::new(2),
         payload_cipher: orderly_workers::payload_codec::PayloadCipher::new(&[9; 32], &[])
             .expect("a key"),
         card_vault: std::sync::Arc::new(orderly_providers::payments::SandboxVault::new(

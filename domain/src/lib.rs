@@ -35,7 +35,7 @@ pub use payment::{
 pub use quantity::Quantity;
 pub use role::Role;
 pub use shipment::ShipmentStatus;
-pub use stock::{ReserveOutcome, Shortage};
+pub use stock::{MAX_ON_HAND, ReserveOutcome, Shortage, check_on_hand};
 pub use view::{LedgerKind, OrderView, PaymentView, Receipt, ReceiptEntry, ShipmentView};
 mod rating;
 pub use rating::Rating;

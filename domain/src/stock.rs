@@ -1,8 +1,21 @@
-//! What reserving stock for an order can come to.
+//! Stock levels and what reserving stock for an order can come to.
 
 use serde::{Deserialize, Serialize};
 
 use crate::Sku;
+
+/// The most units of one SKU a shop may hold: far past any warehouse, and
+/// far enough below `i64::MAX` that sums of stock never overflow.
+pub const MAX_ON_HAND: i64 = 1_000_000_000;
+
+/// Whether `on_hand` is a stock level a shop may set: the message why not.
+pub fn check_on_hand(on_hand: i64) -> Result<(), String> {
+    if (0..=MAX_ON_HAND).contains(&on_hand) {
+        Ok(())
+    } else {
+        Err(format!("must be 0 to {MAX_ON_HAND}"))
+    }
+}
 
 /// Not enough of one SKU for an order: what was asked for and what was
 /// left. The one description of "out of stock" that the store returns, the
@@ -20,4 +33,18 @@ pub enum ReserveOutcome {
     Reserved,
     /// The first SKU (in sku order) that could not be held; nothing was.
     OutOfStock(Shortage),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stock_levels_run_from_zero_to_a_billion() {
+        assert!(check_on_hand(0).is_ok());
+        assert!(check_on_hand(MAX_ON_HAND).is_ok());
+        assert_eq!(check_on_hand(-1).unwrap_err(), "must be 0 to 1000000000");
+        assert!(check_on_hand(MAX_ON_HAND + 1).is_err());
+        assert!(check_on_hand(i64::MAX).is_err());
+    }
 }

@@ -10,13 +10,15 @@ use temporalio_client::Client;
 use url::Url;
 
 use orderly_activities::Activities;
-use orderly_api::state::{ApiSettings, AppState, fingerprint_key};
+use orderly_api::auth::PasswordHashing;
+use orderly_api::state::{ApiSettings, AppState, device_key, fingerprint_key, rate_limit_key};
 use orderly_notifications::{Notifier, RELAY_EVERY, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::{CarrierSimulator, SandboxCarrier};
 use orderly_providers::payments::{PaymentProviders, SandboxVault, WebhookTarget};
 use orderly_providers::push::SandboxPush;
 use orderly_providers::sms::SandboxSms;
+use orderly_rate_limits::RateLimiter;
 use orderly_search::{INDEX_FOLDER, ProductIndex};
 use orderly_store::Store;
 use orderly_workers::order_worker::{self, OrderWorker};
@@ -177,8 +179,10 @@ pub async fn api_state(
         cart_reminder: settings.cart_reminder,
         temporal_timeout: settings.temporal_timeout,
         fingerprint_key: fingerprint_key(&jwt_secret),
+        device_key: device_key(&jwt_secret),
         codec_cors_origins: settings.codec_cors_origins.clone(),
         accounts: settings.accounts.clone(),
+        rate_limits: settings.rate_limits.clone(),
     };
     Ok(AppState {
         card_vault: Arc::new(SandboxVault::new(store.clone())),
@@ -190,8 +194,26 @@ pub async fn api_state(
         templates: templates(settings)?,
         search: Some(search),
         sessions: Default::default(),
+        limiter: rate_limiter(settings, &jwt_secret).await?,
+        passwords: PasswordHashing::new(settings.accounts.password_hashes_at_once),
         payload_cipher: payload_cipher(settings)?,
     })
+}
+
+/// The rate limiter: shared through Redis when `ORDERLY_REDIS_URL` is set
+/// (and then Redis must answer at start), in this process otherwise.
+async fn rate_limiter(settings: &Settings, jwt_secret: &str) -> anyhow::Result<RateLimiter> {
+    let key = rate_limit_key(jwt_secret);
+    match &settings.redis_url {
+        Some(url) => {
+            let limiter = RateLimiter::shared(url, &settings.redis_prefix, &key)
+                .await
+                .context("ORDERLY_REDIS_URL: Redis did not answer")?;
+            tracing::info!("rate limits shared through Redis");
+            Ok(limiter)
+        }
+        None => Ok(RateLimiter::in_process(&key)),
+    }
 }
 
 /// The SMTP sender of `SMTP_URL`, from `ORDERLY_MAIL_FROM`; `None` when

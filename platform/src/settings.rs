@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use base64::Engine;
+use orderly_api::rate_limits::{LoginLimits, RateLimitSettings};
 use orderly_api::state::AccountSettings;
 use orderly_notifications::TEMPLATES_DIR_ENV;
+use orderly_rate_limits::{FailurePolicy, Quota};
 use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, RETIRED_KEYS_ENV};
 use rand::RngCore;
 
@@ -73,9 +75,18 @@ pub struct Settings {
     /// Base URL the simulators post webhooks to (`ORDERLY_PUBLIC_URL`).
     pub public_url: String,
     pub log_format: LogFormat,
-    /// Password resets and login throttling (`ORDERLY_PASSWORD_RESET_TTL`,
-    /// `ORDERLY_LOGIN_*`, `ORDERLY_TRUST_FORWARDED_FOR`).
+    /// Password resets, client addresses and hashing
+    /// (`ORDERLY_PASSWORD_RESET_TTL`, `ORDERLY_TRUST_FORWARDED_FOR`,
+    /// `ORDERLY_PASSWORD_HASHES_AT_ONCE`).
     pub accounts: AccountSettings,
+    /// Rate limits (`ORDERLY_RATE_LIMIT_*`) and login failure streaks
+    /// (`ORDERLY_LOGIN_*`).
+    pub rate_limits: RateLimitSettings,
+    /// Where the API keeps its rate limit counters when replicas share them
+    /// (`ORDERLY_REDIS_URL`); `None`: in each process.
+    pub redis_url: Option<String>,
+    /// The prefix of those counters' keys (`ORDERLY_REDIS_PREFIX`).
+    pub redis_prefix: String,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -125,24 +136,30 @@ fn duration_or_off_var(name: &str, default: &str) -> anyhow::Result<Option<Durat
     }
 }
 
-/// The account limits from `lookup` (the environment, or a test's map);
+/// Settings that were replaced, and what replaced them: a deployment
+/// still setting one is told at start rather than silently ignored.
+const REPLACED: &[(&str, &str)] = &[
+    (
+        "ORDERLY_RESET_EMAILS_PER_WINDOW",
+        "ORDERLY_RATE_LIMIT_RESET_EMAILS (a rate such as 3/15m)",
+    ),
+    (
+        "ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        "ORDERLY_LOGIN_FREE_FAILURES_PER_ACCOUNT",
+    ),
+    (
+        "ORDERLY_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        "ORDERLY_LOGIN_FREE_FAILURES_PER_ADDRESS",
+    ),
+];
+
+/// The account settings from `lookup` (the environment, or a test's map);
 /// anything not given keeps [`AccountSettings::default`].
 fn account_settings(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<AccountSettings> {
+    if let Some((old, new)) = REPLACED.iter().find(|(old, _)| lookup(old).is_some()) {
+        bail!("{old} is no longer read; use {new}");
+    }
     let defaults = AccountSettings::default();
-    let duration = |name: &str, default: Duration| -> anyhow::Result<Duration> {
-        lookup(name).map_or(Ok(default), |raw| {
-            parse_duration(&raw).with_context(|| name.to_owned())
-        })
-    };
-    let count = |name: &str, default: i64| -> anyhow::Result<i64> {
-        let Some(raw) = lookup(name) else {
-            return Ok(default);
-        };
-        match raw.trim().parse::<i64>() {
-            Ok(n) if n >= 1 => Ok(n),
-            _ => bail!("{name} must be a whole number of at least 1, not {raw:?}"),
-        }
-    };
     let trust_forwarded_for = match lookup("ORDERLY_TRUST_FORWARDED_FOR")
         .as_deref()
         .map(str::trim)
@@ -152,26 +169,110 @@ fn account_settings(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<A
         Some(other) => bail!("ORDERLY_TRUST_FORWARDED_FOR must be true or false, not {other:?}"),
     };
     Ok(AccountSettings {
-        password_reset_ttl: duration("ORDERLY_PASSWORD_RESET_TTL", defaults.password_reset_ttl)?,
-        reset_emails_per_window: count(
-            "ORDERLY_RESET_EMAILS_PER_WINDOW",
-            defaults.reset_emails_per_window,
+        password_reset_ttl: duration_in(
+            &lookup,
+            "ORDERLY_PASSWORD_RESET_TTL",
+            defaults.password_reset_ttl,
         )?,
-        login_failure_window: duration(
-            "ORDERLY_LOGIN_FAILURE_WINDOW",
-            defaults.login_failure_window,
-        )?,
-        max_failures_per_account: count(
-            "ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
-            defaults.max_failures_per_account,
-        )?,
-        max_failures_per_address: count(
-            "ORDERLY_LOGIN_MAX_FAILURES_PER_ADDRESS",
-            defaults.max_failures_per_address,
-        )?,
-        failure_delay_step: duration("ORDERLY_LOGIN_FAILURE_DELAY", defaults.failure_delay_step)?,
         trust_forwarded_for,
+        password_hashes_at_once: usize::try_from(count_in(
+            &lookup,
+            "ORDERLY_PASSWORD_HASHES_AT_ONCE",
+            u32::try_from(defaults.password_hashes_at_once).unwrap_or(u32::MAX),
+        )?)?,
     })
+}
+
+/// The rate limits from `lookup`; anything not given keeps
+/// [`RateLimitSettings::default`].
+fn rate_limit_settings(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<RateLimitSettings> {
+    let defaults = RateLimitSettings::default();
+    let quota = |name: &str, default: Option<Quota>| -> anyhow::Result<Option<Quota>> {
+        match lookup(name).as_deref().map(str::trim) {
+            None => Ok(default),
+            Some("off") => Ok(None),
+            Some(raw) => raw
+                .parse()
+                .map(Some)
+                .with_context(|| format!("{name} must be a rate such as 30/min, or off")),
+        }
+    };
+    let login = defaults.login;
+    let per_client = FailurePolicy {
+        free: count_in(
+            &lookup,
+            "ORDERLY_LOGIN_FREE_FAILURES",
+            login.per_client.free,
+        )?,
+        first_delay: duration_in(
+            &lookup,
+            "ORDERLY_LOGIN_FAILURE_DELAY",
+            login.per_client.first_delay,
+        )?,
+        max_delay: duration_in(
+            &lookup,
+            "ORDERLY_LOGIN_MAX_FAILURE_DELAY",
+            login.per_client.max_delay,
+        )?,
+        forget_after: duration_in(
+            &lookup,
+            "ORDERLY_LOGIN_FAILURE_WINDOW",
+            login.per_client.forget_after,
+        )?,
+    };
+    Ok(RateLimitSettings {
+        auth_per_address: quota("ORDERLY_RATE_LIMIT_AUTH", defaults.auth_per_address)?,
+        auth_per_account: quota(
+            "ORDERLY_RATE_LIMIT_AUTH_PER_ACCOUNT",
+            defaults.auth_per_account,
+        )?,
+        reset_emails_per_account: quota(
+            "ORDERLY_RATE_LIMIT_RESET_EMAILS",
+            defaults.reset_emails_per_account,
+        )?,
+        writes_per_account: quota("ORDERLY_RATE_LIMIT_WRITES", defaults.writes_per_account)?,
+        webhooks_per_address: quota("ORDERLY_RATE_LIMIT_WEBHOOKS", defaults.webhooks_per_address)?,
+        login: LoginLimits {
+            per_client,
+            free_per_account: count_in(
+                &lookup,
+                "ORDERLY_LOGIN_FREE_FAILURES_PER_ACCOUNT",
+                login.free_per_account,
+            )?,
+            free_per_address: count_in(
+                &lookup,
+                "ORDERLY_LOGIN_FREE_FAILURES_PER_ADDRESS",
+                login.free_per_address,
+            )?,
+        },
+    })
+}
+
+fn duration_in(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: Duration,
+) -> anyhow::Result<Duration> {
+    lookup(name).map_or(Ok(default), |raw| {
+        parse_duration(&raw).with_context(|| name.to_owned())
+    })
+}
+
+/// A whole number of at least 1.
+fn count_in(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u32,
+) -> anyhow::Result<u32> {
+    let Some(raw) = lookup(name) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => bail!("{name} must be a whole number of at least 1, not {raw:?}"),
+    }
 }
 
 impl Settings {
@@ -244,6 +345,9 @@ impl Settings {
             public_url,
             log_format,
             accounts: account_settings(var)?,
+            rate_limits: rate_limit_settings(var)?,
+            redis_url: var("ORDERLY_REDIS_URL"),
+            redis_prefix: var("ORDERLY_REDIS_PREFIX").unwrap_or_else(|| "orderly".into()),
         })
     }
 
@@ -355,44 +459,92 @@ mod tests {
     }
 
     #[test]
-    fn account_limits_come_from_the_environment_and_default_when_unset() {
+    fn account_settings_come_from_the_environment_and_default_when_unset() {
         let defaults = AccountSettings::default();
         let unset = account_settings(lookup(&[])).unwrap();
-        assert_eq!(
-            unset.max_failures_per_account,
-            defaults.max_failures_per_account
-        );
+        assert_eq!(unset.password_reset_ttl, defaults.password_reset_ttl);
         assert!(!unset.trust_forwarded_for);
 
         let set = account_settings(lookup(&[
             ("ORDERLY_PASSWORD_RESET_TTL", "10m"),
-            ("ORDERLY_RESET_EMAILS_PER_WINDOW", "2"),
-            ("ORDERLY_LOGIN_FAILURE_WINDOW", "5m"),
-            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"),
-            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"),
-            ("ORDERLY_LOGIN_FAILURE_DELAY", "100ms"),
             ("ORDERLY_TRUST_FORWARDED_FOR", "true"),
+            ("ORDERLY_PASSWORD_HASHES_AT_ONCE", "3"),
         ]))
         .unwrap();
         assert_eq!(set.password_reset_ttl, Duration::from_secs(600));
-        assert_eq!(set.reset_emails_per_window, 2);
-        assert_eq!(set.login_failure_window, Duration::from_secs(300));
-        assert_eq!(set.max_failures_per_account, 3);
-        assert_eq!(set.max_failures_per_address, 50);
-        assert_eq!(set.failure_delay_step, Duration::from_millis(100));
         assert!(set.trust_forwarded_for);
+        assert_eq!(set.password_hashes_at_once, 3);
     }
 
     #[test]
-    fn a_bad_account_limit_is_an_error_naming_the_variable() {
+    fn rate_limits_come_from_the_environment_and_off_turns_one_off() {
+        let defaults = RateLimitSettings::default();
+        let unset = rate_limit_settings(lookup(&[])).unwrap();
+        assert_eq!(unset.auth_per_address, defaults.auth_per_address);
+        assert_eq!(unset.login.per_client, defaults.login.per_client);
+
+        let set = rate_limit_settings(lookup(&[
+            ("ORDERLY_RATE_LIMIT_AUTH", "30/min"),
+            ("ORDERLY_RATE_LIMIT_AUTH_PER_ACCOUNT", "5/min"),
+            ("ORDERLY_RATE_LIMIT_RESET_EMAILS", "2/h"),
+            ("ORDERLY_RATE_LIMIT_WRITES", "off"),
+            ("ORDERLY_RATE_LIMIT_WEBHOOKS", "100/s"),
+            ("ORDERLY_LOGIN_FREE_FAILURES", "3"),
+            ("ORDERLY_LOGIN_FREE_FAILURES_PER_ACCOUNT", "50"),
+            ("ORDERLY_LOGIN_FREE_FAILURES_PER_ADDRESS", "70"),
+            ("ORDERLY_LOGIN_FAILURE_DELAY", "250ms"),
+            ("ORDERLY_LOGIN_MAX_FAILURE_DELAY", "5m"),
+            ("ORDERLY_LOGIN_FAILURE_WINDOW", "2h"),
+        ]))
+        .unwrap();
+        assert_eq!(set.auth_per_address, Quota::per_minute(30));
+        assert_eq!(set.auth_per_account, Quota::per_minute(5));
+        assert_eq!(set.reset_emails_per_account, "2/h".parse().ok());
+        assert_eq!(set.writes_per_account, None);
+        assert_eq!(set.webhooks_per_address, "100/s".parse().ok());
+        assert_eq!(
+            set.login.per_client,
+            FailurePolicy {
+                free: 3,
+                first_delay: Duration::from_millis(250),
+                max_delay: Duration::from_secs(300),
+                forget_after: Duration::from_secs(7200),
+            }
+        );
+        assert_eq!(set.login.free_per_account, 50);
+        assert_eq!(set.login.free_per_address, 70);
+    }
+
+    #[test]
+    fn a_bad_limit_is_an_error_naming_the_variable() {
         for (name, value) in [
-            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
-            ("ORDERLY_LOGIN_MAX_FAILURES_PER_ADDRESS", "many"),
+            ("ORDERLY_LOGIN_FREE_FAILURES", "0"),
+            ("ORDERLY_LOGIN_FREE_FAILURES_PER_ADDRESS", "many"),
+            ("ORDERLY_RATE_LIMIT_AUTH", "lots"),
+            ("ORDERLY_RATE_LIMIT_WRITES", "0/min"),
+            ("ORDERLY_LOGIN_FAILURE_DELAY", "soon"),
+        ] {
+            let error = rate_limit_settings(lookup(&[(name, value)])).unwrap_err();
+            assert!(format!("{error:#}").contains(name), "{name}: {error:#}");
+        }
+        for (name, value) in [
             ("ORDERLY_TRUST_FORWARDED_FOR", "yes"),
             ("ORDERLY_PASSWORD_RESET_TTL", "soon"),
+            ("ORDERLY_PASSWORD_HASHES_AT_ONCE", "0"),
         ] {
             let error = account_settings(lookup(&[(name, value)])).unwrap_err();
             assert!(format!("{error:#}").contains(name), "{name}: {error:#}");
         }
+    }
+
+    #[test]
+    fn a_replaced_setting_is_refused_naming_its_replacement() {
+        let error = account_settings(lookup(&[("ORDERLY_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("ORDERLY_LOGIN_FREE_FAILURES_PER_ACCOUNT"),
+            "{error}"
+        );
     }
 }

@@ -31,8 +31,8 @@ mod sandbox;
 mod schema;
 
 pub use accounts::{
-    Accounts, AddressCreation, FailureWindow, MAX_ADDRESSES, NewAddress, NewUser, PasswordReset,
-    Profile, ProfileChanges, SavedAddress, User, UserWithHash,
+    Accounts, AddressCreation, MAX_ADDRESSES, NewAddress, NewUser, Profile, ProfileChanges,
+    RefreshedSession, ResetCode, SavedAddress, User, UserWithHash,
 };
 pub use carts::{
     Cart, CartAdd, CartChange, CartItem, CartRequestKey, Carts, CheckoutClaim, CheckoutClaimOutcome,

@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hardening",
         include_str!("../migrations/0008_hardening.sql"),
     ),
+    (
+        9,
+        "sessions_and_rate_limits",
+        include_str!("../migrations/0009_sessions_and_rate_limits.sql"),
+    ),
 ];
 
 #[derive(Debug)]

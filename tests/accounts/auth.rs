@@ -277,6 +277,49 @@ async fn logging_out_revokes_the_refresh_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_out_ends_the_access_tokens_of_that_session_at_once_and_no_other() {
+    let app = spawn_app().await;
+    register(&app, "asha@example.test", PASSWORD, "Asha").await;
+    let phone = login(&app, "asha@example.test", PASSWORD).await;
+    let laptop = login(&app, "asha@example.test", PASSWORD).await;
+    let tablet = login(&app, "asha@example.test", PASSWORD).await;
+    for session in [&phone, &laptop, &tablet] {
+        assert_access_works(&app, token(session, "access_token"), "asha@example.test").await;
+    }
+
+    let out = app
+        .post(
+            "/v1/auth/logout",
+            None,
+            &json!({"refresh_token": token(&phone, "refresh_token")}),
+        )
+        .await;
+    assert_eq!(out.status, 204, "{:#}", out.body);
+    app.get("/v1/me", Some(token(&phone, "access_token")))
+        .await
+        .assert_complete_problem(401);
+    assert_access_works(&app, token(&laptop, "access_token"), "asha@example.test").await;
+
+    // Logging out with the access token ends its session even when the
+    // refresh token sent is not one of ours.
+    let out = app
+        .post(
+            "/v1/auth/logout",
+            Some(token(&laptop, "access_token")),
+            &json!({"refresh_token": "lost"}),
+        )
+        .await;
+    assert_eq!(out.status, 204, "{:#}", out.body);
+    app.get("/v1/me", Some(token(&laptop, "access_token")))
+        .await
+        .assert_complete_problem(401);
+    refresh(&app, token(&laptop, "refresh_token"))
+        .await
+        .assert_complete_problem(401);
+    assert_access_works(&app, token(&tablet, "access_token"), "asha@example.test").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn me_shows_the_callers_own_account() {
     let app = spawn_app().await;
     let registered = register(&app, "asha@example.test", PASSWORD, "Asha Rao").await;

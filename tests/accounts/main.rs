@@ -1,4 +1,5 @@
-//! Accounts and sessions through the REST API: registration, logins, tokens, profiles, addresses, password resets and throttling.
+//! Accounts and sessions through the REST API: registration, logins, tokens, profiles, addresses, password resets, rate limits and login throttling.
 
 mod accounts;
 mod auth;
+mod throttling;

@@ -17,20 +17,7 @@ const APPLE: &str = "APPLE-1KG";
 const MILK: &str = "MILK-1L";
 
 async fn send(request: reqwest::RequestBuilder) -> Answer {
-    let response = request.send().await.expect("the request");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap_or_default();
-    Answer {
-        status,
-        content_type,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
+    Answer::read(request.send().await.expect("the request")).await
 }
 
 async fn add(app: &TestApp, token: &str, sku: &str, quantity: i64) -> Answer {

@@ -280,6 +280,34 @@ async fn an_invalid_stock_correction_is_refused_and_changes_nothing() {
         .await;
     negative.assert_complete_problem(422);
     assert_eq!(negative.fields(), ["on_hand"]);
+    // Past a billion units a restock could later overflow the sums of stock.
+    for on_hand in [1_000_000_001_i64, i64::MAX] {
+        let huge = app
+            .put(
+                "/v1/inventory/APPLE-1KG",
+                Some(&admin),
+                &json!({ "on_hand": on_hand }),
+            )
+            .await;
+        huge.assert_complete_problem(422);
+        assert_eq!(huge.fields(), ["on_hand"]);
+    }
+    assert_eq!(
+        app.put(
+            "/v1/inventory/APPLE-1KG",
+            Some(&admin),
+            &json!({"on_hand": 1_000_000_000_i64})
+        )
+        .await
+        .status,
+        200
+    );
+    app.put(
+        "/v1/inventory/APPLE-1KG",
+        Some(&admin),
+        &json!({"on_hand": 10}),
+    )
+    .await;
     for body in [
         json!({"on_hand": "ten"}),
         json!({}),

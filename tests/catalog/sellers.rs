@@ -56,20 +56,7 @@ async fn patch(app: &TestApp, path: &str, token: Option<&str>, body: &Value) -> 
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request.send().await.expect("PATCH");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap_or_default();
-    Answer {
-        status,
-        content_type,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
+    Answer::read(request.send().await.expect("PATCH")).await
 }
 
 async fn post_with_key(app: &TestApp, path: &str, token: &str, key: &str, body: &Value) -> Answer {

@@ -148,7 +148,7 @@ async fn placing_an_order_without_a_valid_access_token_is_a_401_problem() {
         JWT_SECRET.as_bytes(),
         customer_id,
         Role::Customer,
-        0,
+        uuid::Uuid::now_v7(),
         Duration::from_secs(60),
         Utc::now() - chrono::Duration::hours(2),
     )
@@ -157,7 +157,7 @@ async fn placing_an_order_without_a_valid_access_token_is_a_401_problem() {
         b"not-the-server-secret-0123456789",
         customer_id,
         Role::Admin,
-        0,
+        uuid::Uuid::now_v7(),
         Duration::from_secs(900),
         Utc::now(),
     )

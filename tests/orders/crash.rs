@@ -5,83 +5,28 @@
 //! because every activity is idempotent, nothing is charged, moved or sent
 //! twice.
 //!
-//! The first worker is a real process: this test binary re-executed with
-//! `--exact crash::worker_process --ignored`, which runs [`worker_process`]
-//! with the worker's settings in an environment variable.
+//! The first worker is a real process (see `children`).
 
 use orderly_providers::sandbox_values::{CARD_APPROVED, CARD_DECLINED, CARD_FLAKY};
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 use orderly_domain::{LedgerKind, NotificationKind};
-use orderly_tests::app::{
-    TestApp, TestOptions, WorkerSpec, fast_timings, spawn_app_with, start_worker,
-};
+use orderly_tests::app::{TestApp, TestOptions, fast_timings, spawn_app_with, start_worker};
 use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
 use orderly_workflows::OrderTimings;
 
-/// Carries the serialized [`WorkerSpec`] into the child process.
-const SPEC_ENV: &str = "ORDERLY_CRASH_WORKER_SPEC";
-/// What the child prints once its worker is polling.
-const READY: &str = "crash-worker-ready";
+use crate::children::spawn_worker_process;
 
 const SKU: &str = "RICE-5KG";
 const PRICE: i64 = 45_000;
 const ON_HAND: i64 = 100;
 /// Recovery waits out the dead worker's sticky queue and task timeouts.
 const RECOVERY: Duration = Duration::from_secs(120);
-
-/// The worker of the crash test, run in a child process that the test kills.
-/// Without the environment variable (a plain `--ignored` run) it does nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the worker process of crash::orders_in_flight_survive_a_killed_worker"]
-async fn worker_process() {
-    let Ok(raw) = std::env::var(SPEC_ENV) else {
-        return;
-    };
-    let spec: WorkerSpec = serde_json::from_str(&raw).expect("a serialized worker spec");
-    spec.run(|_stop| println!("{READY}")).await;
-}
-
-/// Starts [`worker_process`] and waits until its worker polls.
-async fn spawn_worker_process(spec: &WorkerSpec) -> Child {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let mut child = Command::new(exe)
-        .args([
-            "--exact",
-            "crash::worker_process",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env(SPEC_ENV, serde_json::to_string(spec).expect("spec JSON"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("starting the worker process");
-    let stdout = child.stdout.take().expect("the child's stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.expect("reading the child") {
-            if line.trim() == READY {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(ready, Ok(true), "the worker process did not start");
-    // Keep draining, so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    child
-}
 
 /// Where each order is meant to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

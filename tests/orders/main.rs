@@ -2,6 +2,7 @@
 //! server, a real database and real HTTP; crashes and replays included.
 
 mod cancellation;
+mod children;
 mod concurrency;
 mod crash;
 mod faults;
@@ -12,4 +13,5 @@ mod pickup;
 mod placement;
 mod privacy;
 mod replay;
+mod replicas;
 mod shipping;

@@ -14,7 +14,9 @@ use orderly_domain::LedgerKind;
 use orderly_store::LedgerStatus;
 use orderly_tests::app::{TestOptions, spawn_app, spawn_app_with};
 use orderly_tests::faults::PaymentFault;
+use orderly_tests::histories::record_history;
 use orderly_tests::shopper::{card, delivery_order, placed_id};
+use orderly_workflows::order_workflow_id;
 
 const SKU: &str = "MANGO-1KG";
 const PRICE: i64 = 25_000;
@@ -62,6 +64,11 @@ async fn a_charge_whose_answer_is_lost_is_found_and_refunded_when_the_payment_fa
         2 * PRICE
     );
     assert_eq!(app.stock_levels(SKU).await, (10, 0));
+    record_history(&app, &workflow_of(&id), "lost_charge_refunded").await;
+}
+
+fn workflow_of(id: &str) -> String {
+    order_workflow_id(id.parse().expect("an order id"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -229,6 +236,12 @@ async fn a_capture_short_of_the_total_holds_the_order_until_an_operator_releases
         )
         .await;
     assert_eq!(again.status, 409, "{:#}", again.body);
+
+    // Released, the order goes on like any paid order.
+    let tracking = app.ship(&admin, &customer, &id).await;
+    app.carrier_delivers(&tracking).await;
+    app.wait_for_status(&customer, &id, "delivered").await;
+    record_history(&app, &workflow_of(&id), "hold_released").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,5 +280,8 @@ async fn an_order_of_free_items_needs_no_payment_and_is_delivered() {
     let paid = app.wait_for_status(&customer, &id, "paid").await;
     assert_eq!(paid["payment"]["receipt"]["captured"]["amount"], 0);
     assert!(app.ledger(&id).await.is_empty(), "no money moved");
-    app.ship(&admin, &customer, &id).await;
+    let tracking = app.ship(&admin, &customer, &id).await;
+    app.carrier_delivers(&tracking).await;
+    app.wait_for_status(&customer, &id, "delivered").await;
+    record_history(&app, &workflow_of(&id), "free_order").await;
 }

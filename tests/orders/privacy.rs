@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sqlx::{Connection, Row};
 use temporalio_client::UntypedWorkflow;
 
-use orderly_tests::app::{TestApp, spawn_app};
+use orderly_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, spawn_app};
 use orderly_tests::database::uses_postgres;
 use orderly_tests::shopper::{card, delivery_order, placed_id};
 use orderly_workflows::{order_workflow_id, shipment_workflow_id};
@@ -184,6 +184,92 @@ async fn admins_read_encrypted_payloads_through_the_codec_server_and_nobody_else
         403
     );
     assert_eq!(app.post("/codec/decode", None, &payloads).await.status, 401);
+}
+
+/// Signs in at the codec's login form as a browser would; the answer and
+/// its `Set-Cookie`.
+async fn codec_login(app: &TestApp, email: &str, password: &str) -> (u16, Option<String>) {
+    let response = app
+        .http
+        .post(app.url("/codec/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("POST /codec/login");
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    (response.status().as_u16(), cookie)
+}
+
+/// A codec call from the Web UI: the cookie, no `Authorization`.
+async fn decode_with_cookie(app: &TestApp, cookie: &str, payloads: &Value) -> u16 {
+    app.http
+        .post(app.url("/codec/decode"))
+        .header("cookie", cookie)
+        .header("origin", "http://127.0.0.1:8233")
+        .json(payloads)
+        .send()
+        .await
+        .expect("POST /codec/decode")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_ui_decodes_with_the_cookie_of_an_admin_who_signed_in_at_the_codec() {
+    let app = spawn_app().await;
+    let page = app.http.get(app.url("/codec/login")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<form"));
+    let payloads = json!({"payloads": []});
+
+    let (status, cookie) = codec_login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 200);
+    let set_cookie = cookie.expect("a Set-Cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/codec", "Max-Age=900"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    assert_eq!(decode_with_cookie(&app, &cookie, &payloads).await, 200);
+    // The cookie is for the codec only: it logs nobody in to the rest of the API.
+    let me = app
+        .http
+        .get(app.url("/v1/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+
+    let out = app
+        .http
+        .post(app.url("/codec/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!(decode_with_cookie(&app, &cookie, &payloads).await, 401);
+
+    // A customer's right password still signs nobody in to the codec.
+    let customer_email = "zubeida@example.test";
+    app.post(
+        "/v1/auth/register",
+        None,
+        &json!({"email": customer_email, "password": "correct horse battery", "name": "Zubeida"}),
+    )
+    .await;
+    let (status, cookie) = codec_login(&app, customer_email, "correct horse battery").await;
+    assert_eq!(status, 403);
+    assert!(cookie.is_none());
+    assert_eq!(codec_login(&app, ADMIN_EMAIL, "wrong").await.0, 401);
+    assert_eq!(
+        decode_with_cookie(&app, "orderly_codec=forged", &payloads).await,
+        401
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,13 +10,18 @@ use temporalio_client::Client;
 use url::Url;
 
 use orderly_activities::Activities;
-use orderly_api::state::{AccountSettings, ApiSettings, AppState, fingerprint_key};
+use orderly_api::auth::PasswordHashing;
+use orderly_api::rate_limits::RateLimitSettings;
+use orderly_api::state::{
+    AccountSettings, ApiSettings, AppState, device_key, fingerprint_key, rate_limit_key,
+};
 use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::SandboxCarrier;
 use orderly_providers::payments::{PaymentProviders, SandboxVault, WebhookTarget};
 use orderly_providers::push::SandboxPush;
 use orderly_providers::sms::SandboxSms;
+use orderly_rate_limits::RateLimiter;
 use orderly_search::ProductIndex;
 use orderly_store::Store;
 use orderly_workers::order_worker::{self, OrderWorker};
@@ -36,6 +41,11 @@ pub const ADMIN_PASSWORD: &str = "admin-password-123";
 /// The key the tests' Temporal payloads (and recorded histories) are
 /// sealed with.
 pub const PAYLOAD_KEY: [u8; 32] = *b"orderly-tests-payload-key-32byte";
+
+/// The Redis tests share counters through.
+pub fn redis_url() -> String {
+    std::env::var("ORDERLY_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
 
 pub fn payload_cipher() -> PayloadCipher {
     PayloadCipher::new(&PAYLOAD_KEY, &[]).expect("the tests' payload key")
@@ -66,8 +76,14 @@ pub struct TestOptions {
     pub smtp_down: bool,
     /// Run a worker in this process (the crash test runs its own).
     pub worker: bool,
-    /// Password reset and login throttling limits of the API.
+    /// Password resets, client addresses and hashing.
     pub accounts: AccountSettings,
+    /// Rate limits and login failure streaks.
+    pub rate_limits: RateLimitSettings,
+    /// Keep the rate limit counters in the loopback Redis, under this
+    /// prefix (apps given the same one share counters, as replicas do);
+    /// `None`: in the API process.
+    pub redis_prefix: Option<String>,
     /// How long a cart stays untouched before its reminder.
     pub cart_reminder: Duration,
     /// How long the API waits for Temporal before answering 503.
@@ -84,6 +100,8 @@ impl Default for TestOptions {
             smtp_down: false,
             worker: true,
             accounts: AccountSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+            redis_prefix: None,
             cart_reminder: Duration::from_secs(3600),
             temporal_timeout: Duration::from_secs(10),
             payment_fault: None,
@@ -102,6 +120,8 @@ pub struct TestApp {
     /// The API's search index, in `search_dir` (removed with the app).
     pub search: Arc<ProductIndex>,
     pub search_dir: PathBuf,
+    /// The API's password hasher, which tests can keep busy.
+    pub passwords: PasswordHashing,
     payment_fault: Option<PaymentFault>,
     worker_stop: Option<Box<dyn Fn() + Send + Sync>>,
     _database: TestDatabase,
@@ -164,9 +184,6 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         .expect("creating the admin");
 
     let temporal_address = temporal::address();
-    let temporal = order_worker::connect(temporal_address, "default", &payload_cipher())
-        .await
-        .expect("connecting to the test Temporal server");
     let task_queue = format!("orders-test-{}", uuid::Uuid::now_v7().simple());
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -178,46 +195,16 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     } else {
         None
     };
-
-    let search_dir = std::env::temp_dir().join(format!(
-        "orderly-test-search-{}",
-        uuid::Uuid::now_v7().simple()
-    ));
-    let search = ProductIndex::open(&search_dir, &store)
-        .await
-        .expect("opening the search index");
-
-    let state = AppState {
-        store: store.clone(),
-        temporal: temporal.clone(),
-        settings: Arc::new(ApiSettings {
-            jwt_secret: JWT_SECRET.into(),
-            access_token_ttl: Duration::from_secs(900),
-            refresh_token_ttl: Duration::from_secs(3600),
-            carrier_secret: CARRIER_SECRET.into(),
-            payment_webhook_secret: PAYMENT_SECRET.into(),
-            webhook_tolerance: Duration::from_secs(300),
-            order_timings: options.timings.clone(),
-            namespace: "default".into(),
-            task_queue: task_queue.clone(),
-            worker_metrics_url: None,
-            cart_reminder: options.cart_reminder,
-            temporal_timeout: options.temporal_timeout,
-            fingerprint_key: fingerprint_key(JWT_SECRET),
-            codec_cors_origins: Vec::new(),
-            accounts: options.accounts.clone(),
-        }),
-        metrics: Some(orderly_api::http_metrics::handle()),
-        mailer: smtp
-            .as_ref()
-            .map(|sink| EmailSender::from_url(&sink.url()).expect("the sink's SMTP URL")),
-        templates: Arc::new(Templates::built_in()),
-        search: Some(search.clone()),
-        sessions: Default::default(),
-        payload_cipher: payload_cipher(),
-        card_vault: Arc::new(SandboxVault::new(store.clone())),
-    };
-    tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
+    let api = ApiSpec {
+        database_url: database.url.clone(),
+        temporal_address: temporal_address.to_owned(),
+        task_queue: task_queue.clone(),
+        timings: options.timings.clone(),
+        temporal_timeout: options.temporal_timeout,
+        redis_prefix: options.redis_prefix.clone(),
+    }
+    .serve(listener, &options, smtp.as_ref().map(SmtpSink::url))
+    .await;
 
     let spec = WorkerSpec {
         database_url: database.url.clone(),
@@ -237,15 +224,110 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         address,
         http: reqwest::Client::new(),
         store,
-        temporal,
+        temporal: api.temporal,
         task_queue,
         smtp,
         database_url: database.url.clone(),
-        search,
-        search_dir,
+        search: api.search,
+        search_dir: api.search_dir,
+        passwords: api.passwords,
         payment_fault: options.payment_fault,
         worker_stop,
         _database: database,
+    }
+}
+
+/// Everything an API process of a test app needs, as plain data so that a
+/// second replica can run in a child process (serialized into an
+/// environment variable). Settings not here are the defaults.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ApiSpec {
+    pub database_url: String,
+    pub temporal_address: String,
+    pub task_queue: String,
+    pub timings: OrderTimings,
+    pub temporal_timeout: Duration,
+    pub redis_prefix: Option<String>,
+}
+
+/// An API being served, and what tests read back from it.
+pub struct ServedApi {
+    pub temporal: Client,
+    /// Its search index, in `search_dir` (which the caller removes).
+    pub search: Arc<ProductIndex>,
+    pub search_dir: PathBuf,
+    pub passwords: PasswordHashing,
+}
+
+impl ApiSpec {
+    /// Serves the API on `listener`, with the limits and accounts settings
+    /// of `options` and email through `smtp_url`, until the process ends.
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        options: &TestOptions,
+        smtp_url: Option<String>,
+    ) -> ServedApi {
+        let store = Store::connect(&self.database_url)
+            .await
+            .expect("opening the test database");
+        let temporal = order_worker::connect(&self.temporal_address, "default", &payload_cipher())
+            .await
+            .expect("connecting to the test Temporal server");
+        let search_dir = std::env::temp_dir().join(format!(
+            "orderly-test-search-{}",
+            uuid::Uuid::now_v7().simple()
+        ));
+        let search = ProductIndex::open(&search_dir, &store)
+            .await
+            .expect("opening the search index");
+        let passwords = PasswordHashing::new(options.accounts.password_hashes_at_once);
+        let limiter_key = rate_limit_key(JWT_SECRET);
+        let limiter = match &self.redis_prefix {
+            Some(prefix) => RateLimiter::shared(&redis_url(), prefix, &limiter_key)
+                .await
+                .expect("the test Redis on loopback (ORDERLY_TEST_REDIS_URL)"),
+            None => RateLimiter::in_process(&limiter_key),
+        };
+        let state = AppState {
+            store: store.clone(),
+            temporal: temporal.clone(),
+            settings: Arc::new(ApiSettings {
+                jwt_secret: JWT_SECRET.into(),
+                access_token_ttl: Duration::from_secs(900),
+                refresh_token_ttl: Duration::from_secs(3600),
+                carrier_secret: CARRIER_SECRET.into(),
+                payment_webhook_secret: PAYMENT_SECRET.into(),
+                webhook_tolerance: Duration::from_secs(300),
+                order_timings: self.timings.clone(),
+                namespace: "default".into(),
+                task_queue: self.task_queue.clone(),
+                worker_metrics_url: None,
+                cart_reminder: options.cart_reminder,
+                temporal_timeout: self.temporal_timeout,
+                fingerprint_key: fingerprint_key(JWT_SECRET),
+                device_key: device_key(JWT_SECRET),
+                codec_cors_origins: Vec::new(),
+                accounts: options.accounts.clone(),
+                rate_limits: options.rate_limits.clone(),
+            }),
+            metrics: Some(orderly_api::http_metrics::handle()),
+            mailer: smtp_url.map(|url| EmailSender::from_url(&url).expect("the sink's SMTP URL")),
+            templates: Arc::new(Templates::built_in()),
+            search: Some(search.clone()),
+            sessions: Default::default(),
+            limiter,
+            passwords: passwords.clone(),
+            payload_cipher: payload_cipher(),
+            card_vault: Arc::new(SandboxVault::new(store)),
+        };
+        tokio::spawn(orderly_api::serve(listener, state, std::future::pending()));
+        ServedApi {
+            temporal,
+            search,
+            search_dir,
+            passwords,
+        }
     }
 }
 

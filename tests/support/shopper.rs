@@ -10,19 +10,20 @@ use orderly_providers::signature::{SIGNATURE_HEADER, sign};
 
 use crate::app::{ADMIN_EMAIL, ADMIN_PASSWORD, CARRIER_SECRET, PAYMENT_SECRET, TestApp};
 
-/// A response read whole: status, content type and JSON body (Null if none).
+/// A response read whole: status, headers and JSON body (Null if none).
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
 }
 
 impl Answer {
-    async fn read(response: reqwest::Response) -> Self {
+    pub async fn read(response: reqwest::Response) -> Self {
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
+        let headers = response.headers().clone();
+        let content_type = headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
@@ -32,8 +33,17 @@ impl Answer {
         Self {
             status,
             content_type,
+            headers,
             body,
         }
+    }
+
+    /// A header as a number (`Retry-After`, `RateLimit-Remaining`).
+    pub fn number_header(&self, name: &str) -> Option<u64> {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse().ok())
     }
 
     /// Asserts a problem+json answer with this status.
@@ -246,6 +256,16 @@ impl TestApp {
             Utc::now().timestamp(),
         )
         .await
+    }
+
+    /// The carrier takes a parcel the whole way: in transit, out for
+    /// delivery, delivered (each event accepted).
+    pub async fn carrier_delivers(&self, tracking_id: &str) {
+        for status in ["in_transit", "out_for_delivery", "delivered"] {
+            let event_id = format!("{tracking_id}-{status}");
+            let answer = self.carrier_event(tracking_id, &event_id, status).await;
+            assert_eq!(answer.status, 200, "{status}: {:#}", answer.body);
+        }
     }
 
     pub async fn payment_event(&self, order_id: &str, event_id: &str, status: &str) -> Answer {

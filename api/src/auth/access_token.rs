@@ -1,9 +1,10 @@
 //! Short-lived access tokens: HS256 JWTs naming the user and their role.
 //!
 //! They live only minutes; the long-lived credential is the refresh token,
-//! which is stored (hashed) and can be revoked. Each also carries its user's
-//! session epoch (`sep`), so a password reset, which bumps the epoch, ends
-//! the access tokens already out there too (see `session_epochs`).
+//! which is stored (hashed) and can be revoked. Each also names its session
+//! (`sid`, the refresh-token family), so ending the session (a logout, a
+//! password reset) ends the access tokens already out there too (see
+//! `live_sessions`).
 
 use std::time::Duration;
 
@@ -29,9 +30,8 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Unique per token, so two tokens issued in the same second differ.
     pub jti: Uuid,
-    /// The user's session epoch when the token was issued.
-    #[serde(default)]
-    pub sep: i64,
+    /// The session (refresh-token family) the token belongs to.
+    pub sid: Uuid,
 }
 
 /// Signs a token for `user` valid for `ttl` from `now`.
@@ -39,7 +39,7 @@ pub fn issue(
     secret: &[u8],
     user: UserId,
     role: Role,
-    session_epoch: i64,
+    session: Uuid,
     ttl: Duration,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
@@ -51,7 +51,7 @@ pub fn issue(
         iat,
         exp: iat.saturating_add(ttl_secs),
         jti: Uuid::now_v7(),
-        sep: session_epoch,
+        sid: session,
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -67,6 +67,8 @@ pub fn verify(secret: &[u8], token: &str) -> Result<AccessClaims, jsonwebtoken::
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECS;
     validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+    // `sid` is required by the claims type itself: tokens from before
+    // sessions were checked do not decode, and their clients refresh.
     jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(secret), &validation)
         .map(|data| data.claims)
 }
@@ -85,7 +87,7 @@ mod tests {
             SECRET,
             user,
             Role::Seller,
-            0,
+            Uuid::now_v7(),
             Duration::from_secs(900),
             Utc::now(),
         )
@@ -103,7 +105,7 @@ mod tests {
             SECRET,
             UserId::new(),
             Role::Customer,
-            0,
+            Uuid::now_v7(),
             Duration::from_secs(60),
             issued,
         )
@@ -118,7 +120,7 @@ mod tests {
             b"another-secret",
             UserId::new(),
             Role::Admin,
-            0,
+            Uuid::now_v7(),
             Duration::from_secs(60),
             Utc::now(),
         )

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use orderly_domain::{Role, UserId};
 use orderly_store::Product;
+use uuid::Uuid;
 
 use super::access_token;
 use crate::problem::ApiError;
@@ -18,6 +19,8 @@ use crate::state::AppState;
 pub struct AuthUser {
     pub id: UserId,
     pub role: Role,
+    /// The session the access token belongs to.
+    pub session: Uuid,
 }
 
 impl AuthUser {
@@ -51,20 +54,31 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers)?;
+        AuthUser::from_access_token(state, bearer_token(&parts.headers)?).await
+    }
+}
+
+impl AuthUser {
+    /// The caller an access token proves: signed by us, not expired, and
+    /// of a session that has not ended.
+    pub async fn from_access_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
         let claims =
             access_token::verify(state.settings.jwt_secret.as_bytes(), token).map_err(|error| {
                 tracing::debug!(%error, "access token refused");
                 ApiError::Unauthorized
             })?;
-        let current = state.sessions.current(&state.store, claims.sub).await?;
-        if current != Some(claims.sep) {
-            tracing::debug!(user = %claims.sub, "access token from an ended session epoch");
+        let live = state
+            .sessions
+            .is_live(&state.store, claims.sub, claims.sid)
+            .await?;
+        if !live {
+            tracing::debug!(user = %claims.sub, "access token of an ended session");
             return Err(ApiError::Unauthorized);
         }
         Ok(AuthUser {
             id: claims.sub,
             role: claims.role,
+            session: claims.sid,
         })
     }
 }
@@ -125,6 +139,7 @@ mod tests {
         let seller = AuthUser {
             id: UserId::new(),
             role: Role::Seller,
+            session: Uuid::now_v7(),
         };
         assert!(seller.require(&[Role::Admin, Role::Seller]).is_ok());
         assert!(matches!(

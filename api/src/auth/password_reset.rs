@@ -7,19 +7,22 @@
 //! time taken tells a prober anything. The emailed token works once, for
 //! `password_reset_ttl` (30 minutes), and is stored only as its SHA-256.
 //! Redeeming it replaces the password and ends every session of the user.
+//! The code is checked before the new password is hashed, so guessing codes
+//! costs the server a database read, not an argon2 hash.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
+use orderly_domain::UserId;
 use orderly_notifications::password_reset_email;
 use orderly_providers::Email;
-use orderly_store::PasswordReset;
+use orderly_store::ResetCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::credentials::{check_email, check_password, normalize_email};
-use super::password::hash_password;
+use super::login_throttle::LoginAttempt;
 use super::refresh_token::{RefreshToken, hash_of};
 use crate::json::ValidJson;
 use crate::problem::{ApiError, FieldError, Problem};
@@ -103,34 +106,34 @@ pub async fn confirm_password_reset(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let password_hash = hash_password(request.password).await?;
-    let outcome = state
-        .store
-        .accounts()
-        .reset_password(&hash_of(token), &password_hash, Utc::now())
-        .await?;
-    let refused = |message: &str| Err(ApiError::validation("token", message));
-    match outcome {
-        PasswordReset::Done(user_id) => {
-            // Whoever reset it controls the mailbox: the account's failed
-            // logins no longer say anything.
-            if let Some(user) = state.store.accounts().user_by_id(user_id).await? {
-                state
-                    .store
-                    .accounts()
-                    .clear_login_failures(&format!("login:account:{}", user.email))
-                    .await?;
-            }
-            state.sessions.forget(user_id);
-            tracing::info!(%user_id, "password reset; every session revoked");
-            Ok(StatusCode::NO_CONTENT)
-        }
-        PasswordReset::Unknown => refused("is not a reset code we sent"),
-        PasswordReset::AlreadyUsed => {
-            refused("was already used; request a new one if you still need it")
-        }
-        PasswordReset::Expired => refused("has expired; request a new one"),
+    let code = hash_of(token);
+    let accounts = state.store.accounts();
+    usable(accounts.check_reset_code(&code, Utc::now()).await?)?;
+    let password_hash = state.passwords.hash(request.password).await?;
+    // The check above was only a check: of two redemptions racing, the
+    // reset itself decides which one wins.
+    let user_id = usable(
+        accounts
+            .reset_password(&code, &password_hash, Utc::now())
+            .await?,
+    )?;
+    if let Some(user) = accounts.user_by_id(user_id).await? {
+        LoginAttempt::forgive_account(&state, &user.email).await;
     }
+    state.sessions.forget_user(user_id);
+    tracing::info!(%user_id, "password reset; every session revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user of a valid code, or the 422 naming what is wrong with it.
+fn usable(code: ResetCode) -> Result<UserId, ApiError> {
+    let message = match code {
+        ResetCode::Valid(user_id) => return Ok(user_id),
+        ResetCode::Unknown => "is not a reset code we sent",
+        ResetCode::AlreadyUsed => "was already used; request a new one if you still need it",
+        ResetCode::Expired => "has expired; request a new one",
+    };
+    Err(ApiError::validation("token", message))
 }
 
 /// The background half of a reset request. A fresh token is drawn and
@@ -144,19 +147,15 @@ async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
         tracing::warn!("a password reset was requested but email is not configured (SMTP_URL)");
         return Ok(());
     };
-    let accounts = &state.settings.accounts;
-    let now = Utc::now();
-    let window = chrono::Duration::from_std(accounts.login_failure_window)?;
-    let sent = state
-        .store
-        .accounts()
-        .record_login_failure(&format!("reset:account:{email}"), now, window)
-        .await?;
-    if sent.count > accounts.reset_emails_per_window {
-        tracing::warn!(user_id = %found.user.id, "password reset emails are being requested too often; not sending");
-        return Ok(());
+    if let Some(quota) = state.settings.rate_limits.reset_emails_per_account {
+        let key = format!("reset:account:{email}");
+        if state.limiter.acquire(&key, quota).await.is_err() {
+            tracing::warn!(user_id = %found.user.id, "password reset emails are being requested too often; not sending");
+            return Ok(());
+        }
     }
-    let ttl = chrono::Duration::from_std(accounts.password_reset_ttl)?;
+    let now = Utc::now();
+    let ttl = chrono::Duration::from_std(state.settings.accounts.password_reset_ttl)?;
     state
         .store
         .accounts()

@@ -1,9 +1,12 @@
-//! Issuing and rotating a user's pair of tokens.
+//! Issuing, rotating and ending a user's sessions.
 //!
-//! A login starts a new refresh-token family; every refresh continues it, so
-//! the store can revoke exactly the sessions descended from a stolen token.
+//! A login starts a new session: a refresh-token family, which every refresh
+//! continues, so the store can revoke exactly the sessions descended from a
+//! stolen token. The access tokens of a session name it, and stop working
+//! the moment it is revoked.
 
 use chrono::Utc;
+use orderly_domain::UserId;
 use orderly_store::User;
 use uuid::Uuid;
 
@@ -25,17 +28,23 @@ pub struct Session {
 pub async fn start(state: &AppState, user: &User) -> Result<Session, ApiError> {
     let now = Utc::now();
     let refresh = RefreshToken::generate();
+    let session = Uuid::now_v7();
     state
         .store
         .accounts()
-        .insert_refresh_token(
-            &refresh.hash,
-            user.id,
-            Uuid::now_v7(),
-            now + refresh_ttl(state)?,
-        )
+        .insert_refresh_token(&refresh.hash, user.id, session, now + refresh_ttl(state)?)
         .await?;
-    finish(state, user, refresh.token, now)
+    finish(state, user, session, refresh.token, now)
+}
+
+/// The owner of a presented refresh token, for counting refreshes per
+/// account before one is spent.
+pub async fn owner(state: &AppState, presented: &str) -> Result<Option<UserId>, ApiError> {
+    Ok(state
+        .store
+        .accounts()
+        .refresh_token_owner(&hash_of(presented))
+        .await?)
 }
 
 /// Exchanges a presented refresh token for a new pair. The presented token
@@ -43,7 +52,7 @@ pub async fn start(state: &AppState, user: &User) -> Result<Session, ApiError> {
 pub async fn rotate(state: &AppState, presented: &str) -> Result<(User, Session), ApiError> {
     let now = Utc::now();
     let refresh = RefreshToken::generate();
-    let user_id = state
+    let refreshed = state
         .store
         .accounts()
         .rotate_refresh_token(
@@ -57,27 +66,38 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<(User, Session)
     let user = state
         .store
         .accounts()
-        .user_by_id(user_id)
+        .user_by_id(refreshed.user_id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    let session = finish(state, &user, refresh.token, now)?;
+    let session = finish(state, &user, refreshed.session_id, refresh.token, now)?;
     Ok((user, session))
 }
 
-/// Ends the session family of a refresh token. Unknown tokens are ignored:
+/// Ends the session of a refresh token. Unknown tokens are ignored:
 /// logging out twice is not an error.
 pub async fn end(state: &AppState, presented: &str) -> Result<(), ApiError> {
-    state
+    let ended = state
         .store
         .accounts()
         .revoke_refresh_token(&hash_of(presented))
         .await?;
+    if let Some(session) = ended {
+        state.sessions.forget(session);
+    }
+    Ok(())
+}
+
+/// Ends `session` of `user`, named by one of its access tokens.
+pub async fn end_by_id(state: &AppState, user: UserId, session: Uuid) -> Result<(), ApiError> {
+    state.store.accounts().revoke_session(user, session).await?;
+    state.sessions.forget(session);
     Ok(())
 }
 
 fn finish(
     state: &AppState,
     user: &User,
+    session: Uuid,
     refresh_token: String,
     now: chrono::DateTime<Utc>,
 ) -> Result<Session, ApiError> {
@@ -86,7 +106,7 @@ fn finish(
         settings.jwt_secret.as_bytes(),
         user.id,
         user.role,
-        user.session_epoch,
+        session,
         settings.access_token_ttl,
         now,
     )?;

@@ -3,9 +3,10 @@
 //! workers encrypted (see `orderly_workers::payload_codec`). Admins only:
 //! a decoded payload shows customers' names, emails and addresses.
 //!
-//! Point the UI at `http://<api>/codec` as its codec endpoint, or the CLI
-//! with `temporal workflow show --codec-endpoint http://<api>/codec
-//! --codec-auth "Bearer <admin token>"`. The browser UI calls from its own
+//! Point the CLI at it with `temporal workflow show --codec-endpoint
+//! http://<api>/codec --codec-auth "Bearer <admin token>"`, and the Web UI
+//! with `http://<api>/codec` as its codec endpoint after signing in at
+//! `/codec/login` (see `codec_session`). The browser UI calls from its own
 //! origin, so the origins in `ORDERLY_CODEC_CORS_ORIGINS` may call these
 //! routes with credentials.
 
@@ -17,12 +18,11 @@ use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use orderly_domain::Role;
 use serde::{Deserialize, Serialize};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::auth::AuthUser;
+use super::codec_session::CodecAdmin;
 use crate::json::ValidJson;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -109,10 +109,9 @@ impl CodecPayload {
 )]
 pub async fn encode(
     State(state): State<AppState>,
-    caller: AuthUser,
+    _admin: CodecAdmin,
     ValidJson(body): ValidJson<CodecPayloads>,
 ) -> Result<Json<CodecPayloads>, ApiError> {
-    caller.require(&[Role::Admin])?;
     let mut payloads = Vec::with_capacity(body.payloads.len());
     for (index, payload) in body.payloads.into_iter().enumerate() {
         let sealed = state
@@ -138,10 +137,9 @@ pub async fn encode(
 )]
 pub async fn decode(
     State(state): State<AppState>,
-    caller: AuthUser,
+    _admin: CodecAdmin,
     ValidJson(body): ValidJson<CodecPayloads>,
 ) -> Result<Json<CodecPayloads>, ApiError> {
-    caller.require(&[Role::Admin])?;
     let mut payloads = Vec::with_capacity(body.payloads.len());
     for (index, payload) in body.payloads.into_iter().enumerate() {
         let opened = state

@@ -103,7 +103,7 @@ pub async fn get_inventory(
         (status = 403, description = "Neither an admin nor the product's seller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Below what is reserved for open orders", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Negative count or malformed SKU", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A count below 0 or above 1000000000, or a malformed SKU", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn set_inventory(
@@ -114,9 +114,8 @@ pub async fn set_inventory(
 ) -> Result<Json<StockBody>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let sku = sku_in_path(&sku)?;
-    if request.on_hand < 0 {
-        return Err(ApiError::validation("on_hand", "must be zero or more"));
-    }
+    orderly_domain::check_on_hand(request.on_hand)
+        .map_err(|message| ApiError::validation("on_hand", message))?;
     let product = state
         .store
         .catalog()

@@ -5,6 +5,7 @@ pub mod cart;
 pub mod categories;
 pub mod checkout;
 pub mod codec;
+pub mod codec_session;
 pub mod inventory;
 pub mod me;
 pub mod ops;

@@ -88,6 +88,9 @@ impl Stack {
             public_url: format!("http://{api_addr}"),
             log_format: LogFormat::Text,
             accounts: orderly_api::state::AccountSettings::default(),
+            rate_limits: orderly_api::rate_limits::RateLimitSettings::default(),
+            redis_url: None,
+            redis_prefix: "orderly".into(),
         }
         .with_dev_secrets()?;
 

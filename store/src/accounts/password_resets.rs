@@ -13,11 +13,13 @@ use super::Accounts;
 use crate::StoreError;
 use crate::columns::{millis, now_millis, parsed};
 
-/// What became of a presented reset token.
+/// What a presented reset code is: [`Accounts::check_reset_code`] says
+/// whether it could be redeemed now, [`Accounts::reset_password`] whether
+/// it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordReset {
-    /// The password of this user was replaced.
-    Done(UserId),
+pub enum ResetCode {
+    /// Usable (checking) or redeemed (resetting) for this user.
+    Valid(UserId),
     Unknown,
     AlreadyUsed,
     Expired,
@@ -43,6 +45,36 @@ impl Accounts {
         Ok(())
     }
 
+    /// Whether `token_hash` could be redeemed at `now`, changing nothing:
+    /// the API checks before it spends an argon2 hash on the new password.
+    pub async fn check_reset_code(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ResetCode, StoreError> {
+        let found = sqlx::query(
+            "SELECT user_id, used_at, expires_at FROM password_reset_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(row) = found else {
+            return Ok(ResetCode::Unknown);
+        };
+        if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
+            return Ok(ResetCode::AlreadyUsed);
+        }
+        if row.try_get::<i64, _>("expires_at")? <= millis(now) {
+            return Ok(ResetCode::Expired);
+        }
+        let user: String = row.try_get("user_id")?;
+        Ok(ResetCode::Valid(parsed(
+            "password_reset_tokens.user_id",
+            &user,
+            str::parse,
+        )?))
+    }
+
     /// Redeems the token `token_hash`: sets `new_password_hash`, marks the
     /// user's reset tokens used and revokes all their refresh tokens.
     pub async fn reset_password(
@@ -50,7 +82,7 @@ impl Accounts {
         token_hash: &str,
         new_password_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<PasswordReset, StoreError> {
+    ) -> Result<ResetCode, StoreError> {
         let now = millis(now);
         let mut tx = self.db.begin_write().await?;
         // Claiming and checking in one statement: of two concurrent
@@ -72,21 +104,19 @@ impl Accounts {
                     .await?;
             tx.commit().await?;
             return Ok(match found {
-                None => PasswordReset::Unknown,
+                None => ResetCode::Unknown,
                 Some(row) if row.try_get::<Option<i64>, _>("used_at")?.is_some() => {
-                    PasswordReset::AlreadyUsed
+                    ResetCode::AlreadyUsed
                 }
-                Some(_) => PasswordReset::Expired,
+                Some(_) => ResetCode::Expired,
             });
         };
         let user: String = claimed.try_get("user_id")?;
-        sqlx::query(
-            "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2",
-        )
-        .bind(new_password_hash)
-        .bind(&user)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(new_password_hash)
+            .bind(&user)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "UPDATE password_reset_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
         )
@@ -102,7 +132,7 @@ impl Accounts {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(PasswordReset::Done(parsed(
+        Ok(ResetCode::Valid(parsed(
             "password_reset_tokens.user_id",
             &user,
             str::parse,

@@ -3,7 +3,8 @@
 //! Each refresh hands out a new token of the same family and marks the old
 //! one used. A used token presented again means it was copied: whoever holds
 //! the family's live token may be the thief, so the whole family is revoked
-//! and both parties have to log in again.
+//! and both parties have to log in again. A family is a session: access
+//! tokens name theirs and are refused once it is revoked.
 
 use chrono::{DateTime, Utc};
 use orderly_domain::UserId;
@@ -13,6 +14,13 @@ use uuid::Uuid;
 use super::Accounts;
 use crate::StoreError;
 use crate::columns::{millis, now_millis, parsed};
+
+/// The session a refresh continued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshedSession {
+    pub user_id: UserId,
+    pub session_id: Uuid,
+}
 
 impl Accounts {
     pub async fn insert_refresh_token(
@@ -36,7 +44,7 @@ impl Accounts {
         Ok(())
     }
 
-    /// Exchanges a live token for `new_hash` and returns its user. Returns
+    /// Exchanges a live token for `new_hash` and returns its session. Returns
     /// `None` for unknown, expired or revoked tokens, and for a replayed
     /// (already rotated) token, whose whole family is revoked on the way.
     pub async fn rotate_refresh_token(
@@ -45,7 +53,7 @@ impl Accounts {
         new_hash: &str,
         new_expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Option<UserId>, StoreError> {
+    ) -> Result<Option<RefreshedSession>, StoreError> {
         let now = millis(now);
         let mut tx = self.db.begin_write().await?;
         // Claiming the token and checking it are one statement, so two
@@ -74,11 +82,10 @@ impl Accounts {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            return Ok(Some(parsed(
-                "refresh_tokens.user_id",
-                &user_id,
-                str::parse,
-            )?));
+            return Ok(Some(RefreshedSession {
+                user_id: parsed("refresh_tokens.user_id", &user_id, str::parse)?,
+                session_id: parsed("refresh_tokens.family_id", &family_id, str::parse)?,
+            }));
         }
         sqlx::query(
             "UPDATE refresh_tokens SET revoked_at = $1
@@ -94,20 +101,85 @@ impl Accounts {
         Ok(None)
     }
 
-    /// Logs out: revokes the token's whole family. Unknown or already
-    /// revoked tokens are fine.
-    pub async fn revoke_refresh_token(&self, token_hash: &str) -> Result<(), StoreError> {
+    /// The user a refresh token was issued to, whatever its state.
+    pub async fn refresh_token_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let row = sqlx::query("SELECT user_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.map(|row| {
+            let user: String = row.try_get("user_id")?;
+            parsed("refresh_tokens.user_id", &user, str::parse)
+        })
+        .transpose()
+    }
+
+    /// Logs out: revokes the token's whole family and returns it (`None`
+    /// for an unknown token; logging out twice is fine).
+    pub async fn revoke_refresh_token(&self, token_hash: &str) -> Result<Option<Uuid>, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let family = sqlx::query("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(family) = family else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let family: String = family.try_get("family_id")?;
         sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = $1
-             WHERE revoked_at IS NULL AND family_id IN (
-                 SELECT family_id FROM refresh_tokens WHERE token_hash = $2
-             )",
+            "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family_id = $2",
         )
         .bind(now_millis())
-        .bind(token_hash)
+        .bind(&family)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(parsed(
+            "refresh_tokens.family_id",
+            &family,
+            str::parse,
+        )?))
+    }
+
+    /// Ends one session of `user` (a logout by its access token).
+    pub async fn revoke_session(
+        &self,
+        user_id: UserId,
+        session_id: Uuid,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $1
+             WHERE revoked_at IS NULL AND family_id = $2 AND user_id = $3",
+        )
+        .bind(now_millis())
+        .bind(session_id.to_string())
+        .bind(user_id.to_string())
         .execute(&self.db.pool)
         .await?;
         Ok(())
+    }
+
+    /// Whether `session_id` of `user_id` still has an unrevoked token: an
+    /// access token of the session may still be used.
+    pub async fn session_is_live(
+        &self,
+        user_id: UserId,
+        session_id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 AS live FROM refresh_tokens
+             WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL
+             LIMIT 1",
+        )
+        .bind(session_id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.is_some())
     }
 
     /// Logs a user out everywhere (password change, suspected theft).

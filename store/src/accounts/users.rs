@@ -25,9 +25,6 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
-    /// Bumped by a password reset; access tokens issued in an earlier
-    /// epoch stop working.
-    pub session_epoch: i64,
 }
 
 /// A user with the password hash, for the one caller that checks it (login).
@@ -37,7 +34,7 @@ pub struct UserWithHash {
     pub password_hash: String,
 }
 
-pub(super) const COLUMNS: &str = "id, email, name, role, created_at, password_hash, session_epoch";
+pub(super) const COLUMNS: &str = "id, email, name, role, created_at, password_hash";
 
 impl Accounts {
     /// Registers a user; `Conflict` when the email (in any case) is taken.
@@ -48,7 +45,6 @@ impl Accounts {
             name: new.name.clone(),
             role: new.role,
             created_at: timestamp("created_at", now_millis())?,
-            session_epoch: 0,
         };
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, name, password_hash, role, created_at)
@@ -94,17 +90,6 @@ impl Accounts {
             .await?;
         row.as_ref().map(user_from).transpose()
     }
-
-    /// The user's session epoch; `None` for a user that does not exist.
-    pub async fn session_epoch(&self, id: UserId) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT session_epoch FROM users WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.db.pool)
-            .await?;
-        row.map(|row| row.try_get("session_epoch"))
-            .transpose()
-            .map_err(StoreError::from)
-    }
 }
 
 pub(super) fn user_from(row: &AnyRow) -> Result<User, StoreError> {
@@ -118,6 +103,5 @@ pub(super) fn user_from(row: &AnyRow) -> Result<User, StoreError> {
             Role::parse,
         )?,
         created_at: timestamp("users.created_at", row.try_get("created_at")?)?,
-        session_epoch: row.try_get("session_epoch")?,
     })
 }

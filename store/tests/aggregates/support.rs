@@ -14,7 +14,7 @@ pub use orderly_domain::{
 pub use orderly_domain::{ReserveOutcome, Shortage};
 pub use orderly_store::{
     IdempotencyClaim, LedgerEntry, LedgerStatus, NewNotification, NewUser, OrderFilter, Product,
-    ShipmentRecord, Store, StoreError,
+    RefreshedSession, ResetCode, ShipmentRecord, Store, StoreError,
 };
 pub use sqlx::{AnyConnection, Connection};
 pub use uuid::Uuid;

@@ -29,7 +29,6 @@ use crate::state::AppState;
 const MAX_NAME_CHARS: usize = 200;
 const MAX_DESCRIPTION_CHARS: usize = 5000;
 const MAX_IMAGES: usize = 10;
-const MAX_STOCK: i64 = 1_000_000_000;
 const MAX_THRESHOLD: i64 = 1_000_000;
 
 /// A product as its seller sees it: the public page plus what only staff
@@ -162,8 +161,8 @@ pub async fn create_product(
     check_price(&request.price, &mut errors);
     let images = checked_images(&request.images, &mut errors);
     check_threshold(request.low_stock_threshold, &mut errors);
-    if !(0..=MAX_STOCK).contains(&request.stock) {
-        errors.push(FieldError::new("stock", "must be 0 to 1000000000"));
+    if let Err(message) = orderly_domain::check_on_hand(request.stock) {
+        errors.push(FieldError::new("stock", message));
     }
     let category = match &request.category {
         Some(slug) => category_of(&state, slug, &mut errors).await?,

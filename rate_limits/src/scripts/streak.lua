@@ -1,0 +1,24 @@
+-- failure_streak.rs's begin, atomically in Redis.
+-- KEYS[1]: the streak. ARGV: now, free, first delay, max delay, forget after (ms).
+-- Returns {began (1 or 0), prior count (began) or 0, retry after ms (refused) or 0}.
+local now = tonumber(ARGV[1])
+local free = tonumber(ARGV[2])
+local first_delay = tonumber(ARGV[3])
+local max_delay = tonumber(ARGV[4])
+local forget_after = tonumber(ARGV[5])
+local stored = redis.call('HMGET', KEYS[1], 'count', 'next_at')
+local count = tonumber(stored[1] or 0)
+local next_at = tonumber(stored[2] or 0)
+if now < next_at then
+  return {0, 0, next_at - now}
+end
+local prior = count
+count = count + 1
+local delay = 0
+if count >= free then
+  delay = math.min(max_delay, first_delay * 2 ^ math.min(count - free, 31))
+end
+delay = math.floor(delay)
+redis.call('HSET', KEYS[1], 'count', count, 'next_at', now + delay)
+redis.call('PEXPIRE', KEYS[1], forget_after + delay)
+return {1, prior, 0}
