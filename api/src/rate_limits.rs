@@ -92,27 +92,6 @@ impl Default for RateLimitSettings {
     }
 }
 
-impl RateLimitSettings {
-    /// Every quota off and logins never slowed: for load tests and
-    /// benchmarks that play many clients from one address.
-    pub fn off() -> Self {
-        let never = u32::MAX;
-        let defaults = Self::default();
-        Self {
-            auth_per_address: None,
-            auth_per_account: None,
-            reset_emails_per_account: None,
-            writes_per_account: None,
-            webhooks_per_address: None,
-            login: LoginLimits {
-                per_client: defaults.login.with_free(never),
-                free_per_account: never,
-                free_per_address: never,
-            },
-        }
-    }
-}
-
 /// A refused request, as the 429 answer says it.
 #[derive(Debug, Clone)]
 pub struct Throttled {

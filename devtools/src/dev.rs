@@ -58,6 +58,9 @@ async fn start_temporal(settings: &Settings) -> anyhow::Result<DevServer> {
         temporal_bin: locate_temporal_bin(),
         port: DEV_TEMPORAL_PORT,
         ui_port: Some(DEV_UI_PORT),
+        // The API's codec server: after signing in at /codec/login, the UI
+        // shows decoded payloads (with "Include cross-origin credentials").
+        ui_codec_endpoint: Some(format!("{}/codec", settings.public_url)),
         db_file: Some(settings.data_dir.join("temporal.db")),
         namespace: settings.temporal_namespace.clone(),
         search_attributes: SEARCH_ATTRIBUTES
@@ -153,6 +156,9 @@ fn print_banner(
         println!(
             "  Temporal Web UI  {ui}/namespaces/{}/workflows",
             settings.temporal_namespace
+        );
+        println!(
+            "  Decoded payloads sign in at {api}/codec/login (admin), then in the UI's codec settings turn on \"Include cross-origin credentials\""
         );
     }
     if let Some(metrics) = metrics {

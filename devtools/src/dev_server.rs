@@ -79,6 +79,8 @@ pub struct DevServerOptions {
     pub port: u16,
     /// Web UI port (0 picks a free one); `None` runs headless.
     pub ui_port: Option<u16>,
+    /// The codec server the Web UI decodes payloads with, if any.
+    pub ui_codec_endpoint: Option<String>,
     /// SQLite file to keep state in across restarts; `None` keeps it in
     /// memory. A missing parent directory is created.
     pub db_file: Option<PathBuf>,
@@ -101,6 +103,7 @@ impl Default for DevServerOptions {
             temporal_bin: locate_temporal_bin(),
             port: 0,
             ui_port: None,
+            ui_codec_endpoint: None,
             db_file: None,
             namespace: "default".to_owned(),
             search_attributes: Vec::new(),
@@ -185,6 +188,9 @@ impl DevServer {
                 .arg("--ui-disable-news-fetch"),
             None => command.arg("--headless"),
         };
+        if let (Some(_), Some(endpoint)) = (ui_port, &opts.ui_codec_endpoint) {
+            command.args(["--ui-codec-endpoint", endpoint]);
+        }
         if let Some(db_file) = &opts.db_file {
             command.arg("--db-filename").arg(db_file);
         }

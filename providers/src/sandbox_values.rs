@@ -142,8 +142,8 @@ pub const TABLES: [Table; 3] = [
             TestValue {
                 used_as: "SMS (phone)",
                 value: SMS_UNREACHABLE_NUMBER,
-                behaviour: "fails transiently on every attempt: the notify activity retries, then gives \
-                            up, and the order goes on",
+                behaviour: "fails transiently on every attempt: the relay retries with backoff, then \
+                            marks it failed; the order never waits for it",
             },
             TestValue {
                 used_as: "push (device token)",

@@ -80,11 +80,16 @@ pub(crate) fn begin(
     }
     let count = streak.count.saturating_add(1);
     let delay = FailurePolicy::millis(policy.delay_after(count));
+    // A free attempt leaves the wait as it was. Were it to set "not before
+    // now", a concurrent attempt whose clock was read a moment earlier but
+    // which reached the counter a moment later would be refused.
+    let next_at = if delay > 0 {
+        now.saturating_add(delay)
+    } else {
+        streak.next_at
+    };
     let update = Update {
-        streak: Streak {
-            count,
-            next_at: now.saturating_add(delay),
-        },
+        streak: Streak { count, next_at },
         ttl_millis: FailurePolicy::millis(policy.forget_after).saturating_add(delay),
     };
     (Ok(streak.count), Some(update))
@@ -175,6 +180,14 @@ mod tests {
             })
         );
         assert_eq!(refund(None, &policy), None);
+    }
+
+    #[test]
+    fn free_attempts_reaching_the_counter_out_of_clock_order_all_pass() {
+        let policy = policy();
+        let (_, later) = begin(None, 1000, &policy);
+        let (earlier, _) = begin(later.map(|u| u.streak), 990, &policy);
+        assert_eq!(earlier, Ok(1));
     }
 
     #[test]

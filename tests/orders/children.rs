@@ -47,7 +47,10 @@ async fn api_process() {
         timings: spec.timings.clone(),
         ..TestOptions::default()
     };
-    let _api = spec.serve(listener, &options, None).await;
+    let store = orderly_store::Store::connect(&spec.database_url)
+        .await
+        .expect("opening the test database");
+    let _api = spec.serve(store, listener, &options, None).await;
     println!("{READY} {address}");
     std::future::pending::<()>().await;
 }

@@ -203,7 +203,12 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         temporal_timeout: options.temporal_timeout,
         redis_prefix: options.redis_prefix.clone(),
     }
-    .serve(listener, &options, smtp.as_ref().map(SmtpSink::url))
+    .serve(
+        store.clone(),
+        listener,
+        &options,
+        smtp.as_ref().map(SmtpSink::url),
+    )
     .await;
 
     let spec = WorkerSpec {
@@ -260,17 +265,17 @@ pub struct ServedApi {
 }
 
 impl ApiSpec {
-    /// Serves the API on `listener`, with the limits and accounts settings
-    /// of `options` and email through `smtp_url`, until the process ends.
+    /// Serves the API on `listener` over `store` (a pool of the spec's
+    /// database: a test that closes it takes the API's database away), with
+    /// the limits and accounts settings of `options` and email through
+    /// `smtp_url`, until the process ends.
     pub async fn serve(
         &self,
+        store: Store,
         listener: tokio::net::TcpListener,
         options: &TestOptions,
         smtp_url: Option<String>,
     ) -> ServedApi {
-        let store = Store::connect(&self.database_url)
-            .await
-            .expect("opening the test database");
         let temporal = order_worker::connect(&self.temporal_address, "default", &payload_cipher())
             .await
             .expect("connecting to the test Temporal server");

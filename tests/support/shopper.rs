@@ -384,6 +384,31 @@ impl TestApp {
     }
 
     /// How many notifications of `kind` on `channel` the order produced.
+    /// Asserts that the order queued each of `kinds` exactly once on each
+    /// channel (in-app and email) and nothing else; returns the Message-IDs
+    /// its emails carry.
+    pub async fn assert_notified_exactly(
+        &self,
+        order_id: &str,
+        kinds: &[orderly_domain::NotificationKind],
+    ) -> Vec<String> {
+        let mut message_ids = Vec::new();
+        for kind in orderly_domain::NotificationKind::ALL {
+            let expected = i64::from(kinds.contains(&kind));
+            for channel in ["in_app", "email"] {
+                assert_eq!(
+                    self.notification_count(order_id, kind, channel).await,
+                    expected,
+                    "{kind:?} by {channel} for {order_id}"
+                );
+            }
+            if expected == 1 {
+                message_ids.push(format!("<{order_id}.{}.email@orderly>", kind.as_str()));
+            }
+        }
+        message_ids
+    }
+
     pub async fn notification_count(
         &self,
         order_id: &str,

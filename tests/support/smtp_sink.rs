@@ -95,6 +95,17 @@ impl SmtpSink {
     }
 
     /// Every message received so far, oldest first.
+    /// How many times each Message-ID arrived.
+    pub fn message_id_counts(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for mail in self.messages() {
+            *counts
+                .entry(mail.header("Message-ID").expect("a Message-ID"))
+                .or_default() += 1;
+        }
+        counts
+    }
+
     pub fn messages(&self) -> Vec<ReceivedMail> {
         self.inbox.mails().clone()
     }

@@ -45,6 +45,7 @@ impl Stack {
             temporal_bin: locate_temporal_bin(),
             port: 0,
             ui_port: None,
+            ui_codec_endpoint: None,
             db_file: Some(dir.join("temporal.db")),
             namespace: "default".into(),
             search_attributes: SEARCH_ATTRIBUTES

@@ -19,6 +19,10 @@ if count >= free then
   delay = math.min(max_delay, first_delay * 2 ^ math.min(count - free, 31))
 end
 delay = math.floor(delay)
-redis.call('HSET', KEYS[1], 'count', count, 'next_at', now + delay)
+-- A free attempt leaves the wait as it was (see failure_streak.rs).
+if delay > 0 then
+  next_at = now + delay
+end
+redis.call('HSET', KEYS[1], 'count', count, 'next_at', next_at)
 redis.call('PEXPIRE', KEYS[1], forget_after + delay)
 return {1, prior, 0}
