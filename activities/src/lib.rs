@@ -31,6 +31,7 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::WorkerOptions;
 use temporalio_sdk::activities::ActivityError;
 
+use orderly_domain::Freshness;
 use orderly_notifications::Notifier;
 use orderly_providers::carriers::Carrier;
 use orderly_providers::payments::PaymentProviders;
@@ -58,9 +59,10 @@ impl Activities {
         payments: PaymentProviders,
         carrier: Arc<dyn Carrier>,
         notifier: Notifier,
+        freshness: Freshness,
     ) -> Self {
         Self {
-            stock: StockActivities::new(store.clone(), notifier.clone()),
+            stock: StockActivities::new(store.clone(), notifier.clone(), freshness),
             payments: PaymentActivities::new(store.clone(), payments),
             shipping: ShippingActivities::new(store.clone(), carrier),
             records: RecordActivities::new(store.clone()),

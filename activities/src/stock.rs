@@ -7,7 +7,8 @@ use std::sync::Arc;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use orderly_domain::{OrderId, ReserveOutcome};
+use chrono::Utc;
+use orderly_domain::{Freshness, OrderId, ReserveOutcome};
 use orderly_notifications::Notifier;
 use orderly_store::Store;
 use orderly_workflows::contract::ReserveInput;
@@ -18,11 +19,16 @@ use crate::retryable;
 pub struct StockActivities {
     store: Store,
     notifier: Notifier,
+    freshness: Freshness,
 }
 
 impl StockActivities {
-    pub fn new(store: Store, notifier: Notifier) -> Self {
-        Self { store, notifier }
+    pub fn new(store: Store, notifier: Notifier, freshness: Freshness) -> Self {
+        Self {
+            store,
+            notifier,
+            freshness,
+        }
     }
 }
 
@@ -42,7 +48,11 @@ impl StockActivities {
         let outcome = self
             .store
             .inventory()
-            .reserve(input.order_id, &lines)
+            .reserve(
+                input.order_id,
+                &lines,
+                self.freshness.good_until(Utc::now()),
+            )
             .await
             .map_err(retryable)?;
         if outcome == ReserveOutcome::Reserved {

@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth_routes)
         .merge(routes::products::router())
         .merge(routes::inventory::router())
+        .merge(routes::warehouses::router())
+        .merge(routes::suppliers::router())
         .merge(routes::me::router())
         .merge(routes::orders::router())
         .merge(provider_routes)

@@ -12,7 +12,8 @@ use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
     cart, categories, checkout, codec, inventory, ops, ops_alerts, orders, products,
-    recommendations, reviews, sandbox_cards, sandbox_outbox, search, webhooks,
+    recommendations, reviews, sandbox_cards, sandbox_outbox, search, suppliers, warehouses,
+    webhooks,
 };
 
 #[derive(OpenApi)]
@@ -33,6 +34,17 @@ use crate::routes::{
         products::get_product,
         inventory::get_inventory,
         inventory::set_inventory,
+        inventory::list_movements,
+        warehouses::list_warehouses,
+        warehouses::create_warehouse,
+        warehouses::get_warehouse,
+        warehouses::update_warehouse,
+        warehouses::receive_batch,
+        warehouses::write_off,
+        suppliers::list_suppliers,
+        suppliers::create_supplier,
+        suppliers::get_supplier,
+        suppliers::set_certifications,
         notifications::list_notifications,
         orders::place_order,
         orders::get_order,
@@ -100,6 +112,7 @@ use crate::routes::{
         (name = "reviews", description = "Ratings and reviews of received products"),
         (name = "recommendations", description = "Bought together, and picks for a customer"),
         (name = "payments", description = "The sandbox provider's card tokenization"),
+        (name = "warehouses", description = "Warehouses, goods receipts, write-offs and suppliers"),
     )
 )]
 struct ApiDoc;

@@ -1,6 +1,9 @@
 //! The demo shop `orderly dev` starts with: a category tree, a small
-//! grocery catalog with stock, one seller who lists the farm produce, and
-//! the admin account. Re-running it changes nothing that exists already
+//! grocery catalog, one seller who lists the farm produce, the admin
+//! account, two warehouses in different cities (Mumbai and Pune) and an
+//! organic-certified supplier, and each product's stock as two batches,
+//! one per warehouse, received on different days and so expiring on
+//! different days. Re-running it changes nothing that exists already
 //! except to top the catalog up, so restarting `dev` is safe.
 //!
 //! The demo seller (`farm@orderly.local`) has its own password: `orderly
@@ -9,8 +12,15 @@
 
 use anyhow::Context;
 
-use orderly_domain::{CategorySlug, Currency, Money, ProductAttributes, Role, Sku, UserId};
-use orderly_store::{NewCategory, NewUser, Product, Store, StoreError};
+use chrono::{Days, NaiveDate, Utc};
+use orderly_domain::{
+    Address, BatchCode, CategorySlug, Currency, DEFAULT_WAREHOUSE, Money, ProductAttributes, Role,
+    Sku, SupplierId, UserId, WarehouseId, expiry_from_shelf_life,
+};
+use orderly_store::{
+    BatchKey, Certification, GoodsReceipt, NewCategory, NewUser, Product, Store, StoreError,
+    SupplierSetup, WarehouseSetup,
+};
 
 /// (slug, name, parent slug), parents first.
 const CATEGORIES: [(&str, &str, Option<&str>); 6] = [
@@ -177,6 +187,15 @@ const CATALOG: [DemoProduct; 12] = [
 /// A low-stock notice when a tenth of the opening stock is left.
 const LOW_STOCK_FRACTION: i64 = 10;
 
+const MAIN_WAREHOUSE_NAME: &str = "Main warehouse";
+const SECOND_WAREHOUSE_NAME: &str = "Pune cold store";
+const SUPPLIER_NAME: &str = "Sahyadri Farmers' Cooperative";
+/// Of each product's stock, this share (in fifths) is in the main
+/// warehouse, received today; the rest is in Pune, received yesterday.
+const MAIN_WAREHOUSE_FIFTHS: i64 = 3;
+/// What a unit costs the shop, as a share (in fifths) of its price.
+const COST_FIFTHS: i64 = 3;
+
 pub async fn seed(
     store: &Store,
     admin_email: &str,
@@ -188,6 +207,8 @@ pub async fn seed(
         .context("creating the admin account")?;
     seed_categories(store).await?;
     let seller = ensure_seller(store, seller_password).await?;
+    let pune = ensure_warehouses(store).await?;
+    let supplier = ensure_supplier(store).await?;
     for demo in &CATALOG {
         let sku = Sku::parse(demo.sku).context("demo SKU")?;
         if store.catalog().product(&sku).await?.is_some() {
@@ -224,9 +245,172 @@ pub async fn seed(
                 low_stock_threshold: demo.stock / LOW_STOCK_FRACTION,
             })
             .await?;
-        store.inventory().set_on_hand(&sku, demo.stock).await?;
+        let today = Utc::now().date_naive();
+        let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+        let main_units = demo.stock * MAIN_WAREHOUSE_FIFTHS / 5;
+        for batch in [
+            DemoBatch {
+                warehouse_id: DEFAULT_WAREHOUSE,
+                received_on: today,
+                units: main_units,
+            },
+            DemoBatch {
+                warehouse_id: pune,
+                received_on: yesterday,
+                units: demo.stock - main_units,
+            },
+        ] {
+            receive(store, demo, &sku, supplier, batch).await?;
+        }
     }
     Ok(())
+}
+
+/// Where and when one demo batch arrived.
+struct DemoBatch {
+    warehouse_id: WarehouseId,
+    received_on: NaiveDate,
+    units: i64,
+}
+
+/// Books one demo batch in.
+async fn receive(
+    store: &Store,
+    demo: &DemoProduct,
+    sku: &Sku,
+    supplier: SupplierId,
+    batch: DemoBatch,
+) -> anyhow::Result<()> {
+    let DemoBatch {
+        warehouse_id,
+        received_on,
+        units,
+    } = batch;
+    let batch_code = BatchCode::parse(&format!("DEMO-{}", received_on.format("%Y%m%d")))
+        .context("demo batch code")?;
+    let received = store
+        .inventory()
+        .receive(&GoodsReceipt {
+            key: BatchKey {
+                sku: sku.clone(),
+                warehouse_id,
+                batch_code,
+            },
+            supplier_id: demo.from_the_farm.then_some(supplier),
+            received_on,
+            expires_on: expiry_from_shelf_life(received_on, Some(demo.shelf_life_days)),
+            unit_cost: Money::new(demo.price_paise * COST_FIFTHS / 5, Currency::INR),
+            quantity: units,
+        })
+        .await;
+    match received {
+        // Another replica booked it in between.
+        Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(other) => Err(other).context("receiving a demo batch"),
+    }
+}
+
+fn demo_address(name: &str, line1: &str, city: &str, postal_code: &str) -> Address {
+    Address {
+        name: name.to_owned(),
+        line1: line1.to_owned(),
+        line2: None,
+        city: city.to_owned(),
+        postal_code: postal_code.to_owned(),
+        country: "IN".to_owned(),
+    }
+}
+
+/// Gives the default warehouse its Mumbai address and opens the Pune one;
+/// the Pune warehouse's id.
+async fn ensure_warehouses(store: &Store) -> anyhow::Result<WarehouseId> {
+    let main = store
+        .warehouses()
+        .get(DEFAULT_WAREHOUSE)
+        .await?
+        .context("the default warehouse is missing")?;
+    if main.name == MAIN_WAREHOUSE_NAME && main.address.city == "-" {
+        store
+            .warehouses()
+            .update(
+                DEFAULT_WAREHOUSE,
+                &WarehouseSetup {
+                    name: MAIN_WAREHOUSE_NAME.to_owned(),
+                    address: demo_address(
+                        MAIN_WAREHOUSE_NAME,
+                        "Sector 19, APMC Market, Vashi",
+                        "Navi Mumbai",
+                        "400703",
+                    ),
+                    serves_pickup: true,
+                    cold_storage: false,
+                    active: true,
+                },
+            )
+            .await?;
+    }
+    let existing = store.warehouses().list(true).await?;
+    if let Some(pune) = existing.iter().find(|w| w.name == SECOND_WAREHOUSE_NAME) {
+        return Ok(pune.id);
+    }
+    let created = store
+        .warehouses()
+        .create(&WarehouseSetup {
+            name: SECOND_WAREHOUSE_NAME.to_owned(),
+            address: demo_address(
+                SECOND_WAREHOUSE_NAME,
+                "Gultekdi Market Yard",
+                "Pune",
+                "411037",
+            ),
+            serves_pickup: true,
+            cold_storage: true,
+            active: true,
+        })
+        .await;
+    match created {
+        Ok(pune) => Ok(pune.id),
+        Err(StoreError::Conflict(_)) => store
+            .warehouses()
+            .list(true)
+            .await?
+            .into_iter()
+            .find(|w| w.name == SECOND_WAREHOUSE_NAME)
+            .map(|w| w.id)
+            .context("the Pune warehouse exists but could not be read back"),
+        Err(other) => Err(other).context("opening the Pune warehouse"),
+    }
+}
+
+/// The demo supplier of the farm produce, certified organic for a year.
+async fn ensure_supplier(store: &Store) -> anyhow::Result<SupplierId> {
+    if let Some(existing) = store
+        .suppliers()
+        .list()
+        .await?
+        .into_iter()
+        .find(|s| s.name == SUPPLIER_NAME)
+    {
+        return Ok(existing.id);
+    }
+    let valid_until = Utc::now()
+        .date_naive()
+        .checked_add_days(Days::new(365))
+        .context("a date a year from now")?;
+    let created = store
+        .suppliers()
+        .create(&SupplierSetup {
+            name: SUPPLIER_NAME.to_owned(),
+            contact_email: "orders@sahyadri.example".to_owned(),
+            region: "Nashik, Maharashtra".to_owned(),
+            certifications: vec![Certification {
+                kind: "organic".to_owned(),
+                certificate_number: "NPOP/NAB/0019".to_owned(),
+                valid_until,
+            }],
+        })
+        .await?;
+    Ok(created.id)
 }
 
 async fn seed_categories(store: &Store) -> anyhow::Result<()> {

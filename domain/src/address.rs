@@ -18,6 +18,22 @@ pub struct Address {
 }
 
 impl Address {
+    /// The address as it is kept: every field trimmed, a blank second
+    /// line dropped, the country in capitals.
+    pub fn normalized(self) -> Address {
+        Address {
+            name: self.name.trim().to_owned(),
+            line1: self.line1.trim().to_owned(),
+            line2: self
+                .line2
+                .map(|line| line.trim().to_owned())
+                .filter(|line| !line.is_empty()),
+            city: self.city.trim().to_owned(),
+            postal_code: self.postal_code.trim().to_owned(),
+            country: self.country.trim().to_ascii_uppercase(),
+        }
+    }
+
     /// Checks every field and returns the first problem per field.
     pub fn validate(&self) -> Vec<DomainError> {
         let mut errors = Vec::new();

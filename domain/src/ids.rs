@@ -67,6 +67,17 @@ uuid_id!(
     "tracking_id"
 );
 
+uuid_id!(
+    /// A place stock is kept and orders are shipped or collected from.
+    WarehouseId,
+    "warehouse_id"
+);
+uuid_id!(
+    /// A supplier, farmer or importer that batches of stock come from.
+    SupplierId,
+    "supplier_id"
+);
+
 /// A stock keeping unit: 1 to 64 characters of `A-Z`, `0-9`, `-` and `_`.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,

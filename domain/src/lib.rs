@@ -19,11 +19,12 @@ mod role;
 mod shipment;
 mod stock;
 mod view;
+mod warehouse;
 
 pub use address::{Address, Fulfillment};
 pub use error::DomainError;
 pub use events::{CarrierEvent, Location, PaymentWebhook, PaymentWebhookStatus};
-pub use ids::{EventId, OrderId, Sku, TrackingId, UserId, new_v7};
+pub use ids::{EventId, OrderId, Sku, SupplierId, TrackingId, UserId, WarehouseId, new_v7};
 pub use money::{Currency, Money};
 pub use notification::NotificationKind;
 pub use order::{OrderLine, OrderStatus, TimelineEntry};
@@ -37,6 +38,9 @@ pub use role::Role;
 pub use shipment::ShipmentStatus;
 pub use stock::{MAX_ON_HAND, ReserveOutcome, Shortage, check_on_hand};
 pub use view::{LedgerKind, OrderView, PaymentView, Receipt, ReceiptEntry, ShipmentView};
+pub use warehouse::{
+    BatchCode, DEFAULT_WAREHOUSE, Freshness, StockReason, expiry_end, expiry_from_shelf_life,
+};
 mod rating;
 pub use rating::Rating;
 mod cart;

@@ -102,6 +102,7 @@ pub fn order_activities(
         PaymentProviders::sandbox(store.clone(), Some(webhooks)),
         Arc::new(SandboxCarrier::new(store.clone())),
         notifier,
+        settings.freshness,
     ))
 }
 

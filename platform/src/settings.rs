@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use orderly_api::rate_limits::{LoginLimits, RateLimitSettings};
 use orderly_api::state::AccountSettings;
+use orderly_domain::Freshness;
 use orderly_notifications::TEMPLATES_DIR_ENV;
 use orderly_rate_limits::{FailurePolicy, Quota};
 use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, RETIRED_KEYS_ENV};
@@ -60,6 +61,9 @@ pub struct Settings {
     pub push_gateway: Gateway,
     pub payment_timeout: Duration,
     pub pickup_window: Duration,
+    /// How fresh reserved stock must be (`ORDERLY_DELIVERY_TIME`,
+    /// `ORDERLY_MIN_SHELF_LIFE`).
+    pub freshness: Freshness,
     pub carrier_silence_alert: Duration,
     /// How long a cart stays untouched before its reminder (`ORDERLY_CART_REMINDER`).
     pub cart_reminder: Duration,
@@ -336,6 +340,10 @@ impl Settings {
             )?,
             payment_timeout: duration_var("ORDERLY_PAYMENT_TIMEOUT", "15m")?,
             pickup_window: duration_var("ORDERLY_PICKUP_WINDOW", "3d")?,
+            freshness: Freshness {
+                delivery_time: duration_var("ORDERLY_DELIVERY_TIME", "1d")?,
+                min_shelf_life: duration_var("ORDERLY_MIN_SHELF_LIFE", "2d")?,
+            },
             carrier_silence_alert: duration_var("ORDERLY_CARRIER_SILENCE_ALERT", "48h")?,
             cart_reminder: duration_var("ORDERLY_CART_REMINDER", "24h")?,
             temporal_timeout: duration_var("ORDERLY_TEMPORAL_TIMEOUT", "10s")?,

@@ -29,6 +29,8 @@ mod orders;
 mod reviews;
 mod sandbox;
 mod schema;
+mod suppliers;
+mod warehouses;
 
 pub use accounts::{
     Accounts, AddressCreation, MAX_ADDRESSES, NewAddress, NewUser, Profile, ProfileChanges,
@@ -43,7 +45,10 @@ pub use catalog::{
 };
 pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
-pub use inventory::{Inventory, LowStockAlert, StockLevel};
+pub use inventory::{
+    Batch, BatchKey, GoodsReceipt, Inventory, LedgerTotals, LowStockAlert, StockLevel,
+    StockMovement,
+};
 pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
 pub use notifications::{
     MAX_PUSH_DEVICES, NewNotification, Notification, Notifications, PushDevice,
@@ -53,6 +58,8 @@ pub use ops_alerts::{OpsAlert, OpsAlerts};
 pub use orders::{CoPurchase, OrderFilter, Orders, ShipmentRecord};
 pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite, Reviews};
 pub use sandbox::{NewSandboxMessage, Sandbox, SandboxAttempt, SandboxCard, SandboxMessage};
+pub use suppliers::{Certification, Supplier, SupplierRecord, SupplierSetup, Suppliers};
+pub use warehouses::{Warehouse, WarehouseSetup, Warehouses};
 
 use database::Db;
 
@@ -72,6 +79,8 @@ pub struct Store {
     ops_alerts: OpsAlerts,
     idempotency: IdempotencyKeys,
     sandbox: Sandbox,
+    warehouses: Warehouses,
+    suppliers: Suppliers,
 }
 
 impl Store {
@@ -92,6 +101,8 @@ impl Store {
             ops_alerts: OpsAlerts { db: db.clone() },
             idempotency: IdempotencyKeys { db: db.clone() },
             sandbox: Sandbox { db: db.clone() },
+            warehouses: Warehouses { db: db.clone() },
+            suppliers: Suppliers { db: db.clone() },
             db,
         })
     }
@@ -166,6 +177,14 @@ impl Store {
     }
 
     /// What the sandbox providers remember, as a real provider would.
+    pub fn warehouses(&self) -> &Warehouses {
+        &self.warehouses
+    }
+
+    pub fn suppliers(&self) -> &Suppliers {
+        &self.suppliers
+    }
+
     pub fn sandbox(&self) -> &Sandbox {
         &self.sandbox
     }

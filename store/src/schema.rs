@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sessions_and_rate_limits",
         include_str!("../migrations/0009_sessions_and_rate_limits.sql"),
     ),
+    (
+        10,
+        "warehouses_and_batches",
+        include_str!("../migrations/0010_warehouses_and_batches.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -16,7 +16,7 @@ use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
 const SELLER_PASSWORD: &str = "seller-password-1";
 
 /// A new seller account: its access token and id.
-async fn seller(app: &TestApp, name: &str) -> (String, UserId) {
+pub(crate) async fn seller(app: &TestApp, name: &str) -> (String, UserId) {
     let email = format!(
         "{}-{}@sellers.test",
         name.to_lowercase(),
@@ -71,7 +71,7 @@ async fn post_with_key(app: &TestApp, path: &str, token: &str, key: &str, body: 
 }
 
 /// Creates a category as the admin and returns its id.
-async fn category(
+pub(crate) async fn category(
     app: &TestApp,
     admin: &str,
     slug: &str,
@@ -92,7 +92,7 @@ async fn category(
         .to_owned()
 }
 
-fn apples(sku: &str) -> Value {
+pub(crate) fn apples(sku: &str) -> Value {
     json!({
         "sku": sku,
         "name": "Shimla apples",
@@ -762,11 +762,50 @@ async fn the_demo_shop_files_its_products_and_seeding_again_changes_nothing() {
     let spinach = app.get("/v1/products/SPINACH-ORGANIC-250G", None).await;
     assert_eq!(spinach.body["attributes"]["organic"], true);
     assert!(spinach.body["seller_id"].is_string(), "{:#}", spinach.body);
+    // Two warehouses in different cities, each with a batch of its own,
+    // received on different days and so expiring on different days.
+    let admin = app.admin().await;
+    let warehouses = app.get("/v1/warehouses", Some(&admin)).await;
+    let cities: Vec<&str> = warehouses
+        .body
+        .as_array()
+        .expect("warehouses")
+        .iter()
+        .filter_map(|w| w["address"]["city"].as_str())
+        .collect();
+    assert_eq!(cities, ["Navi Mumbai", "Pune"]);
+    let stock = app
+        .get("/v1/inventory/APPLE-SHIMLA-1KG", Some(&admin))
+        .await;
+    let batches: Vec<&Value> = stock.body["warehouses"]
+        .as_array()
+        .expect("per warehouse")
+        .iter()
+        .flat_map(|w| w["batches"].as_array().expect("batches"))
+        .collect();
+    assert_eq!(batches.len(), 2, "{:#}", stock.body);
+    assert_ne!(batches[0]["expires_on"], batches[1]["expires_on"]);
+    assert_eq!(stock.body["on_hand"], 200);
+    assert!(
+        batches.iter().all(|b| b["supplier_id"].is_string()),
+        "{:#}",
+        stock.body
+    );
 
     orderly_devtools::demo_data::seed(&app.store, ADMIN_EMAIL, ADMIN_PASSWORD, SELLER_PASSWORD)
         .await
         .expect("seeding again");
     assert_eq!(app.get("/v1/categories", None).await.body, tree.body);
+    assert_eq!(
+        app.get("/v1/warehouses", Some(&admin)).await.body,
+        warehouses.body
+    );
+    assert_eq!(
+        app.get("/v1/inventory/APPLE-SHIMLA-1KG", Some(&admin))
+            .await
+            .body,
+        stock.body
+    );
     assert_eq!(
         app.get("/v1/products/SPINACH-ORGANIC-250G", None)
             .await

@@ -1,6 +1,7 @@
 //! Many shoppers at once: stock is reserved by one conditional update per
-//! line, so however the requests interleave the shop never sells more than
-//! it has, on SQLite as on PostgreSQL.
+//! line and per batch, so however the requests interleave the shop never
+//! sells more than it has, across warehouses and batches, on SQLite as on
+//! PostgreSQL.
 
 use orderly_providers::sandbox_values::CARD_APPROVED;
 use std::time::Duration;
@@ -11,17 +12,36 @@ use serde_json::json;
 use orderly_domain::LedgerKind;
 use orderly_tests::app::spawn_app;
 use orderly_tests::shopper::{card, delivery_order};
+use orderly_tests::stockroom::MAIN_WAREHOUSE;
 
 const SKU: &str = "MANGO-BOX";
 const PRICE: i64 = 50_000;
 const IN_STOCK: i64 = 30;
+/// The thirty items: (in the second warehouse?, batch, units, days to expiry).
+const BATCHES: [(bool, &str, i64, u64); 4] = [
+    (false, "A", 7, 6),
+    (false, "B", 8, 12),
+    (true, "C", 6, 5),
+    (true, "D", 9, 15),
+];
 const SHOPPERS: usize = 100;
 const CUSTOMERS: usize = 10;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_shoppers_racing_for_thirty_items_never_oversell() {
+async fn a_hundred_shoppers_racing_for_thirty_items_across_warehouses_and_batches_never_oversell() {
     let app = spawn_app().await;
-    app.stock_product(SKU, PRICE, IN_STOCK).await;
+    let admin = app.admin().await;
+    app.stock_product(SKU, PRICE, 0).await;
+    let pune = app.open_warehouse(&admin, "Pune hub", "Pune").await;
+    for (second, code, units, days) in BATCHES {
+        let warehouse = if second {
+            pune.as_str()
+        } else {
+            MAIN_WAREHOUSE
+        };
+        app.receive_batch(&admin, warehouse, SKU, code, units, days)
+            .await;
+    }
     let names: Vec<String> = (0..CUSTOMERS).map(|n| format!("Racer{n}")).collect();
     let customers = join_all(names.iter().map(|name| app.customer(name))).await;
     let order = delivery_order(json!([{"sku": SKU, "quantity": 1}]), card(CARD_APPROVED));
@@ -56,6 +76,13 @@ async fn a_hundred_shoppers_racing_for_thirty_items_never_oversell() {
     .await;
 
     assert_eq!(app.stock_levels(SKU).await, (IN_STOCK, IN_STOCK));
+    app.assert_stock_ledger_adds_up(&admin, SKU).await;
+    let stock = app.get(&format!("/v1/inventory/{SKU}"), Some(&admin)).await;
+    for warehouse in stock.body["warehouses"].as_array().expect("warehouses") {
+        for batch in warehouse["batches"].as_array().expect("batches") {
+            assert_eq!(batch["available"], 0, "every batch is taken: {batch:#}");
+        }
+    }
     assert_eq!(
         app.store
             .ledger()

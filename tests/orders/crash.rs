@@ -150,6 +150,9 @@ async fn orders_in_flight_survive_a_killed_worker() {
         timings,
         smtp: true,
         worker: false,
+        // The worker is a process still starting while the first orders
+        // arrive; on a loaded machine their first task waits for it.
+        temporal_timeout: Duration::from_secs(30),
         ..TestOptions::default()
     })
     .await;

@@ -15,6 +15,7 @@ use orderly_api::rate_limits::RateLimitSettings;
 use orderly_api::state::{
     AccountSettings, ApiSettings, AppState, device_key, fingerprint_key, rate_limit_key,
 };
+use orderly_domain::Freshness;
 use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::SandboxCarrier;
@@ -381,6 +382,7 @@ impl WorkerSpec {
             payments,
             Arc::new(SandboxCarrier::new(store.clone())),
             self.notifier(store).await,
+            Freshness::default(),
         )
     }
 

@@ -11,4 +11,5 @@ pub mod faults;
 pub mod histories;
 pub mod shopper;
 pub mod smtp_sink;
+pub mod stockroom;
 pub mod temporal;

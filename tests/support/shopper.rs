@@ -214,11 +214,22 @@ impl TestApp {
         }
     }
 
+    /// Polls the order until it has `status`. A final status is shown
+    /// before the workflow's last steps (the notifications about it) ran, so
+    /// for one this also waits for the workflow to close: afterwards what
+    /// it did can be counted exactly.
     pub async fn wait_for_status(&self, token: &str, order_id: &str, status: &str) -> Value {
-        self.wait_for(token, order_id, Duration::from_secs(30), |o| {
-            o["status"] == status
-        })
-        .await
+        let order = self
+            .wait_for(token, order_id, Duration::from_secs(30), |o| {
+                o["status"] == status
+            })
+            .await;
+        let is_final = serde_json::from_value::<orderly_domain::OrderStatus>(json!(status))
+            .is_ok_and(|status| status.is_final());
+        if is_final {
+            let _ = self.workflow_outcome(order_id).await;
+        }
+        order
     }
 
     /// Posts a signed webhook body with the given timestamp.

@@ -17,6 +17,8 @@ pub mod reviews;
 pub mod sandbox_cards;
 pub mod sandbox_outbox;
 pub mod search;
+pub mod suppliers;
+pub mod warehouses;
 pub mod webhooks;
 
 use orderly_domain::Sku;

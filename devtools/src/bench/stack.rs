@@ -80,6 +80,7 @@ impl Stack {
             push_gateway: Gateway::Sandbox,
             payment_timeout: std::time::Duration::from_secs(900),
             pickup_window: std::time::Duration::from_secs(3 * 86_400),
+            freshness: orderly_domain::Freshness::default(),
             carrier_silence_alert: std::time::Duration::from_secs(48 * 3600),
             cart_reminder: std::time::Duration::from_secs(24 * 3600),
             temporal_timeout: std::time::Duration::from_secs(10),

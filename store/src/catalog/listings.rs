@@ -15,7 +15,7 @@ use super::categories::SUBTREE;
 use super::products::{COLUMNS, INSERT, Product, bind_product, json, product_from};
 use crate::StoreError;
 use crate::columns::{now_millis, parsed};
-use crate::inventory::rearm_low_stock;
+use crate::inventory::{count_stock, rearm_low_stock};
 
 /// The `Idempotency-Key` a product creation was sent with.
 #[derive(Debug, Clone, Copy)]
@@ -96,22 +96,9 @@ impl Catalog {
         let created = product_from(&row)?;
         // A count recorded for the SKU before the product existed would be
         // stale; the creator's count is the truth, unless stock is held.
-        let stocked = sqlx::query(
-            "INSERT INTO inventory (sku, on_hand, reserved) VALUES ($1, $2, 0)
-             ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand
-                 WHERE inventory.reserved <= excluded.on_hand",
-        )
-        .bind(product.sku.as_str())
-        .bind(on_hand)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if stocked == 0 {
+        if let Err(error) = count_stock(&mut tx, &product.sku, on_hand).await {
             tx.rollback().await?;
-            return Err(StoreError::Conflict(format!(
-                "stock of {} is reserved beyond {on_hand}",
-                product.sku
-            )));
+            return Err(error);
         }
         if let Some(key) = key {
             let claimed = sqlx::query(

@@ -1,12 +1,19 @@
-//! Stock: what is on hand and reserved per SKU, the reservations orders
-//! hold, and the low-stock crossings sellers are told about.
+//! Stock: batches per SKU and warehouse with their totals, the stock
+//! ledger that explains every change, the reservations orders hold, and
+//! the low-stock crossings sellers are told about.
 
+mod batches;
 mod low_stock;
+mod movements;
 mod stock;
 
+pub(crate) use batches::{BATCH_COLUMNS, batch_from};
+pub use batches::{Batch, BatchKey, GoodsReceipt};
 pub use low_stock::LowStockAlert;
 pub(crate) use low_stock::rearm_low_stock;
+pub use movements::{LedgerTotals, StockMovement};
 pub use stock::StockLevel;
+pub(crate) use stock::count_stock;
 
 use crate::database::Db;
 

@@ -1,25 +1,36 @@
 //! Stock and per-order reservations.
 //!
+//! `inventory` holds each SKU's totals, the sums of its batches; a
+//! reservation holds stock of particular batches (`reservation_batches`),
+//! picked first-expiry-first-out among those fresh enough for the order.
 //! `inventory.reserved` is the sum of the `held` reservations of a SKU, and
-//! every change to one goes with the matching change to the other in one
-//! transaction. A reservation row's state only ever moves forward
-//! (held → committed → restocked, or held → released), and each move is a
-//! conditional update of that row, so repeating a move changes nothing.
+//! every change to one goes with the matching change to the other, to the
+//! batches and to the stock ledger in one transaction. A reservation row's
+//! state only ever moves forward (held → committed → restocked, or held →
+//! released), and each move is a conditional update of that row, so
+//! repeating a move changes nothing.
 //!
-//! Locks are always taken on inventory rows in sku order, so concurrent
-//! orders sharing SKUs cannot deadlock on PostgreSQL.
+//! Locks are always taken on inventory rows in sku order, and on a SKU's
+//! inventory row before its batches, so concurrent orders sharing SKUs
+//! cannot deadlock on PostgreSQL.
 
 use std::collections::BTreeMap;
 
-use orderly_domain::{OrderId, Quantity, ReserveOutcome, Shortage, Sku};
+use chrono::{DateTime, Utc};
+use orderly_domain::{
+    BatchCode, DEFAULT_WAREHOUSE, OrderId, Quantity, ReserveOutcome, Shortage, Sku, StockReason,
+    new_v7,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::Inventory;
+use super::batches::{BatchKey, FIRST_TO_EXPIRE};
 use super::low_stock::rearm_low_stock;
+use super::movements::{Movement, record};
 use crate::StoreError;
-use crate::columns::{now_millis, parsed, placeholders};
+use crate::columns::{millis, now_millis, parsed, placeholders};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockLevel {
@@ -35,11 +46,44 @@ impl StockLevel {
     }
 }
 
-/// The inventory change that goes with each reservation state move.
-const RELEASE: &str = "UPDATE inventory SET reserved = reserved - $1 WHERE sku = $2";
-const COMMIT: &str =
-    "UPDATE inventory SET on_hand = on_hand - $1, reserved = reserved - $1 WHERE sku = $2";
-const RESTOCK: &str = "UPDATE inventory SET on_hand = on_hand + $1 WHERE sku = $2";
+/// How a reservation state move changes the SKU's totals, its batches,
+/// and which reason the ledger gives.
+struct StockMove {
+    inventory: &'static str,
+    batch: &'static str,
+    reason: StockReason,
+    on_hand_sign: i64,
+    reserved_sign: i64,
+}
+
+const RELEASE: StockMove = StockMove {
+    inventory: "UPDATE inventory SET reserved = reserved - $1 WHERE sku = $2",
+    batch: "UPDATE stock_batches SET reserved = reserved - $1
+            WHERE sku = $2 AND warehouse_id = $3 AND batch_code = $4",
+    reason: StockReason::Released,
+    on_hand_sign: 0,
+    reserved_sign: -1,
+};
+const COMMIT: StockMove = StockMove {
+    inventory: "UPDATE inventory SET on_hand = on_hand - $1, reserved = reserved - $1 WHERE sku = $2",
+    batch: "UPDATE stock_batches SET on_hand = on_hand - $1, reserved = reserved - $1
+            WHERE sku = $2 AND warehouse_id = $3 AND batch_code = $4",
+    reason: StockReason::Committed,
+    on_hand_sign: -1,
+    reserved_sign: -1,
+};
+const RESTOCK: StockMove = StockMove {
+    inventory: "UPDATE inventory SET on_hand = on_hand + $1 WHERE sku = $2",
+    batch: "UPDATE stock_batches SET on_hand = on_hand + $1
+            WHERE sku = $2 AND warehouse_id = $3 AND batch_code = $4",
+    reason: StockReason::Returned,
+    on_hand_sign: 1,
+    reserved_sign: 0,
+};
+
+/// The batch stock counted without naming a batch is kept in, in the
+/// default warehouse.
+const COUNTED_BATCH: &str = "counted";
 
 impl Inventory {
     /// Stock of those of `skus` that have a stock row, in one round trip.
@@ -67,50 +111,40 @@ impl Inventory {
         row.as_ref().map(stock_from).transpose()
     }
 
-    /// Sets the counted stock of a SKU, creating its row if needed.
-    /// `Conflict` when `on_hand` is negative or below what is reserved:
-    /// held stock has been promised to orders and cannot be counted away.
+    /// Sets the counted stock of a SKU, creating its row if needed: the
+    /// difference is a stock-count adjustment of the default warehouse.
+    /// `Conflict` when `on_hand` is negative, below what is reserved (held
+    /// stock has been promised to orders and cannot be counted away), or
+    /// below what other warehouses hold.
     pub async fn set_on_hand(&self, sku: &Sku, on_hand: i64) -> Result<StockLevel, StoreError> {
-        if on_hand < 0 {
-            return Err(StoreError::Conflict(format!(
-                "on_hand of {sku} cannot be negative ({on_hand})"
-            )));
-        }
-        let row = sqlx::query(
-            "INSERT INTO inventory (sku, on_hand, reserved) VALUES ($1, $2, 0)
-             ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand
-                 WHERE inventory.reserved <= excluded.on_hand
-             RETURNING sku, on_hand, reserved",
-        )
-        .bind(sku.as_str())
-        .bind(on_hand)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        match row {
-            Some(row) => {
-                let mut conn = self.db.pool.acquire().await?;
-                rearm_low_stock(&mut conn, sku).await?;
-                stock_from(&row)
+        let mut tx = self.db.begin_write().await?;
+        let stock = count_stock(&mut tx, sku, on_hand).await;
+        match stock {
+            Ok(stock) => {
+                rearm_low_stock(&mut tx, sku).await?;
+                tx.commit().await?;
+                Ok(stock)
             }
-            None => {
-                let reserved = self.stock(sku).await?.map_or(0, |s| s.reserved);
-                Err(StoreError::Conflict(format!(
-                    "on_hand of {sku} cannot drop to {on_hand}: {reserved} are reserved"
-                )))
+            Err(error) => {
+                tx.rollback().await?;
+                Err(error)
             }
         }
     }
 
-    /// Holds stock for every line of an order, or for none.
+    /// Holds stock for every line of an order, or for none, from batches
+    /// that are still good at `fresh_until`, first to expire first.
     ///
     /// Idempotent per order: once reservation rows exist for it, this
     /// returns `Reserved` without touching stock, even if the stock has run
     /// out since. Lines with the same SKU are added up. An order without
-    /// lines holds nothing and is `Reserved`.
+    /// lines holds nothing and is `Reserved`. A shortage reports what the
+    /// order could have had: the free stock of fresh enough batches.
     pub async fn reserve(
         &self,
         order_id: OrderId,
         lines: &[(Sku, Quantity)],
+        fresh_until: DateTime<Utc>,
     ) -> Result<ReserveOutcome, StoreError> {
         let mut wanted: BTreeMap<&Sku, u32> = BTreeMap::new();
         for (sku, quantity) in lines {
@@ -129,19 +163,22 @@ impl Inventory {
             return Ok(ReserveOutcome::Reserved);
         }
         for (sku, requested) in wanted {
-            // Check and take in one statement: the row lock (PostgreSQL) or
-            // the write lock (SQLite) makes it impossible to oversell.
+            let requested_units = i64::from(requested);
+            // Check the total and take its lock in one statement: the row
+            // lock (PostgreSQL) or the write lock (SQLite) makes it
+            // impossible to oversell, and orders the batch reads below.
             let taken = sqlx::query(
                 "UPDATE inventory SET reserved = reserved + $1
                  WHERE sku = $2 AND on_hand - reserved >= $1",
             )
-            .bind(i64::from(requested))
+            .bind(requested_units)
             .bind(sku.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if taken == 0 {
-                let available = available(&mut tx, sku).await?;
+            let fresh = fresh_batches(&mut tx, sku, fresh_until).await?;
+            let available: i64 = fresh.iter().map(|(_, free)| free).sum();
+            if taken == 0 || available < requested_units {
                 tx.rollback().await?;
                 return Ok(ReserveOutcome::OutOfStock(Shortage {
                     sku: sku.clone(),
@@ -156,7 +193,7 @@ impl Inventory {
             )
             .bind(&order)
             .bind(sku.as_str())
-            .bind(i64::from(requested))
+            .bind(requested_units)
             .bind(now)
             .execute(&mut *tx)
             .await?
@@ -167,6 +204,15 @@ impl Inventory {
                 tx.rollback().await?;
                 return Ok(ReserveOutcome::Reserved);
             }
+            let mut left = requested_units;
+            for (batch, free) in fresh {
+                if left == 0 {
+                    break;
+                }
+                let take = left.min(free);
+                hold_batch(&mut tx, order_id, &batch, take).await?;
+                left -= take;
+            }
         }
         tx.commit().await?;
         Ok(ReserveOutcome::Reserved)
@@ -175,22 +221,40 @@ impl Inventory {
     /// Gives an order's held stock back. Returns how many lines changed;
     /// 0 on a repeat.
     pub async fn release_reservation(&self, order_id: OrderId) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, "held", "released", RELEASE)
+        self.move_reservations(order_id, "held", "released", &RELEASE)
             .await
     }
 
     /// Turns an order's held stock into stock that left the shelf.
     /// Returns how many lines changed; 0 on a repeat.
     pub async fn commit_reservation(&self, order_id: OrderId) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, "held", "committed", COMMIT)
+        self.move_reservations(order_id, "held", "committed", &COMMIT)
             .await
     }
 
-    /// Puts an order's committed stock back on the shelf (a returned
-    /// parcel). Returns how many lines changed; 0 on a repeat.
+    /// Puts an order's committed stock back on the shelf, into the batches
+    /// it came from (a returned parcel). Returns how many lines changed; 0
+    /// on a repeat.
     pub async fn restock_reservation(&self, order_id: OrderId) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, "committed", "restocked", RESTOCK)
+        self.move_reservations(order_id, "committed", "restocked", &RESTOCK)
             .await
+    }
+
+    /// The batches an order's reservation holds, by SKU.
+    pub async fn reserved_batches(
+        &self,
+        order_id: OrderId,
+    ) -> Result<Vec<(BatchKey, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT sku, warehouse_id, batch_code, quantity FROM reservation_batches
+             WHERE order_id = $1 ORDER BY sku, warehouse_id, batch_code",
+        )
+        .bind(order_id.to_string())
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((batch_key_from(row)?, row.try_get("quantity")?)))
+            .collect()
     }
 
     async fn move_reservations(
@@ -198,7 +262,7 @@ impl Inventory {
         order_id: OrderId,
         from: &str,
         to: &str,
-        inventory_change: &str,
+        change: &StockMove,
     ) -> Result<u64, StoreError> {
         let mut tx = self.db.begin_write().await?;
         let moved = sqlx::query(
@@ -221,11 +285,48 @@ impl Inventory {
         }
         lines.sort();
         for (sku, quantity) in &lines {
-            sqlx::query(inventory_change)
+            sqlx::query(change.inventory)
                 .bind(*quantity)
                 .bind(sku.as_str())
                 .execute(&mut *tx)
                 .await?;
+            let held = sqlx::query(
+                "SELECT sku, warehouse_id, batch_code, quantity FROM reservation_batches
+                 WHERE order_id = $1 AND sku = $2 ORDER BY warehouse_id, batch_code",
+            )
+            .bind(order_id.to_string())
+            .bind(sku.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &held {
+                let batch = batch_key_from(row)?;
+                let units: i64 = row.try_get("quantity")?;
+                sqlx::query(change.batch)
+                    .bind(units)
+                    .bind(batch.sku.as_str())
+                    .bind(batch.warehouse_id.to_string())
+                    .bind(batch.batch_code.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                record(
+                    &mut tx,
+                    Movement {
+                        key: format!(
+                            "order:{order_id}:{}:{}:{}:{}",
+                            change.reason.as_str(),
+                            batch.sku,
+                            batch.warehouse_id,
+                            batch.batch_code
+                        ),
+                        batch: &batch,
+                        reason: change.reason,
+                        on_hand_change: change.on_hand_sign * units,
+                        reserved_change: change.reserved_sign * units,
+                        order_id: Some(order_id),
+                    },
+                )
+                .await?;
+            }
             let sku = parsed("reservations.sku", sku, Sku::parse)?;
             rearm_low_stock(&mut tx, &sku).await?;
         }
@@ -234,14 +335,224 @@ impl Inventory {
     }
 }
 
-async fn available(tx: &mut Transaction<'static, Any>, sku: &Sku) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT on_hand - reserved AS available FROM inventory WHERE sku = $1")
+/// The free stock of each batch of `sku` in an active warehouse that is
+/// still good at `fresh_until`, first to expire first.
+async fn fresh_batches(
+    tx: &mut Transaction<'static, Any>,
+    sku: &Sku,
+    fresh_until: DateTime<Utc>,
+) -> Result<Vec<(BatchKey, i64)>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT b.sku, b.warehouse_id, b.batch_code, b.on_hand - b.reserved AS free
+         FROM stock_batches b JOIN warehouses w ON w.id = b.warehouse_id
+         WHERE b.sku = $1 AND w.active = 1 AND b.on_hand > b.reserved
+           AND (b.good_until IS NULL OR b.good_until >= $2)
+         ORDER BY {FIRST_TO_EXPIRE}"
+    ))
+    .bind(sku.as_str())
+    .bind(millis(fresh_until))
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((batch_key_from(row)?, row.try_get("free")?)))
+        .collect()
+}
+
+/// Holds `units` of a batch for an order: one conditional statement, which
+/// cannot take more than the batch has free.
+async fn hold_batch(
+    tx: &mut Transaction<'static, Any>,
+    order_id: OrderId,
+    batch: &BatchKey,
+    units: i64,
+) -> Result<(), StoreError> {
+    let held = sqlx::query(
+        "UPDATE stock_batches SET reserved = reserved + $1
+         WHERE sku = $2 AND warehouse_id = $3 AND batch_code = $4 AND on_hand - reserved >= $1",
+    )
+    .bind(units)
+    .bind(batch.sku.as_str())
+    .bind(batch.warehouse_id.to_string())
+    .bind(batch.batch_code.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if held == 0 {
+        return Err(StoreError::Conflict(format!(
+            "batch {} of {} changed while it was being reserved",
+            batch.batch_code, batch.sku
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO reservation_batches (order_id, sku, warehouse_id, batch_code, quantity)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order_id.to_string())
+    .bind(batch.sku.as_str())
+    .bind(batch.warehouse_id.to_string())
+    .bind(batch.batch_code.as_str())
+    .bind(units)
+    .execute(&mut **tx)
+    .await?;
+    record(
+        tx,
+        Movement {
+            key: format!(
+                "order:{order_id}:reserved:{}:{}:{}",
+                batch.sku, batch.warehouse_id, batch.batch_code
+            ),
+            batch,
+            reason: StockReason::Reserved,
+            on_hand_change: 0,
+            reserved_change: units,
+            order_id: Some(order_id),
+        },
+    )
+    .await
+}
+
+/// Makes the stock of `sku` `on_hand` by adjusting the default warehouse:
+/// more goes into its counted batch, less comes out of its free stock,
+/// first to expire first. Creates the SKU's inventory row if needed. The
+/// caller holds a write transaction and rearms the low-stock flag.
+pub(crate) async fn count_stock(
+    tx: &mut Transaction<'static, Any>,
+    sku: &Sku,
+    on_hand: i64,
+) -> Result<StockLevel, StoreError> {
+    if on_hand < 0 {
+        return Err(StoreError::Conflict(format!(
+            "on_hand of {sku} cannot be negative ({on_hand})"
+        )));
+    }
+    sqlx::query("INSERT INTO inventory (sku, on_hand, reserved) VALUES ($1, 0, 0) ON CONFLICT (sku) DO NOTHING")
         .bind(sku.as_str())
-        .fetch_optional(&mut **tx)
+        .execute(&mut **tx)
         .await?;
-    Ok(match row {
-        Some(row) => row.try_get("available")?,
-        None => 0,
+    // A no-op update takes the row lock on PostgreSQL, portably.
+    let row = sqlx::query(
+        "UPDATE inventory SET on_hand = on_hand WHERE sku = $1 RETURNING sku, on_hand, reserved",
+    )
+    .bind(sku.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    let before = stock_from(&row)?;
+    if on_hand < before.reserved {
+        return Err(StoreError::Conflict(format!(
+            "{} units of {sku} are reserved for open orders; on_hand cannot drop to {on_hand}",
+            before.reserved
+        )));
+    }
+    let change = on_hand - before.on_hand;
+    let count_key = format!("count:{}", new_v7());
+    if change > 0 {
+        let batch = BatchKey {
+            sku: sku.clone(),
+            warehouse_id: DEFAULT_WAREHOUSE,
+            batch_code: BatchCode::parse(COUNTED_BATCH).expect("a valid batch code"),
+        };
+        sqlx::query(
+            "INSERT INTO stock_batches (sku, warehouse_id, batch_code, supplier_id, received_on,
+                 expires_on, good_until, unit_cost, currency, on_hand, reserved, created_at)
+             VALUES ($1, $2, $3, NULL, $4, NULL, NULL, NULL, NULL, $5, 0, $6)
+             ON CONFLICT (sku, warehouse_id, batch_code)
+                 DO UPDATE SET on_hand = stock_batches.on_hand + excluded.on_hand",
+        )
+        .bind(sku.as_str())
+        .bind(DEFAULT_WAREHOUSE.to_string())
+        .bind(COUNTED_BATCH)
+        .bind(Utc::now().date_naive().format("%Y-%m-%d").to_string())
+        .bind(change)
+        .bind(now_millis())
+        .execute(&mut **tx)
+        .await?;
+        record(
+            tx,
+            Movement {
+                key: count_key,
+                batch: &batch,
+                reason: StockReason::Adjusted,
+                on_hand_change: change,
+                reserved_change: 0,
+                order_id: None,
+            },
+        )
+        .await?;
+    } else if change < 0 {
+        let rows = sqlx::query(&format!(
+            "SELECT b.sku, b.warehouse_id, b.batch_code, b.on_hand - b.reserved AS free
+             FROM stock_batches b
+             WHERE b.sku = $1 AND b.warehouse_id = $2 AND b.on_hand > b.reserved
+             ORDER BY {FIRST_TO_EXPIRE}"
+        ))
+        .bind(sku.as_str())
+        .bind(DEFAULT_WAREHOUSE.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut free = Vec::with_capacity(rows.len());
+        for row in &rows {
+            free.push((batch_key_from(row)?, row.try_get::<i64, _>("free")?));
+        }
+        let countable: i64 = free.iter().map(|(_, units)| units).sum();
+        if countable < -change {
+            return Err(StoreError::Conflict(format!(
+                "the default warehouse has only {countable} free units of {sku}; a count can                  remove at most that (on_hand cannot drop to {on_hand})"
+            )));
+        }
+        let mut left = -change;
+        for (index, (batch, units)) in free.into_iter().enumerate() {
+            if left == 0 {
+                break;
+            }
+            let take = left.min(units);
+            sqlx::query(
+                "UPDATE stock_batches SET on_hand = on_hand - $1
+                 WHERE sku = $2 AND warehouse_id = $3 AND batch_code = $4 AND on_hand - reserved >= $1",
+            )
+            .bind(take)
+            .bind(batch.sku.as_str())
+            .bind(batch.warehouse_id.to_string())
+            .bind(batch.batch_code.as_str())
+            .execute(&mut **tx)
+            .await?;
+            record(
+                tx,
+                Movement {
+                    key: format!("{count_key}:{index}"),
+                    batch: &batch,
+                    reason: StockReason::Adjusted,
+                    on_hand_change: -take,
+                    reserved_change: 0,
+                    order_id: None,
+                },
+            )
+            .await?;
+            left -= take;
+        }
+    }
+    let row = sqlx::query(
+        "UPDATE inventory SET on_hand = $1 WHERE sku = $2 RETURNING sku, on_hand, reserved",
+    )
+    .bind(on_hand)
+    .bind(sku.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    stock_from(&row)
+}
+
+fn batch_key_from(row: &AnyRow) -> Result<BatchKey, StoreError> {
+    Ok(BatchKey {
+        sku: parsed("sku", &row.try_get::<String, _>("sku")?, Sku::parse)?,
+        warehouse_id: parsed(
+            "warehouse_id",
+            &row.try_get::<String, _>("warehouse_id")?,
+            str::parse,
+        )?,
+        batch_code: parsed(
+            "batch_code",
+            &row.try_get::<String, _>("batch_code")?,
+            BatchCode::parse,
+        )?,
     })
 }
 

@@ -47,7 +47,7 @@ async fn concurrent_writers_all_succeed_and_lose_nothing() {
                     let own = OrderId::new();
                     store
                         .inventory()
-                        .reserve(own, &[(sku("APPLE"), qty(2))])
+                        .reserve(own, &[(sku("APPLE"), qty(2))], Utc::now())
                         .await?;
                     store.inventory().commit_reservation(own).await?;
                     store
@@ -131,7 +131,7 @@ async fn an_in_memory_sqlite_store_keeps_its_data_across_calls() {
     let order = OrderId::new();
     store
         .inventory()
-        .reserve(order, &[(sku("APPLE"), qty(2))])
+        .reserve(order, &[(sku("APPLE"), qty(2))], Utc::now())
         .await
         .unwrap();
     assert_eq!(stock_of(&store, "APPLE").await, (3, 2));

@@ -19,7 +19,11 @@ async fn a_reservation_holds_every_line_or_none() {
 
         let outcome = store
             .inventory()
-            .reserve(order, &[(sku("APPLE"), qty(2)), (sku("BANANA"), qty(3))])
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(2)), (sku("BANANA"), qty(3))],
+                Utc::now(),
+            )
             .await
             .unwrap();
 
@@ -40,7 +44,11 @@ async fn a_reservation_holds_every_line_or_none() {
 
         let fits = store
             .inventory()
-            .reserve(order, &[(sku("APPLE"), qty(2)), (sku("BANANA"), qty(1))])
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(2)), (sku("BANANA"), qty(1))],
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(fits, ReserveOutcome::Reserved);
@@ -55,7 +63,7 @@ async fn reserving_a_sku_without_stock_reports_nothing_available() {
     on_both(|store| async move {
         let outcome = store
             .inventory()
-            .reserve(OrderId::new(), &[(sku("GHOST"), qty(1))])
+            .reserve(OrderId::new(), &[(sku("GHOST"), qty(1))], Utc::now())
             .await
             .unwrap();
         assert_eq!(
@@ -82,7 +90,11 @@ async fn reserving_again_for_the_same_order_holds_stock_once() {
         let lines = [(sku("APPLE"), qty(1)), (sku("APPLE"), qty(1))];
 
         assert_eq!(
-            store.inventory().reserve(order, &lines).await.unwrap(),
+            store
+                .inventory()
+                .reserve(order, &lines, Utc::now())
+                .await
+                .unwrap(),
             ReserveOutcome::Reserved
         );
         assert_eq!(
@@ -94,11 +106,15 @@ async fn reserving_again_for_the_same_order_holds_stock_once() {
         // still succeed without taking more.
         store
             .inventory()
-            .reserve(OrderId::new(), &[(sku("APPLE"), qty(1))])
+            .reserve(OrderId::new(), &[(sku("APPLE"), qty(1))], Utc::now())
             .await
             .unwrap();
         assert_eq!(
-            store.inventory().reserve(order, &lines).await.unwrap(),
+            store
+                .inventory()
+                .reserve(order, &lines, Utc::now())
+                .await
+                .unwrap(),
             ReserveOutcome::Reserved
         );
         assert_eq!(stock_of(&store, "APPLE").await, (3, 3));
@@ -120,7 +136,7 @@ async fn a_hundred_concurrent_orders_never_oversell() {
                 tokio::spawn(async move {
                     store
                         .inventory()
-                        .reserve(OrderId::new(), &[(sku("HOT-ITEM"), qty(1))])
+                        .reserve(OrderId::new(), &[(sku("HOT-ITEM"), qty(1))], Utc::now())
                         .await
                 })
             })
@@ -158,7 +174,11 @@ async fn releasing_twice_gives_stock_back_once() {
         let order = OrderId::new();
         store
             .inventory()
-            .reserve(order, &[(sku("APPLE"), qty(4)), (sku("PEAR"), qty(2))])
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(4)), (sku("PEAR"), qty(2))],
+                Utc::now(),
+            )
             .await
             .unwrap();
 
@@ -193,7 +213,7 @@ async fn committing_and_restocking_twice_move_stock_once() {
         let order = OrderId::new();
         store
             .inventory()
-            .reserve(order, &[(sku("APPLE"), qty(4))])
+            .reserve(order, &[(sku("APPLE"), qty(4))], Utc::now())
             .await
             .unwrap();
 
@@ -237,7 +257,7 @@ async fn restocking_an_uncommitted_order_changes_nothing() {
         let order = OrderId::new();
         store
             .inventory()
-            .reserve(order, &[(sku("APPLE"), qty(4))])
+            .reserve(order, &[(sku("APPLE"), qty(4))], Utc::now())
             .await
             .unwrap();
         assert_eq!(
@@ -259,7 +279,7 @@ async fn setting_on_hand_below_reserved_is_a_conflict() {
             .unwrap();
         store
             .inventory()
-            .reserve(OrderId::new(), &[(sku("APPLE"), qty(6))])
+            .reserve(OrderId::new(), &[(sku("APPLE"), qty(6))], Utc::now())
             .await
             .unwrap();
 

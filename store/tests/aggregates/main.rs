@@ -10,6 +10,7 @@
 mod support;
 
 mod accounts;
+mod batches;
 mod carts;
 mod catalog;
 mod database;
@@ -21,3 +22,4 @@ mod ops_alerts;
 mod orders;
 mod reviews;
 mod sandbox;
+mod warehouses;

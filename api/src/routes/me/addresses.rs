@@ -143,14 +143,7 @@ fn optional_text(raw: Option<String>) -> Option<String> {
 /// them, named by the request's field names.
 fn checked(label: Option<String>, address: Address) -> Result<(Option<String>, Address), ApiError> {
     let label = optional_text(label);
-    let address = Address {
-        name: address.name.trim().to_owned(),
-        line1: address.line1.trim().to_owned(),
-        line2: optional_text(address.line2),
-        city: address.city.trim().to_owned(),
-        postal_code: address.postal_code.trim().to_owned(),
-        country: address.country.trim().to_ascii_uppercase(),
-    };
+    let address = address.normalized();
     let mut errors: Vec<FieldError> = address.validate().into_iter().map(field_of).collect();
     if let Some(label) = &label
         && (label.chars().count() > LABEL_MAX_CHARS || label.chars().any(char::is_control))
@@ -169,7 +162,7 @@ fn checked(label: Option<String>, address: Address) -> Result<(Option<String>, A
 
 /// `Address::validate` names fields as parts of an order
 /// (`fulfillment.address.city`); here they are top-level fields.
-fn field_of(error: DomainError) -> FieldError {
+pub(crate) fn field_of(error: DomainError) -> FieldError {
     let field = error
         .field
         .rsplit_once('.')
