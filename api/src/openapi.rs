@@ -12,8 +12,8 @@ use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
     cart, categories, checkout, codec, inventory, ops, ops_alerts, orders, products,
-    recommendations, reviews, sandbox_cards, sandbox_outbox, search, suppliers, warehouses,
-    webhooks,
+    recommendations, reports, reviews, sandbox_cards, sandbox_outbox, search, suppliers,
+    warehouses, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -45,6 +45,8 @@ use crate::routes::{
         suppliers::create_supplier,
         suppliers::get_supplier,
         suppliers::set_certifications,
+        reports::spoilage,
+        reports::inventory_aging,
         notifications::list_notifications,
         orders::place_order,
         orders::get_order,

@@ -39,7 +39,8 @@ pub use shipment::ShipmentStatus;
 pub use stock::{MAX_ON_HAND, ReserveOutcome, Shortage, check_on_hand};
 pub use view::{LedgerKind, OrderView, PaymentView, Receipt, ReceiptEntry, ShipmentView};
 pub use warehouse::{
-    BatchCode, DEFAULT_WAREHOUSE, Freshness, StockReason, expiry_end, expiry_from_shelf_life,
+    AgeBucket, BatchCode, DEFAULT_WAREHOUSE, Freshness, StockReason, expiry_end,
+    expiry_from_shelf_life, week_start,
 };
 mod rating;
 pub use rating::Rating;

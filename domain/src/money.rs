@@ -8,7 +8,19 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 
 /// An ISO 4217 alphabetic code, three upper-case letters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, example = "INR")]
 pub struct Currency([u8; 3]);

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -176,6 +176,47 @@ impl Freshness {
     }
 }
 
+/// How long stock has been on the shelf, as the inventory-aging report
+/// groups it: whole days since receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
+pub enum AgeBucket {
+    #[serde(rename = "0-2")]
+    UpToTwoDays,
+    #[serde(rename = "3-5")]
+    ThreeToFiveDays,
+    #[serde(rename = "6-10")]
+    SixToTenDays,
+    #[serde(rename = "11+")]
+    OverTenDays,
+}
+
+impl AgeBucket {
+    pub const ALL: [AgeBucket; 4] = [
+        AgeBucket::UpToTwoDays,
+        AgeBucket::ThreeToFiveDays,
+        AgeBucket::SixToTenDays,
+        AgeBucket::OverTenDays,
+    ];
+
+    /// The bucket of stock received `days` ago (a receipt dated in the
+    /// future counts as today's).
+    pub fn of(days: i64) -> AgeBucket {
+        match days {
+            ..=2 => AgeBucket::UpToTwoDays,
+            3..=5 => AgeBucket::ThreeToFiveDays,
+            6..=10 => AgeBucket::SixToTenDays,
+            _ => AgeBucket::OverTenDays,
+        }
+    }
+}
+
+/// The Monday that starts the ISO week of `date`: the spoilage report's
+/// week.
+pub fn week_start(date: NaiveDate) -> NaiveDate {
+    let back = u64::from(date.weekday().num_days_from_monday());
+    date.checked_sub_days(Days::new(back)).unwrap_or(date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +255,39 @@ mod tests {
         assert!(!rule.allows(Some(date("2026-12-03")), now));
         assert!(rule.allows(Some(date("2026-12-04")), now));
         assert!(rule.allows(None, now));
+    }
+
+    #[test]
+    fn stock_ages_fall_into_the_report_buckets_without_gaps() {
+        let buckets: Vec<AgeBucket> = (0..=12).map(AgeBucket::of).collect();
+        use AgeBucket::*;
+        assert_eq!(
+            buckets,
+            [
+                UpToTwoDays,
+                UpToTwoDays,
+                UpToTwoDays,
+                ThreeToFiveDays,
+                ThreeToFiveDays,
+                ThreeToFiveDays,
+                SixToTenDays,
+                SixToTenDays,
+                SixToTenDays,
+                SixToTenDays,
+                SixToTenDays,
+                OverTenDays,
+                OverTenDays
+            ]
+        );
+        assert_eq!(AgeBucket::of(-1), UpToTwoDays);
+    }
+
+    #[test]
+    fn a_week_starts_on_its_monday() {
+        // 2 December 2026 is a Wednesday.
+        assert_eq!(week_start(date("2026-12-02")), date("2026-11-30"));
+        assert_eq!(week_start(date("2026-11-30")), date("2026-11-30"));
+        assert_eq!(week_start(date("2026-12-06")), date("2026-11-30"));
     }
 
     #[test]

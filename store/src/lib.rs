@@ -47,7 +47,7 @@ pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
 pub use inventory::{
     Batch, BatchKey, GoodsReceipt, Inventory, LedgerTotals, LowStockAlert, StockLevel,
-    StockMovement,
+    StockMovement, WriteOff,
 };
 pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
 pub use notifications::{

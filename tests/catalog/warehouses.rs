@@ -290,3 +290,101 @@ async fn an_order_takes_the_first_batch_to_expire_that_still_lasts_past_delivery
     assert_eq!(too_many.body["sku"], "MANGO-ALPHONSO");
     assert_eq!(too_many.body["available"], 9, "{:#}", too_many.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reports_show_spoilage_per_sku_and_week_and_stock_by_age() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let customer = app.customer("Asha").await;
+    app.stock_product("TOMATO-1KG", 4_000, 0).await;
+    let receipts = format!("/v1/warehouses/{MAIN_WAREHOUSE}/receipts");
+    for (code, received_days_ago, expires_in, units) in [
+        ("OLD", 12_i64, 3_u64, 5),
+        ("MID", 4, 6, 7),
+        ("NEW", 0, 9, 11),
+    ] {
+        let received_on = (chrono::Utc::now().date_naive()
+            - chrono::Duration::days(received_days_ago))
+        .format("%Y-%m-%d")
+        .to_string();
+        let answer = app
+            .post(
+                &receipts,
+                Some(&admin),
+                &json!({"sku": "TOMATO-1KG", "quantity": units, "batch_code": code,
+                        "received_on": received_on, "expires_on": in_days(expires_in),
+                        "unit_cost": {"amount": 2_000, "currency": "INR"}}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{:#}", answer.body);
+    }
+    let written_off = app
+        .post(
+            &format!("/v1/warehouses/{MAIN_WAREHOUSE}/write-offs"),
+            Some(&admin),
+            &json!({"sku": "TOMATO-1KG", "batch_code": "OLD", "quantity": 2}),
+        )
+        .await;
+    assert_eq!(written_off.status, 200, "{:#}", written_off.body);
+    let today = chrono::Utc::now().date_naive();
+    let this_week = orderly_domain::week_start(today)
+        .format("%Y-%m-%d")
+        .to_string();
+
+    let spoilage = app.get("/v1/reports/spoilage", Some(&admin)).await;
+    let aging = app.get("/v1/reports/inventory-aging", Some(&admin)).await;
+    let by_customer = app.get("/v1/reports/spoilage", Some(&customer)).await;
+    let malformed = app
+        .get(
+            "/v1/reports/spoilage?from=yesterday&to=2026-13-01",
+            Some(&admin),
+        )
+        .await;
+    let reversed = app
+        .get(
+            "/v1/reports/spoilage?from=2026-12-02&to=2026-11-01",
+            Some(&admin),
+        )
+        .await;
+
+    assert_eq!(spoilage.status, 200, "{:#}", spoilage.body);
+    assert_eq!(
+        spoilage.body["lines"],
+        json!([{"week": this_week, "sku": "TOMATO-1KG", "seller_id": null, "written_off_units": 2,
+                "cost": [{"amount": 4_000, "currency": "INR"}], "units_of_unknown_cost": 0}])
+    );
+    assert_eq!(
+        spoilage.body["cost"],
+        json!([{"amount": 4_000, "currency": "INR"}])
+    );
+    assert_eq!(aging.status, 200, "{:#}", aging.body);
+    let ages: Vec<(String, i64, i64)> = aging.body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["age"].as_str().unwrap().to_owned(),
+                l["on_hand"].as_i64().unwrap(),
+                l["soonest_days_to_expiry"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ages,
+        vec![
+            ("0-2".into(), 11, 9),
+            ("3-5".into(), 7, 6),
+            ("11+".into(), 3, 3)
+        ]
+    );
+    assert_eq!(
+        aging.body["totals"],
+        json!([{"age": "0-2", "on_hand": 11}, {"age": "3-5", "on_hand": 7},
+               {"age": "6-10", "on_hand": 0}, {"age": "11+", "on_hand": 3}])
+    );
+    by_customer.assert_problem(403);
+    malformed.assert_problem(422);
+    assert_eq!(malformed.fields(), vec!["from", "to"]);
+    reversed.assert_problem(422);
+}

@@ -13,6 +13,7 @@ pub mod ops_alerts;
 pub mod orders;
 pub mod products;
 pub mod recommendations;
+pub mod reports;
 pub mod reviews;
 pub mod sandbox_cards;
 pub mod sandbox_outbox;

@@ -5,6 +5,7 @@
 mod batches;
 mod low_stock;
 mod movements;
+mod reports;
 mod stock;
 
 pub(crate) use batches::{BATCH_COLUMNS, batch_from};
@@ -12,6 +13,7 @@ pub use batches::{Batch, BatchKey, GoodsReceipt};
 pub use low_stock::LowStockAlert;
 pub(crate) use low_stock::rearm_low_stock;
 pub use movements::{LedgerTotals, StockMovement};
+pub use reports::WriteOff;
 pub use stock::StockLevel;
 pub(crate) use stock::count_stock;
 
