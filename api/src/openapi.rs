@@ -12,7 +12,7 @@ use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
     cart, categories, checkout, codec, inventory, ops, ops_alerts, orders, products,
-    recommendations, reports, reviews, sandbox_cards, sandbox_outbox, search, suppliers,
+    recommendations, reports, reviews, sandbox_cards, sandbox_outbox, search, staff, suppliers,
     warehouses, webhooks,
 };
 
@@ -47,6 +47,10 @@ use crate::routes::{
         suppliers::set_certifications,
         reports::spoilage,
         reports::inventory_aging,
+        staff::list_staff,
+        staff::invite_staff,
+        staff::get_staff,
+        staff::change_staff,
         notifications::list_notifications,
         orders::place_order,
         orders::get_order,

@@ -9,6 +9,8 @@ pub enum Role {
     Seller,
     Admin,
     Delivery,
+    /// Staff of one warehouse: packs that warehouse's orders.
+    Warehouse,
 }
 
 impl Role {
@@ -18,12 +20,19 @@ impl Role {
             Role::Seller => "seller",
             Role::Admin => "admin",
             Role::Delivery => "delivery",
+            Role::Warehouse => "warehouse",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Role::Customer, Role::Seller, Role::Admin, Role::Delivery]
-            .into_iter()
-            .find(|r| r.as_str() == raw)
+        [
+            Role::Customer,
+            Role::Seller,
+            Role::Admin,
+            Role::Delivery,
+            Role::Warehouse,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == raw)
     }
 }

@@ -39,7 +39,7 @@ use orderly_store::{Store, StoreError};
 use delivery::Message;
 
 pub use delivery::{MAX_ATTEMPTS, RELAY_EVERY};
-pub use render::{Rendered, password_reset_email, render_order};
+pub use render::{Rendered, password_reset_email, render_order, staff_invitation_email};
 pub use templates::{
     MessageText, SHORT_TEXT_MAX_CHARS, TEMPLATES_DIR_ENV, TemplateError, Templates,
 };

@@ -236,6 +236,19 @@ pub fn password_reset_email(
     Ok(templates.render("password_reset", context)?.rendered)
 }
 
+/// The invitation to a new staff account: the code that sets its first
+/// password, valid for `days`.
+pub fn staff_invitation_email(
+    templates: &Templates,
+    name: &str,
+    role: &str,
+    token: &str,
+    days: i64,
+) -> Result<Rendered, TemplateError> {
+    let context = minijinja::context! { name, role, token, days };
+    Ok(templates.render("staff_invitation", context)?.rendered)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};

@@ -29,6 +29,10 @@ pub(crate) fn every_message() -> Vec<(&'static str, Value)> {
         "password_reset",
         minijinja::context! { name => "Asha Rao", token => "reset-code", minutes => 30 },
     ));
+    messages.push((
+        "staff_invitation",
+        minijinja::context! { name => "Ravi Kumar", role => "warehouse", token => "reset-code", days => 7 },
+    ));
     messages
 }
 

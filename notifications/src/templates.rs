@@ -66,6 +66,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "password_reset.txt",
         include_str!("../templates/password_reset.txt"),
     ),
+    (
+        "staff_invitation.txt",
+        include_str!("../templates/staff_invitation.txt"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

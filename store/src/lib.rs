@@ -34,7 +34,7 @@ mod warehouses;
 
 pub use accounts::{
     Accounts, AddressCreation, MAX_ADDRESSES, NewAddress, NewUser, Profile, ProfileChanges,
-    RefreshedSession, ResetCode, SavedAddress, User, UserWithHash,
+    RefreshedSession, ResetCode, SavedAddress, StaffChange, StaffMember, User, UserWithHash,
 };
 pub use carts::{
     Cart, CartAdd, CartChange, CartItem, CartRequestKey, Carts, CheckoutClaim, CheckoutClaimOutcome,
@@ -110,7 +110,7 @@ impl Store {
     /// Brings the schema up to date, then indexes received orders older than
     /// `received_lines`; running it again is a no-op.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        schema::migrate(&self.db.pool).await?;
+        schema::migrate(&self.db.pool, !self.db.is_postgres()).await?;
         self.orders.backfill_received_lines().await
     }
 

@@ -7,6 +7,12 @@
 //! build: that feature compiles a second, host-side copy of SQLite.
 //! A new migration file must be added to `MIGRATIONS`; a test checks that
 //! the list and the folder agree.
+//!
+//! Migrations are written in the common subset of SQLite and PostgreSQL.
+//! Where none exists (SQLite cannot alter a constraint, only rebuild the
+//! table), `migrations/sqlite/` holds the SQLite version of that one
+//! migration, listed in `SQLITE_VERSIONS`; each database only ever runs
+//! its own, so the checksums sqlx keeps stay stable.
 
 use std::borrow::Cow;
 
@@ -53,17 +59,34 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "warehouses_and_batches",
         include_str!("../migrations/0010_warehouses_and_batches.sql"),
     ),
+    (
+        11,
+        "staff_accounts",
+        include_str!("../migrations/0011_staff_accounts.sql"),
+    ),
 ];
 
+/// (version, SQL) of the migrations SQLite runs in place of the shared one.
+const SQLITE_VERSIONS: &[(i64, &str)] = &[(
+    11,
+    include_str!("../migrations/sqlite/0011_staff_accounts.sql"),
+)];
+
 #[derive(Debug)]
-struct Embedded;
+struct Embedded {
+    sqlite: bool,
+}
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
-        Box::pin(async {
+        Box::pin(async move {
             Ok(MIGRATIONS
                 .iter()
-                .map(|&(version, description, sql)| {
+                .map(|&(version, description, shared)| {
+                    let sql = SQLITE_VERSIONS
+                        .iter()
+                        .find(|(v, _)| self.sqlite && *v == version)
+                        .map_or(shared, |(_, sqlite)| sqlite);
                     Migration::new(
                         version,
                         Cow::Borrowed(description),
@@ -77,8 +100,8 @@ impl MigrationSource<'static> for Embedded {
     }
 }
 
-pub(crate) async fn migrate(pool: &AnyPool) -> Result<(), StoreError> {
-    Migrator::new(Embedded).await?.run(pool).await?;
+pub(crate) async fn migrate(pool: &AnyPool, sqlite: bool) -> Result<(), StoreError> {
+    Migrator::new(Embedded { sqlite }).await?.run(pool).await?;
     Ok(())
 }
 
@@ -100,5 +123,21 @@ mod tests {
             .map(|(version, description, _)| format!("{version:04}_{description}.sql"))
             .collect();
         assert_eq!(files, embedded);
+        let mut sqlite_files: Vec<String> = std::fs::read_dir(dir.join("sqlite"))
+            .expect("the sqlite migrations folder exists")
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .collect();
+        sqlite_files.sort();
+        let sqlite_versions: Vec<String> = SQLITE_VERSIONS
+            .iter()
+            .map(|(version, _)| {
+                embedded
+                    .iter()
+                    .find(|name| name.starts_with(&format!("{version:04}_")))
+                    .expect("a SQLite version replaces a shared migration")
+                    .clone()
+            })
+            .collect();
+        assert_eq!(sqlite_files, sqlite_versions);
     }
 }

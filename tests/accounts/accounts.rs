@@ -429,7 +429,7 @@ async fn retrying_an_address_creation_with_the_same_key_saves_it_once() {
 }
 
 /// The reset code in an email, with quoted-printable soft breaks undone.
-fn reset_code(mail: &ReceivedMail) -> String {
+pub(crate) fn reset_code(mail: &ReceivedMail) -> String {
     let body = mail.body().replace("=\r\n", "").replace("=\n", "");
     body.lines()
         .find_map(|line| line.trim().strip_prefix("reset-code: "))
@@ -438,7 +438,7 @@ fn reset_code(mail: &ReceivedMail) -> String {
         .to_owned()
 }
 
-fn with_smtp(accounts: AccountSettings) -> TestOptions {
+pub(crate) fn with_smtp(accounts: AccountSettings) -> TestOptions {
     TestOptions {
         smtp: true,
         accounts,

@@ -2,4 +2,5 @@
 
 mod accounts;
 mod auth;
+mod staff;
 mod throttling;

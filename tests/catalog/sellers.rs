@@ -51,14 +51,6 @@ pub(crate) async fn seller(app: &TestApp, name: &str) -> (String, UserId) {
     (token, user.id)
 }
 
-async fn patch(app: &TestApp, path: &str, token: Option<&str>, body: &Value) -> Answer {
-    let mut request = app.http.patch(app.url(path)).json(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    Answer::read(request.send().await.expect("PATCH")).await
-}
-
 async fn post_with_key(app: &TestApp, path: &str, token: &str, key: &str, body: &Value) -> Answer {
     app.post_raw(
         path,
@@ -256,9 +248,7 @@ async fn a_seller_lists_a_product_with_its_stock_and_edits_only_their_own() {
     assert_eq!(page.body["seller_id"], owner_id.to_string());
     assert_eq!(page.body["available"], 12);
 
-    let edited = patch(
-        &app,
-        "/v1/products/APPLE-1KG",
+    let edited = app.patch("/v1/products/APPLE-1KG",
         Some(&owner),
         &json!({"price": {"amount": 19_500, "currency": "INR"}, "unit": "100g", "low_stock_threshold": 3}),
     )
@@ -273,8 +263,7 @@ async fn a_seller_lists_a_product_with_its_stock_and_edits_only_their_own() {
     );
 
     for token in [&rival, &customer] {
-        patch(
-            &app,
+        app.patch(
             "/v1/products/APPLE-1KG",
             Some(token),
             &json!({"price": {"amount": 1, "currency": "INR"}}),
@@ -282,19 +271,19 @@ async fn a_seller_lists_a_product_with_its_stock_and_edits_only_their_own() {
         .await
         .assert_complete_problem(403);
     }
-    patch(&app, "/v1/products/APPLE-1KG", None, &json!({"name": "x"}))
+    app.patch("/v1/products/APPLE-1KG", None, &json!({"name": "x"}))
         .await
         .assert_complete_problem(401);
     let unchanged = app.get("/v1/products/APPLE-1KG", None).await;
     assert_eq!(unchanged.body["price"]["amount"], 19_500);
 
-    let by_admin = patch(
-        &app,
-        "/v1/products/APPLE-1KG",
-        Some(&admin),
-        &json!({"name": "Royal Shimla apples", "attributes": {"origin": "Kullu, India"}}),
-    )
-    .await;
+    let by_admin = app
+        .patch(
+            "/v1/products/APPLE-1KG",
+            Some(&admin),
+            &json!({"name": "Royal Shimla apples", "attributes": {"origin": "Kullu, India"}}),
+        )
+        .await;
     assert_eq!(by_admin.status, 200, "{:#}", by_admin.body);
     assert_eq!(by_admin.body["name"], "Royal Shimla apples");
     assert_eq!(
@@ -304,13 +293,13 @@ async fn a_seller_lists_a_product_with_its_stock_and_edits_only_their_own() {
     );
     assert_eq!(by_admin.body["seller_id"], owner_id.to_string());
 
-    let retired = patch(
-        &app,
-        "/v1/products/APPLE-1KG",
-        Some(&owner),
-        &json!({"active": false}),
-    )
-    .await;
+    let retired = app
+        .patch(
+            "/v1/products/APPLE-1KG",
+            Some(&owner),
+            &json!({"active": false}),
+        )
+        .await;
     assert_eq!(retired.status, 200, "{:#}", retired.body);
     app.get("/v1/products/APPLE-1KG", None)
         .await
@@ -332,8 +321,7 @@ async fn a_seller_lists_a_product_with_its_stock_and_edits_only_their_own() {
             .expect("reading")
             .is_none()
     );
-    patch(
-        &app,
+    app.patch(
         "/v1/products/NO-SUCH-SKU",
         Some(&admin),
         &json!({"name": "x"}),
@@ -473,13 +461,13 @@ async fn an_invalid_product_is_refused_naming_each_field_and_nothing_is_written(
 
     app.post("/v1/products", Some(&owner), &apples("KIWI-3"))
         .await;
-    let bad_edit = patch(
-        &app,
-        "/v1/products/KIWI-3",
-        Some(&owner),
-        &json!({"name": "Kiwis", "images": ["not a url"], "category": "Fruit"}),
-    )
-    .await;
+    let bad_edit = app
+        .patch(
+            "/v1/products/KIWI-3",
+            Some(&owner),
+            &json!({"name": "Kiwis", "images": ["not a url"], "category": "Fruit"}),
+        )
+        .await;
     bad_edit.assert_complete_problem(422);
     assert_eq!(bad_edit.fields(), ["images[0]", "category"]);
     let page = app.get("/v1/products/KIWI-3", None).await;
@@ -596,13 +584,13 @@ async fn a_price_change_never_changes_an_order_already_placed() {
     assert_eq!(created.status, 201, "{:#}", created.body);
 
     let before = order(&app, &customer, "APPLE-1KG", 2).await;
-    let repriced = patch(
-        &app,
-        "/v1/products/APPLE-1KG",
-        Some(&owner),
-        &json!({"price": {"amount": 15_000, "currency": "INR"}}),
-    )
-    .await;
+    let repriced = app
+        .patch(
+            "/v1/products/APPLE-1KG",
+            Some(&owner),
+            &json!({"price": {"amount": 15_000, "currency": "INR"}}),
+        )
+        .await;
     assert_eq!(repriced.status, 200, "{:#}", repriced.body);
     let after = order(&app, &customer, "APPLE-1KG", 2).await;
 

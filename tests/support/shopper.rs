@@ -98,6 +98,14 @@ impl TestApp {
         Answer::read(request.send().await.expect("PUT")).await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        let mut request = self.http.patch(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Answer::read(request.send().await.expect("PATCH")).await
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,

@@ -222,6 +222,10 @@ pub(crate) async fn authenticate(
     {
         return Err(ApiError::Unauthorized);
     }
+    // A deactivated account is told no more than a wrong password is.
+    if !found.active {
+        return Err(ApiError::Unauthorized);
+    }
     let device = attempt.succeeded(state, &email).await;
     Ok((found.user, device))
 }

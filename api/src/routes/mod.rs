@@ -18,6 +18,7 @@ pub mod reviews;
 pub mod sandbox_cards;
 pub mod sandbox_outbox;
 pub mod search;
+pub mod staff;
 pub mod suppliers;
 pub mod warehouses;
 pub mod webhooks;

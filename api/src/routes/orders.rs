@@ -205,6 +205,37 @@ pub(crate) async fn visible_order(
     Ok(view)
 }
 
+/// An order as warehouse staff see it: only one whose every reserved
+/// unit is in their warehouse; any other is answered like an unknown one.
+async fn warehouse_order(
+    state: &AppState,
+    user: &AuthUser,
+    raw_id: &str,
+) -> Result<OrderView, ApiError> {
+    let id = parse_order_id(raw_id)?;
+    let warehouse = state
+        .store
+        .accounts()
+        .staff_member(user.id)
+        .await?
+        .and_then(|member| member.warehouse_id)
+        .ok_or(ApiError::NotFound)?;
+    let held = state.store.inventory().reserved_batches(id).await?;
+    if held.is_empty()
+        || held
+            .iter()
+            .any(|(batch, _)| batch.warehouse_id != warehouse)
+    {
+        return Err(ApiError::NotFound);
+    }
+    state
+        .store
+        .orders()
+        .order(id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
 /// One order with its payment receipt, shipment and timeline.
 #[utoipa::path(
     get, path = "/v1/orders/{id}", tag = "orders",
@@ -373,8 +404,11 @@ where
             Output = OrderView,
         >,
 {
-    user.require(&[Role::Admin])?;
-    let view = visible_order(state, user, id).await?;
+    user.require(&[Role::Admin, Role::Warehouse])?;
+    let view = match user.role {
+        Role::Warehouse => warehouse_order(state, user, id).await?,
+        _ => visible_order(state, user, id).await?,
+    };
     let handle = state
         .temporal
         .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id));
@@ -387,7 +421,7 @@ where
     .map_err(|err| update_refusal(err, &view))
 }
 
-/// Warehouse: the order is packed (admin).
+/// Warehouse: the order is packed (admin, or staff of the warehouse holding its stock).
 #[utoipa::path(
     post, path = "/v1/orders/{id}/pack", tag = "warehouse",
     params(("id" = String, Path, description = "Order id")),

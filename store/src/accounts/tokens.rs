@@ -171,8 +171,9 @@ impl Accounts {
         session_id: Uuid,
     ) -> Result<bool, StoreError> {
         let row = sqlx::query(
-            "SELECT 1 AS live FROM refresh_tokens
-             WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL
+            "SELECT 1 AS live FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+             WHERE r.family_id = $1 AND r.user_id = $2 AND r.revoked_at IS NULL
+               AND u.deactivated_at IS NULL
              LIMIT 1",
         )
         .bind(session_id.to_string())

@@ -32,9 +32,11 @@ pub struct User {
 pub struct UserWithHash {
     pub user: User,
     pub password_hash: String,
+    /// False once an admin deactivated the account: it may not log in.
+    pub active: bool,
 }
 
-pub(super) const COLUMNS: &str = "id, email, name, role, created_at, password_hash";
+pub(super) const COLUMNS: &str = "id, email, name, role, created_at, password_hash, deactivated_at";
 
 impl Accounts {
     /// Registers a user; `Conflict` when the email (in any case) is taken.
@@ -78,6 +80,7 @@ impl Accounts {
             Ok(UserWithHash {
                 user: user_from(&row)?,
                 password_hash: row.try_get("password_hash")?,
+                active: row.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
             })
         })
         .transpose()
