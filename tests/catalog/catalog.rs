@@ -224,10 +224,11 @@ async fn stock_cannot_be_set_below_what_open_orders_reserved() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inventory_is_staff_only_and_only_admins_may_change_it() {
+async fn inventory_is_read_and_changed_only_by_admins_and_the_products_seller() {
     let app = spawn_app().await;
     app.stock_product("APPLE-1KG", 18_000, 10).await;
     let customer = app.customer("Asha").await;
+    let admin = app.admin().await;
     let seller_hash = orderly_api::auth::hash_password("seller-password-1".into())
         .await
         .expect("hashing");
@@ -259,8 +260,13 @@ async fn inventory_is_staff_only_and_only_admins_may_change_it() {
     app.get("/v1/inventory/APPLE-1KG", None)
         .await
         .assert_complete_problem(401);
+    // The shop's own product is not this seller's: what its stock cost and
+    // who supplied it is none of their business.
+    app.get("/v1/inventory/APPLE-1KG", Some(&seller))
+        .await
+        .assert_complete_problem(403);
     assert_eq!(
-        app.get("/v1/inventory/APPLE-1KG", Some(&seller)).await.body["on_hand"],
+        app.get("/v1/inventory/APPLE-1KG", Some(&admin)).await.body["on_hand"],
         10
     );
 

@@ -504,6 +504,16 @@ async fn a_seller_sets_stock_for_their_own_skus_only() {
     )
     .await
     .assert_complete_problem(403);
+    // Nor may a rival read what the stock cost or who supplied it.
+    for path in [
+        "/v1/inventory/APPLE-1KG",
+        "/v1/inventory/APPLE-1KG/movements",
+    ] {
+        app.get(path, Some(&rival))
+            .await
+            .assert_complete_problem(403);
+        assert_eq!(app.get(path, Some(&owner)).await.status, 200, "{path}");
+    }
     app.stock_product("HOUSE-TEA", 10_000, 5).await;
     app.put(
         "/v1/inventory/HOUSE-TEA",

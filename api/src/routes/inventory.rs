@@ -3,8 +3,8 @@
 //! default warehouse) and `GET /v1/inventory/{sku}/movements` (the stock
 //! ledger).
 //!
-//! Stock is staff business: sellers may read it; admins, and the seller of
-//! a product, may correct it.
+//! Stock is staff business: admins, and the seller of a product, may read
+//! and correct it (batches show what stock cost and who supplied it).
 
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -135,7 +135,7 @@ pub struct SetStockRequest {
     pub on_hand: i64,
 }
 
-/// Stock of one SKU (admins and sellers).
+/// Stock of one SKU, per warehouse and batch (admins, and the product's seller).
 #[utoipa::path(
     get,
     path = "/v1/inventory/{sku}",
@@ -145,7 +145,7 @@ pub struct SetStockRequest {
     responses(
         (status = 200, description = "The stock level", body = StockBody),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin or seller", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor the product's seller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -156,30 +156,33 @@ pub async fn get_inventory(
 ) -> Result<Json<StockBody>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let sku = sku_in_path(&sku)?;
-    let stock = match state.store.inventory().stock(&sku).await? {
-        Some(stock) => stock,
-        None => {
-            // A product that was never counted simply has nothing in stock.
-            state
-                .store
-                .catalog()
-                .product(&sku)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            StockLevel {
-                sku: sku.clone(),
-                on_hand: 0,
-                reserved: 0,
-            }
-        }
-    };
+    let product = state
+        .store
+        .catalog()
+        .product(&sku)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    // Batches carry what the stock cost and who supplied it: a seller's
+    // business, not other sellers'.
+    caller.ensure_manages(&product)?;
+    // A product that was never counted simply has nothing in stock.
+    let stock = state
+        .store
+        .inventory()
+        .stock(&sku)
+        .await?
+        .unwrap_or(StockLevel {
+            sku: sku.clone(),
+            on_hand: 0,
+            reserved: 0,
+        });
     let batches = state.store.inventory().batches(&sku).await?;
     let warehouses = state.store.warehouses().list(true).await?;
     Ok(Json(StockBody::new(stock, batches, &warehouses)))
 }
 
 /// The stock ledger of a SKU: every movement with its reason, and their
-/// sums (admins and sellers).
+/// sums (admins, and the product's seller).
 #[utoipa::path(
     get,
     path = "/v1/inventory/{sku}/movements",
@@ -189,7 +192,7 @@ pub async fn get_inventory(
     responses(
         (status = 200, description = "The latest movements and the ledger's sums", body = MovementsBody),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin or seller", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor the product's seller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -200,12 +203,13 @@ pub async fn list_movements(
 ) -> Result<Json<MovementsBody>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let sku = sku_in_path(&sku)?;
-    state
+    let product = state
         .store
         .catalog()
         .product(&sku)
         .await?
         .ok_or(ApiError::NotFound)?;
+    caller.ensure_manages(&product)?;
     let totals = state.store.inventory().ledger_totals(&sku).await?;
     let movements = state.store.inventory().movements(&sku).await?;
     Ok(Json(MovementsBody {
