@@ -31,7 +31,6 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::WorkerOptions;
 use temporalio_sdk::activities::ActivityError;
 
-use orderly_domain::Freshness;
 use orderly_notifications::Notifier;
 use orderly_providers::carriers::Carrier;
 use orderly_providers::payments::PaymentProviders;
@@ -41,7 +40,7 @@ pub use notifications::NotificationActivities;
 pub use payments::PaymentActivities;
 pub use records::RecordActivities;
 pub use shipping::ShippingActivities;
-pub use stock::StockActivities;
+pub use stock::{StockActivities, StockPolicy};
 
 /// Every activity of the order, shipment and cart reminder workflows, with
 /// its dependencies.
@@ -59,10 +58,10 @@ impl Activities {
         payments: PaymentProviders,
         carrier: Arc<dyn Carrier>,
         notifier: Notifier,
-        freshness: Freshness,
+        stock: StockPolicy,
     ) -> Self {
         Self {
-            stock: StockActivities::new(store.clone(), notifier.clone(), freshness),
+            stock: StockActivities::new(store.clone(), notifier.clone(), stock),
             payments: PaymentActivities::new(store.clone(), payments),
             shipping: ShippingActivities::new(store.clone(), carrier),
             records: RecordActivities::new(store.clone()),

@@ -36,6 +36,8 @@ impl ShippingActivities {
     ) -> Result<BookingOutcome, ActivityError> {
         let request = carriers::BookingRequest {
             order_id: request.order_id,
+            shipment_number: request.shipment_number,
+            warehouse_id: request.warehouse_id,
             address: request.address,
             idempotency_key: request.idempotency_key,
         };

@@ -1,6 +1,7 @@
-//! Stock activities: holding, releasing, committing and restocking an
-//! order's stock, and telling sellers when a reservation took a SKU below
-//! its low-stock threshold.
+//! Stock activities: holding an order's stock in the warehouses that should
+//! send it, releasing, committing and restocking it (all of it, or one
+//! parcel's), and telling sellers when a reservation took a SKU below its
+//! low-stock threshold.
 
 use std::sync::Arc;
 
@@ -8,27 +9,101 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use chrono::Utc;
-use orderly_domain::{Freshness, OrderId, ReserveOutcome};
+use orderly_domain::{
+    Freshness, OrderId, PostalRegionRanking, ReserveOutcome, StockSource, WarehouseRanking,
+    WarehouseSite,
+};
 use orderly_notifications::Notifier;
-use orderly_store::Store;
-use orderly_workflows::contract::ReserveInput;
-use orderly_workflows::contract::definitions::{CommitStock, ReleaseStock, ReserveStock, Restock};
+use orderly_store::{Sourcing, Store, StoreError};
+use orderly_workflows::contract::definitions::{
+    CommitParcel, CommitStock, ReleaseParcel, ReleaseStock, ReserveStock, Restock, RestockParcel,
+};
+use orderly_workflows::contract::{ParcelStock, ReserveInput};
 
 use crate::retryable;
+
+/// The rules stock is held by: how fresh it must be, and which warehouse
+/// is nearest a customer.
+#[derive(Clone)]
+pub struct StockPolicy {
+    pub freshness: Freshness,
+    pub ranking: Arc<dyn WarehouseRanking>,
+}
+
+impl StockPolicy {
+    /// Nearest by postal-code region.
+    pub fn new(freshness: Freshness) -> Self {
+        StockPolicy {
+            freshness,
+            ranking: Arc::new(PostalRegionRanking),
+        }
+    }
+
+    /// Another rule of nearness (coordinates, a carrier's zones).
+    pub fn with_ranking(self, ranking: Arc<dyn WarehouseRanking>) -> Self {
+        StockPolicy { ranking, ..self }
+    }
+}
 
 pub struct StockActivities {
     store: Store,
     notifier: Notifier,
-    freshness: Freshness,
+    policy: StockPolicy,
 }
 
 impl StockActivities {
-    pub fn new(store: Store, notifier: Notifier, freshness: Freshness) -> Self {
+    pub fn new(store: Store, notifier: Notifier, policy: StockPolicy) -> Self {
         Self {
             store,
             notifier,
-            freshness,
+            policy,
         }
+    }
+
+    /// The warehouses an order may be filled from, best first.
+    async fn sourcing(&self, source: Option<&StockSource>) -> Result<Sourcing, StoreError> {
+        let Some(source) = source else {
+            return Ok(Sourcing::anywhere());
+        };
+        let warehouses = self.store.warehouses().list(false).await?;
+        Ok(match source {
+            StockSource::NearestTo { postal_code } => {
+                let sites: Vec<WarehouseSite> = warehouses
+                    .iter()
+                    .map(|w| WarehouseSite {
+                        id: w.id,
+                        postal_code: w.address.postal_code.clone(),
+                    })
+                    .collect();
+                Sourcing {
+                    warehouses: self.policy.ranking.rank(postal_code, &sites),
+                    one_warehouse: false,
+                }
+            }
+            StockSource::Pickup {
+                warehouse_id: Some(id),
+            } => Sourcing {
+                warehouses: vec![*id],
+                one_warehouse: true,
+            },
+            StockSource::Pickup { warehouse_id: None } => {
+                let counters: Vec<_> = warehouses
+                    .iter()
+                    .filter(|w| w.serves_pickup)
+                    .map(|w| w.id)
+                    .collect();
+                Sourcing {
+                    // A shop with no counter set up collects from the
+                    // default warehouse, as before warehouses existed.
+                    warehouses: if counters.is_empty() {
+                        vec![orderly_domain::DEFAULT_WAREHOUSE]
+                    } else {
+                        counters
+                    },
+                    one_warehouse: true,
+                }
+            }
+        })
     }
 }
 
@@ -45,17 +120,22 @@ impl StockActivities {
             .iter()
             .map(|l| (l.sku.clone(), l.quantity))
             .collect();
+        let sourcing = self
+            .sourcing(input.source.as_ref())
+            .await
+            .map_err(retryable)?;
         let outcome = self
             .store
             .inventory()
             .reserve(
                 input.order_id,
                 &lines,
-                self.freshness.good_until(Utc::now()),
+                self.policy.freshness.good_until(Utc::now()),
+                &sourcing,
             )
             .await
             .map_err(retryable)?;
-        if outcome == ReserveOutcome::Reserved {
+        if matches!(outcome, ReserveOutcome::Allocated(_)) {
             // Held stock may have taken SKUs below their threshold; each
             // crossing is told to its seller once, retries included.
             let skus: Vec<_> = lines.into_iter().map(|(sku, _)| sku).collect();
@@ -83,7 +163,7 @@ impl StockActivities {
     ) -> Result<(), ActivityError> {
         self.store
             .inventory()
-            .release_reservation(order_id)
+            .release_reservation(order_id, None)
             .await
             .map(drop)
             .map_err(retryable)
@@ -97,7 +177,7 @@ impl StockActivities {
     ) -> Result<(), ActivityError> {
         self.store
             .inventory()
-            .commit_reservation(order_id)
+            .commit_reservation(order_id, None)
             .await
             .map(drop)
             .map_err(retryable)
@@ -111,7 +191,49 @@ impl StockActivities {
     ) -> Result<(), ActivityError> {
         self.store
             .inventory()
-            .restock_reservation(order_id)
+            .restock_reservation(order_id, None)
+            .await
+            .map(drop)
+            .map_err(retryable)
+    }
+
+    #[activity(definition = ReleaseParcel)]
+    pub async fn release_parcel(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        parcel: ParcelStock,
+    ) -> Result<(), ActivityError> {
+        self.store
+            .inventory()
+            .release_reservation(parcel.order_id, Some(parcel.warehouse_id))
+            .await
+            .map(drop)
+            .map_err(retryable)
+    }
+
+    #[activity(definition = CommitParcel)]
+    pub async fn commit_parcel(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        parcel: ParcelStock,
+    ) -> Result<(), ActivityError> {
+        self.store
+            .inventory()
+            .commit_reservation(parcel.order_id, Some(parcel.warehouse_id))
+            .await
+            .map(drop)
+            .map_err(retryable)
+    }
+
+    #[activity(definition = RestockParcel)]
+    pub async fn restock_parcel(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        parcel: ParcelStock,
+    ) -> Result<(), ActivityError> {
+        self.store
+            .inventory()
+            .restock_reservation(parcel.order_id, Some(parcel.warehouse_id))
             .await
             .map(drop)
             .map_err(retryable)

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::products::router())
         .merge(routes::inventory::router())
         .merge(routes::warehouses::router())
+        .merge(routes::warehouse_shipments::router())
         .merge(routes::suppliers::router())
         .merge(routes::reports::router())
         .merge(routes::staff::router())

@@ -13,7 +13,7 @@ use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
     cart, categories, checkout, codec, inventory, ops, ops_alerts, orders, products,
     recommendations, reports, reviews, sandbox_cards, sandbox_outbox, search, staff, suppliers,
-    warehouses, webhooks,
+    warehouse_shipments, warehouses, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -41,6 +41,7 @@ use crate::routes::{
         warehouses::update_warehouse,
         warehouses::receive_batch,
         warehouses::write_off,
+        warehouse_shipments::list_shipments,
         suppliers::list_suppliers,
         suppliers::create_supplier,
         suppliers::get_supplier,
@@ -58,6 +59,7 @@ use crate::routes::{
         orders::get_tracking,
         orders::cancel_order,
         orders::pack_order,
+        orders::pack_shipment,
         orders::ready_for_pickup,
         orders::picked_up,
         orders::release_hold,

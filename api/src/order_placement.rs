@@ -175,6 +175,9 @@ where
         Ok(order) => order,
         Err(error) => return refused(error).await,
     };
+    if let Err(error) = check_pickup_counter(state, &order.fulfillment).await {
+        return refused(error).await;
+    }
     let Some(total) = total(&order.items) else {
         return refused(ApiError::validation(
             "items",
@@ -248,6 +251,23 @@ where
                 ..shortage
             }))
         }
+    }
+}
+
+/// A pickup order names a warehouse that is open and has a counter.
+async fn check_pickup_counter(state: &AppState, fulfillment: &Fulfillment) -> Result<(), ApiError> {
+    let Fulfillment::Pickup {
+        warehouse_id: Some(id),
+    } = fulfillment
+    else {
+        return Ok(());
+    };
+    match state.store.warehouses().get(*id).await? {
+        Some(warehouse) if warehouse.active && warehouse.serves_pickup => Ok(()),
+        _ => Err(ApiError::validation(
+            "fulfillment.warehouse_id",
+            "is not an open warehouse with a pickup counter",
+        )),
     }
 }
 

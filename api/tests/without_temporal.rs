@@ -16,7 +16,7 @@ use orderly_api::state::AccountSettings;
 use orderly_api::{ApiSettings, AppState, ensure_admin, router};
 use orderly_domain::{Currency, Money, NotificationKind, OrderId, Quantity, Sku, UserId};
 use orderly_notifications::Templates;
-use orderly_store::{NewNotification, Product, Store};
+use orderly_store::{NewNotification, Product, Sourcing, Store};
 use orderly_workflows::OrderTimings;
 use serde_json::{Value, json};
 use temporalio_client::callback_based::CallbackBasedGrpcService;
@@ -519,6 +519,7 @@ async fn stock_cannot_be_set_below_what_is_reserved_or_below_zero() {
             OrderId::new(),
             &[(sku_of("APPLE"), Quantity::parse(4).unwrap())],
             chrono::Utc::now(),
+            &Sourcing::anywhere(),
         )
         .await
         .unwrap();

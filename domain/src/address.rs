@@ -87,8 +87,15 @@ impl Address {
     try_from = "FulfillmentFields"
 )]
 pub enum Fulfillment {
-    Delivery { address: Address },
-    Pickup,
+    Delivery {
+        address: Address,
+    },
+    /// Collected at a warehouse's counter: the one named, or (when none
+    /// is) the first pickup counter that holds the whole order.
+    Pickup {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warehouse_id: Option<crate::WarehouseId>,
+    },
 }
 
 /// The wire shape of a [`Fulfillment`], read field by field.
@@ -98,6 +105,8 @@ struct FulfillmentFields {
     kind: FulfillmentKind,
     #[serde(default)]
     address: Option<Address>,
+    #[serde(default)]
+    warehouse_id: Option<crate::WarehouseId>,
 }
 
 #[derive(Deserialize)]
@@ -118,14 +127,28 @@ impl TryFrom<FulfillmentFields> for Fulfillment {
             )),
             // A pickup has nowhere to go; an address sent along is ignored,
             // as it always was.
-            (FulfillmentKind::Pickup, _) => Ok(Fulfillment::Pickup),
+            (FulfillmentKind::Pickup, _) => Ok(Fulfillment::Pickup {
+                warehouse_id: fields.warehouse_id,
+            }),
         }
     }
 }
 
 impl Fulfillment {
     pub fn is_pickup(&self) -> bool {
-        matches!(self, Fulfillment::Pickup)
+        matches!(self, Fulfillment::Pickup { .. })
+    }
+
+    /// Which warehouses may fill the order.
+    pub fn stock_source(&self) -> crate::StockSource {
+        match self {
+            Fulfillment::Delivery { address } => crate::StockSource::NearestTo {
+                postal_code: address.postal_code.clone(),
+            },
+            Fulfillment::Pickup { warehouse_id } => crate::StockSource::Pickup {
+                warehouse_id: *warehouse_id,
+            },
+        }
     }
 }
 
@@ -142,7 +165,7 @@ mod tests {
     #[test]
     fn a_fulfillment_reads_back_what_it_writes() {
         for fulfillment in [
-            Fulfillment::Pickup,
+            Fulfillment::Pickup { warehouse_id: None },
             serde_json::from_value(json!({"type": "delivery", "address": address()})).unwrap(),
         ] {
             let written = serde_json::to_value(&fulfillment).unwrap();
@@ -152,7 +175,7 @@ mod tests {
             );
         }
         assert_eq!(
-            serde_json::to_value(Fulfillment::Pickup).unwrap(),
+            serde_json::to_value(Fulfillment::Pickup { warehouse_id: None }).unwrap(),
             json!({"type": "pickup"})
         );
     }

@@ -6,6 +6,7 @@
 //! values travel through HTTP, the database and Temporal payloads.
 
 mod address;
+mod allocation;
 mod error;
 mod events;
 mod ids;
@@ -13,6 +14,7 @@ mod money;
 mod notification;
 mod order;
 mod order_actions;
+mod parcel;
 mod payment;
 mod quantity;
 mod role;
@@ -22,13 +24,17 @@ mod view;
 mod warehouse;
 
 pub use address::{Address, Fulfillment};
+pub use allocation::{
+    AllocatedLine, Allocation, PostalRegionRanking, StockSource, WarehouseRanking, WarehouseSite,
+};
 pub use error::DomainError;
 pub use events::{CarrierEvent, Location, PaymentWebhook, PaymentWebhookStatus};
 pub use ids::{EventId, OrderId, Sku, SupplierId, TrackingId, UserId, WarehouseId, new_v7};
 pub use money::{Currency, Money};
 pub use notification::NotificationKind;
 pub use order::{OrderLine, OrderStatus, TimelineEntry};
-pub use order_actions::{OrderAction, OrderStage};
+pub use order_actions::{OrderAction, OrderStage, pack_shipment_refusal};
+pub use parcel::{ParcelLine, ParcelStatus, ParcelView};
 pub use payment::{
     CardFields, CardInstruction, CardNumber, CardPayment, CardToken, PaymentDetails,
     PaymentInstruction, PaymentMethod, PaymentStatus, card_brand,

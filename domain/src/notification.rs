@@ -13,6 +13,8 @@ pub enum NotificationKind {
     Delivered,
     Cancelled,
     PaymentFailed,
+    /// One shipment of a split order came back; its lines were refunded.
+    ShipmentReturned,
     /// A cart left untouched for the configured time (not about an order).
     CartReminder,
     /// A seller's SKU fell below its low-stock threshold (not about an order).
@@ -20,7 +22,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 11] = [
         NotificationKind::OrderConfirmed,
         NotificationKind::PaymentReceipt,
         NotificationKind::ReadyForPickup,
@@ -29,6 +31,7 @@ impl NotificationKind {
         NotificationKind::Delivered,
         NotificationKind::Cancelled,
         NotificationKind::PaymentFailed,
+        NotificationKind::ShipmentReturned,
         NotificationKind::CartReminder,
         NotificationKind::LowStock,
     ];
@@ -51,6 +54,7 @@ impl NotificationKind {
             NotificationKind::Delivered => "delivered",
             NotificationKind::Cancelled => "cancelled",
             NotificationKind::PaymentFailed => "payment_failed",
+            NotificationKind::ShipmentReturned => "shipment_returned",
             NotificationKind::CartReminder => "cart_reminder",
             NotificationKind::LowStock => "low_stock",
         }

@@ -1,7 +1,7 @@
 //! Which action an order allows, in one place: the order workflow's update
 //! validators ask [`OrderAction::refusal`] and answer its reason as a 409.
 
-use crate::OrderStatus;
+use crate::{OrderStatus, ParcelStatus};
 
 /// What a customer, an admin or the warehouse may ask of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,6 +74,41 @@ fn cancel_refusal(stage: &OrderStage) -> Option<String> {
     }
 }
 
+/// Whether shipment `number` of an order split over warehouses may be
+/// packed: `parcel` is its status (`None`: the order has no such
+/// shipment), `requested` whether packing it was asked for already.
+pub fn pack_shipment_refusal(
+    stage: &OrderStage,
+    number: u32,
+    parcel: Option<ParcelStatus>,
+    requested: bool,
+) -> Option<String> {
+    if stage.cancel_requested {
+        return Some("the order is being cancelled".into());
+    }
+    let Some(parcel) = parcel else {
+        return Some(format!("the order has no shipment {number}"));
+    };
+    if requested {
+        return None;
+    }
+    if parcel != ParcelStatus::AwaitingPacking {
+        return Some(format!(
+            "shipment {number} is already {}",
+            parcel.as_str().replace('_', " ")
+        ));
+    }
+    match stage.status {
+        OrderStatus::Paid
+        | OrderStatus::Packed
+        | OrderStatus::Shipped
+        | OrderStatus::OutForDelivery => None,
+        status => Some(format!(
+            "the order is {status}; its shipments are packed once it is paid"
+        )),
+    }
+}
+
 /// A warehouse step (or an operator's release of a hold) needs the status
 /// before it, and no cancel under way.
 fn step_refusal(step: OrderAction, stage: &OrderStage, required: OrderStatus) -> Option<String> {
@@ -92,6 +127,38 @@ fn step_refusal(step: OrderAction, stage: &OrderStage, required: OrderStatus) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shipment_is_packed_once_the_order_is_paid_and_only_once() {
+        let paid = stage(OrderStatus::Paid);
+        assert_eq!(
+            pack_shipment_refusal(&paid, 2, Some(ParcelStatus::AwaitingPacking), false),
+            None
+        );
+        let shipped = stage(OrderStatus::Shipped);
+        assert_eq!(
+            pack_shipment_refusal(&shipped, 2, Some(ParcelStatus::AwaitingPacking), false),
+            None
+        );
+        assert_eq!(
+            pack_shipment_refusal(&paid, 1, Some(ParcelStatus::InTransit), false).unwrap(),
+            "shipment 1 is already in transit"
+        );
+        assert_eq!(
+            pack_shipment_refusal(&paid, 1, Some(ParcelStatus::Packed), true),
+            None
+        );
+        assert_eq!(
+            pack_shipment_refusal(&paid, 3, None, false).unwrap(),
+            "the order has no shipment 3"
+        );
+        let placed = stage(OrderStatus::Placed);
+        assert!(
+            pack_shipment_refusal(&placed, 1, Some(ParcelStatus::AwaitingPacking), false)
+                .unwrap()
+                .contains("once it is paid")
+        );
+    }
 
     fn stage(status: OrderStatus) -> OrderStage {
         OrderStage {

@@ -30,9 +30,19 @@ pub struct Shortage {
 /// The result of holding stock for every line of an order, all or nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReserveOutcome {
+    /// Held, in a history from before orders were allocated to warehouses.
     Reserved,
     /// The first SKU (in sku order) that could not be held; nothing was.
     OutOfStock(Shortage),
+    /// Held, by these warehouses: one parcel each, nearest first.
+    Allocated(Vec<crate::Allocation>),
+}
+
+impl ReserveOutcome {
+    /// The stock is held (all of it, as reserving is all or nothing).
+    pub fn is_held(&self) -> bool {
+        !matches!(self, ReserveOutcome::OutOfStock(_))
+    }
 }
 
 #[cfg(test)]

@@ -19,8 +19,14 @@ pub struct OrderView {
     pub total: Money,
     pub payment: PaymentView,
     pub fulfillment: Fulfillment,
+    /// The first shipment that went out, as the carrier reports it.
     #[serde(default)]
     pub shipment: Option<ShipmentView>,
+    /// Every shipment of a delivered order, one per warehouse it was filled
+    /// from (empty for pickup orders and for orders placed before orders
+    /// were split).
+    #[serde(default)]
+    pub shipments: Vec<crate::ParcelView>,
     pub timeline: Vec<TimelineEntry>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

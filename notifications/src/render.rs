@@ -7,7 +7,9 @@
 use minijinja::Value;
 use serde::Serialize;
 
-use orderly_domain::{NotificationKind, OrderStatus, OrderView, PaymentMethod, PaymentStatus};
+use orderly_domain::{
+    NotificationKind, OrderStatus, OrderView, ParcelStatus, PaymentMethod, PaymentStatus,
+};
 use orderly_store::{Cart, LowStockAlert};
 
 use crate::Recipient;
@@ -58,6 +60,24 @@ struct OrderValues {
     captured: String,
     tracking: Option<TrackingValues>,
     receipt: Vec<EntryValues>,
+    /// The shipment this message is about, when the order ships as several.
+    parcel: Option<ParcelValues>,
+}
+
+#[derive(Serialize)]
+struct ParcelValues {
+    number: u32,
+    of: usize,
+    items: Vec<ParcelLineValues>,
+    tracking: Option<TrackingValues>,
+    refunded: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ParcelLineValues {
+    quantity: u32,
+    name: String,
+    sku: String,
 }
 
 #[derive(Serialize)]
@@ -130,6 +150,7 @@ pub(crate) fn order_values(kind: NotificationKind, order: &OrderView, name: &str
                     reference: entry.reference.clone(),
                 })
                 .collect(),
+            parcel: parcel_values(kind, order),
         },
         refund: RefundValues {
             refunded: nonzero(receipt.refunded),
@@ -141,6 +162,52 @@ pub(crate) fn order_values(kind: NotificationKind, order: &OrderView, name: &str
                 .clone()
                 .unwrap_or_else(|| "your original payment method".into()),
         },
+    })
+}
+
+/// The shipment a message about a split order speaks of: the one that
+/// came back, or the one that left last.
+fn parcel_values(kind: NotificationKind, order: &OrderView) -> Option<ParcelValues> {
+    if order.shipments.len() < 2 {
+        return None;
+    }
+    let parcel = match kind {
+        NotificationKind::ShipmentReturned => order
+            .shipments
+            .iter()
+            .filter(|p| p.status == ParcelStatus::Returned)
+            .max_by_key(|p| p.refunded.is_some()),
+        NotificationKind::Shipped => order
+            .shipments
+            .iter()
+            .filter(|p| p.tracking_id.is_some())
+            .last(),
+        _ => None,
+    }?;
+    Some(ParcelValues {
+        number: parcel.id,
+        of: order.shipments.len(),
+        items: parcel
+            .items
+            .iter()
+            .map(|line| ParcelLineValues {
+                quantity: line.quantity,
+                name: order
+                    .items
+                    .iter()
+                    .find(|item| item.sku == line.sku)
+                    .map_or_else(|| line.sku.to_string(), |item| item.name.clone()),
+                sku: line.sku.to_string(),
+            })
+            .collect(),
+        tracking: parcel
+            .tracking_id
+            .zip(parcel.carrier.clone())
+            .map(|(id, carrier)| TrackingValues {
+                id: id.to_string(),
+                carrier,
+            }),
+        refunded: parcel.refunded.map(|money| money.to_string()),
     })
 }
 
@@ -339,6 +406,7 @@ mod tests {
                 },
             },
             shipment: None,
+            shipments: Vec::new(),
             timeline: vec![TimelineEntry {
                 status: OrderStatus::Placed,
                 at,

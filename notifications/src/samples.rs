@@ -7,8 +7,9 @@ use minijinja::Value;
 
 use orderly_domain::{
     Address, CartStatus, Currency, Fulfillment, LedgerKind, Money, NotificationKind, OrderId,
-    OrderLine, OrderStatus, OrderView, PaymentMethod, PaymentStatus, PaymentView, Quantity,
-    Receipt, ReceiptEntry, ShipmentStatus, ShipmentView, Sku, TimelineEntry, TrackingId, UserId,
+    OrderLine, OrderStatus, OrderView, ParcelLine, ParcelStatus, ParcelView, PaymentMethod,
+    PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry, ShipmentStatus, ShipmentView, Sku,
+    TimelineEntry, TrackingId, UserId, WarehouseId,
 };
 use orderly_store::{Cart, CartItem, LowStockAlert};
 
@@ -46,6 +47,19 @@ fn sku(raw: &str) -> Sku {
 
 fn order() -> OrderView {
     let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 30, 0).unwrap();
+    let parcel = |id, status, tracking_id| ParcelView {
+        id,
+        warehouse_id: WarehouseId::new(),
+        items: vec![ParcelLine {
+            sku: sku("APPLE-1KG"),
+            quantity: 1,
+        }],
+        status,
+        tracking_id,
+        carrier: Some("sandbox".into()),
+        last_location: None,
+        refunded: (status == ParcelStatus::Returned).then(|| inr(12_050)),
+    };
     OrderView {
         id: OrderId::new(),
         customer_id: UserId::new(),
@@ -90,6 +104,12 @@ fn order() -> OrderView {
             status: ShipmentStatus::Booked,
             last_location: None,
         }),
+        // Split in two, so the messages about one shipment of several are
+        // checked too.
+        shipments: vec![
+            parcel(1, ParcelStatus::Booked, Some(TrackingId::new())),
+            parcel(2, ParcelStatus::Returned, Some(TrackingId::new())),
+        ],
         timeline: vec![TimelineEntry {
             status: OrderStatus::Cancelled,
             at,

@@ -58,6 +58,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/payment_failed.txt"),
     ),
     (
+        "shipment_returned.txt",
+        include_str!("../templates/shipment_returned.txt"),
+    ),
+    (
         "cart_reminder.txt",
         include_str!("../templates/cart_reminder.txt"),
     ),

@@ -9,7 +9,7 @@ use anyhow::Context;
 use temporalio_client::Client;
 use url::Url;
 
-use orderly_activities::Activities;
+use orderly_activities::{Activities, StockPolicy};
 use orderly_api::auth::PasswordHashing;
 use orderly_api::state::{ApiSettings, AppState, device_key, fingerprint_key, rate_limit_key};
 use orderly_notifications::{Notifier, RELAY_EVERY, Templates};
@@ -102,7 +102,7 @@ pub fn order_activities(
         PaymentProviders::sandbox(store.clone(), Some(webhooks)),
         Arc::new(SandboxCarrier::new(store.clone())),
         notifier,
-        settings.freshness,
+        StockPolicy::new(settings.freshness),
     ))
 }
 

@@ -46,7 +46,7 @@ pub use catalog::{
 pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
 pub use inventory::{
-    Batch, BatchKey, GoodsReceipt, Inventory, LedgerTotals, LowStockAlert, StockLevel,
+    Batch, BatchKey, GoodsReceipt, Inventory, LedgerTotals, LowStockAlert, Sourcing, StockLevel,
     StockMovement, WriteOff,
 };
 pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
@@ -55,7 +55,7 @@ pub use notifications::{
     PushDeviceRegistration,
 };
 pub use ops_alerts::{OpsAlert, OpsAlerts};
-pub use orders::{CoPurchase, OrderFilter, Orders, ShipmentRecord};
+pub use orders::{CoPurchase, OrderFilter, Orders, ParcelBooking, ShipmentRecord};
 pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite, Reviews};
 pub use sandbox::{NewSandboxMessage, Sandbox, SandboxAttempt, SandboxCard, SandboxMessage};
 pub use suppliers::{Certification, Supplier, SupplierRecord, SupplierSetup, Suppliers};

@@ -70,13 +70,14 @@ fn shipped_order(customer: UserId) -> OrderView {
                 }],
             },
         },
-        fulfillment: Fulfillment::Pickup,
+        fulfillment: Fulfillment::Pickup { warehouse_id: None },
         shipment: Some(ShipmentView {
             tracking_id: TrackingId::new(),
             carrier: "sandbox".into(),
             status: ShipmentStatus::Booked,
             last_location: None,
         }),
+        shipments: Vec::new(),
         timeline: vec![TimelineEntry {
             status: OrderStatus::Shipped,
             at,

@@ -117,7 +117,7 @@ async fn a_card_orders_history_and_database_hold_no_card_number_and_no_customer_
     let order_id = id.parse().expect("an order id");
     let histories = [
         history_json(&app, &order_workflow_id(order_id)).await,
-        history_json(&app, &shipment_workflow_id(order_id)).await,
+        history_json(&app, &shipment_workflow_id(order_id, 1)).await,
     ];
     for history in &histories {
         for secret in [CARD_APPROVED, email.as_str(), NAME, STREET] {

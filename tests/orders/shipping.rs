@@ -265,7 +265,7 @@ async fn a_failed_delivery_attempt_is_followed_by_another_attempt_and_delivery()
 
     let id = order_id(&order.id);
     record_history(app, &order_workflow_id(id), "delivery_card").await;
-    record_history(app, &shipment_workflow_id(id), "shipment_child").await;
+    record_history(app, &shipment_workflow_id(id, 1), "shipment_child").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -681,9 +681,10 @@ async fn a_spammed_shipment_continues_as_new_runs_and_still_delivers() {
     // The spam alone takes the run past its limit: it continues as new.
     let handle = app
         .temporal
-        .get_workflow_handle::<temporalio_client::UntypedWorkflow>(shipment_workflow_id(order_id(
-            &order.id,
-        )));
+        .get_workflow_handle::<temporalio_client::UntypedWorkflow>(shipment_workflow_id(
+            order_id(&order.id),
+            1,
+        ));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let json = handle

@@ -9,7 +9,7 @@ use std::time::Duration;
 use temporalio_client::Client;
 use url::Url;
 
-use orderly_activities::Activities;
+use orderly_activities::{Activities, StockPolicy};
 use orderly_api::auth::PasswordHashing;
 use orderly_api::rate_limits::RateLimitSettings;
 use orderly_api::state::{
@@ -382,7 +382,7 @@ impl WorkerSpec {
             payments,
             Arc::new(SandboxCarrier::new(store.clone())),
             self.notifier(store).await,
-            Freshness::default(),
+            StockPolicy::new(Freshness::default()),
         )
     }
 

@@ -595,7 +595,7 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Waits until the order's shipment workflow exists. The order shows as
+    /// Waits until the workflow of the order's first shipment exists. The order shows as
     /// shipped a moment before its child workflow starts, and a carrier
     /// webhook in between is answered 503 (the carrier retries).
     pub async fn wait_for_shipment_workflow(&self, order_id: &str, timeout: Duration) {
@@ -603,7 +603,7 @@ impl TestApp {
         let handle = self
             .temporal
             .get_workflow_handle::<orderly_workflows::ShipmentWorkflow>(
-                orderly_workflows::shipment_workflow_id(id),
+                orderly_workflows::shipment_workflow_id(id, 1),
             );
         let deadline = Instant::now() + timeout;
         while let Err(err) = handle.describe(Default::default()).await {
@@ -712,8 +712,9 @@ impl TestApp {
                     entries: Vec::new(),
                 },
             },
-            fulfillment: Fulfillment::Pickup,
+            fulfillment: Fulfillment::Pickup { warehouse_id: None },
             shipment: None,
+            shipments: Vec::new(),
             timeline: Vec::new(),
             created_at: now,
             updated_at: now,

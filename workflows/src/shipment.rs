@@ -1,5 +1,6 @@
 //! `ShipmentWorkflow`: a child of the order workflow, one per parcel,
-//! workflow id `shipment-{order_id}`.
+//! workflow id `shipment-{order_id}-{n}` (`shipment-{order_id}` for the
+//! only parcel of an order from before orders were split).
 //!
 //! Carrier webhooks arrive here as `carrier_event` signals. Carriers resend
 //! and reorder webhooks, so the workflow drops event ids it has seen and
@@ -124,7 +125,10 @@ impl ShipmentWorkflow {
             ctx.external_workflow(order_workflow_id(input.order_id), None)
                 .signal(
                     OrderWorkflow::shipment_progress,
-                    ShipmentProgress { event },
+                    ShipmentProgress {
+                        event,
+                        shipment_number: input.shipment_number,
+                    },
                     SignalWorkflowOptions::default(),
                 )
                 .await?;

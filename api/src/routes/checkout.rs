@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use orderly_domain::{
     Address, DomainError, Fulfillment, OrderId, OrderLine, OrderView, PaymentInstruction,
-    PriceChange,
+    PriceChange, WarehouseId,
 };
 
 use orderly_store::{Cart, CheckoutClaimOutcome};
@@ -62,6 +62,11 @@ pub struct CheckoutRequest {
     /// ...or a new address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
+    /// For pickup: the warehouse to collect from (see `GET /v1/warehouses`,
+    /// those with `pickup`); without it, the first counter that holds the
+    /// whole order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warehouse_id: Option<WarehouseId>,
     pub payment: PaymentInstruction,
 }
 
@@ -92,6 +97,12 @@ impl CheckoutRequest {
                     }));
                 }
                 (Some(_), None) => {}
+            }
+            if self.warehouse_id.is_some() {
+                errors.push(DomainError::new(
+                    "warehouse_id",
+                    "names a pickup counter; a delivery is sent from the nearest warehouse",
+                ));
             }
         }
         errors.extend(self.payment.validate());
@@ -268,7 +279,9 @@ async fn fulfillment(
     request: &CheckoutRequest,
 ) -> Result<Fulfillment, ApiError> {
     if let FulfillmentChoice::Pickup = request.fulfillment {
-        return Ok(Fulfillment::Pickup);
+        return Ok(Fulfillment::Pickup {
+            warehouse_id: request.warehouse_id,
+        });
     }
     let address = match (&request.address_id, &request.address) {
         (Some(id), _) => state

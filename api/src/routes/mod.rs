@@ -20,6 +20,7 @@ pub mod sandbox_outbox;
 pub mod search;
 pub mod staff;
 pub mod suppliers;
+pub mod warehouse_shipments;
 pub mod warehouses;
 pub mod webhooks;
 

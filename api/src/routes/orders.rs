@@ -20,7 +20,7 @@ use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 
 use orderly_domain::{
     DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView, PaymentInstruction,
-    Quantity, Role, ShipmentView, Sku, TimelineEntry,
+    Quantity, Role, ShipmentView, Sku, TimelineEntry, WarehouseId,
 };
 use orderly_store::OrderFilter;
 use orderly_workflows::{CancelRequest, OrderWorkflow, order_workflow_id};
@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/orders/{id}/tracking", get(get_tracking))
         .route("/v1/orders/{id}/cancel", post(cancel_order))
         .route("/v1/orders/{id}/pack", post(pack_order))
+        .route(
+            "/v1/orders/{id}/shipments/{shipment_id}/pack",
+            post(pack_shipment),
+        )
         .route("/v1/orders/{id}/ready-for-pickup", post(ready_for_pickup))
         .route("/v1/orders/{id}/picked-up", post(picked_up))
         .route("/v1/orders/{id}/release-hold", post(release_hold))
@@ -205,35 +209,55 @@ pub(crate) async fn visible_order(
     Ok(view)
 }
 
-/// An order as warehouse staff see it: only one whose every reserved
-/// unit is in their warehouse; any other is answered like an unknown one.
-async fn warehouse_order(
+/// The warehouse a member of warehouse staff works in; staff without one
+/// see no orders.
+pub(crate) async fn staff_warehouse(
     state: &AppState,
     user: &AuthUser,
-    raw_id: &str,
-) -> Result<OrderView, ApiError> {
-    let id = parse_order_id(raw_id)?;
-    let warehouse = state
+) -> Result<WarehouseId, ApiError> {
+    state
         .store
         .accounts()
         .staff_member(user.id)
         .await?
         .and_then(|member| member.warehouse_id)
-        .ok_or(ApiError::NotFound)?;
-    let held = state.store.inventory().reserved_batches(id).await?;
-    if held.is_empty()
-        || held
-            .iter()
-            .any(|(batch, _)| batch.warehouse_id != warehouse)
-    {
-        return Err(ApiError::NotFound);
-    }
-    state
+        .ok_or(ApiError::NotFound)
+}
+
+/// An order as warehouse staff see it: one whose shipment `shipment` leaves
+/// from their warehouse, or (without a shipment) one whose every reserved
+/// unit is there; any other is answered like an unknown one.
+async fn warehouse_order(
+    state: &AppState,
+    user: &AuthUser,
+    raw_id: &str,
+    shipment: Option<u32>,
+) -> Result<OrderView, ApiError> {
+    let id = parse_order_id(raw_id)?;
+    let warehouse = staff_warehouse(state, user).await?;
+    let view = state
         .store
         .orders()
         .order(id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    let theirs = match shipment {
+        Some(number) => view
+            .shipments
+            .iter()
+            .any(|p| p.id == number && p.warehouse_id == warehouse),
+        None => {
+            let held = state.store.inventory().reserved_batches(id).await?;
+            !held.is_empty()
+                && held
+                    .iter()
+                    .all(|(batch, _)| batch.warehouse_id == warehouse)
+        }
+    };
+    if !theirs {
+        return Err(ApiError::NotFound);
+    }
+    Ok(view)
 }
 
 /// One order with its payment receipt, shipment and timeline.
@@ -267,7 +291,8 @@ pub struct OrderPage {
     pub next_cursor: Option<String>,
 }
 
-/// Own orders, newest first (admins see every order).
+/// Own orders, newest first (admins see every order, warehouse staff those
+/// their warehouse fills).
 #[utoipa::path(
     get, path = "/v1/orders", tag = "orders",
     params(ListOrdersQuery),
@@ -296,12 +321,19 @@ pub async fn list_orders(
     if !(1..=100).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 100"));
     }
-    let customer = (user.role != Role::Admin).then_some(user.id);
+    // Warehouse staff list the orders their warehouse fills; everyone
+    // else but admins their own.
+    let (customer, warehouse) = match user.role {
+        Role::Admin => (None, None),
+        Role::Warehouse => (None, Some(staff_warehouse(&state, &user).await?)),
+        _ => (Some(user.id), None),
+    };
     let items = state
         .store
         .orders()
         .list_orders(&OrderFilter {
             customer,
+            warehouse,
             status,
             before,
             limit,
@@ -406,7 +438,7 @@ where
 {
     user.require(&[Role::Admin, Role::Warehouse])?;
     let view = match user.role {
-        Role::Warehouse => warehouse_order(state, user, id).await?,
+        Role::Warehouse => warehouse_order(state, user, id, None).await?,
         _ => visible_order(state, user, id).await?,
     };
     let handle = state
@@ -434,6 +466,52 @@ pub async fn pack_order(
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
     warehouse_step(&state, &user, &id, OrderWorkflow::pack).await
+}
+
+/// Warehouse: one shipment of an order filled from several warehouses is
+/// packed and goes to the carrier (admin, or staff of the warehouse it
+/// leaves from). `shipment_id` is the `id` in the order's `shipments`.
+#[utoipa::path(
+    post, path = "/v1/orders/{id}/shipments/{shipment_id}/pack", tag = "warehouse",
+    params(("id" = String, Path, description = "Order id"),
+           ("shipment_id" = u32, Path, description = "The shipment's id in the order's `shipments`")),
+    responses((status = 200, body = OrderView),
+              (status = 404, description = "No such order or shipment"),
+              (status = 409, description = "Not paid yet, being cancelled, or the shipment is already packed")),
+    security(("bearer" = []))
+)]
+pub async fn pack_shipment(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((id, shipment)): Path<(String, String)>,
+) -> Result<Json<OrderView>, ApiError> {
+    user.require(&[Role::Admin, Role::Warehouse])?;
+    let number: u32 = shipment
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(ApiError::NotFound)?;
+    let view = match user.role {
+        Role::Warehouse => warehouse_order(&state, &user, &id, Some(number)).await?,
+        _ => visible_order(&state, &user, &id).await?,
+    };
+    if !view.shipments.iter().any(|p| p.id == number) {
+        return Err(ApiError::NotFound);
+    }
+    let handle = state
+        .temporal
+        .get_workflow_handle::<OrderWorkflow>(order_workflow_id(view.id));
+    within(
+        &state,
+        handle.execute_update(
+            OrderWorkflow::pack_shipment,
+            number,
+            WorkflowExecuteUpdateOptions::default(),
+        ),
+    )
+    .await?
+    .map(Json)
+    .map_err(|err| update_refusal(err, &view))
 }
 
 /// Warehouse: a packed pickup order is waiting at the counter (admin).

@@ -426,7 +426,7 @@ fn warehouse_id(raw: &str) -> Result<WarehouseId, ApiError> {
         .map_err(|error: orderly_domain::DomainError| ApiError::Validation(vec![error.into()]))
 }
 
-async fn warehouse_in_path(state: &AppState, raw: &str) -> Result<Warehouse, ApiError> {
+pub(crate) async fn warehouse_in_path(state: &AppState, raw: &str) -> Result<Warehouse, ApiError> {
     let id = warehouse_id(raw)?;
     state
         .store

@@ -89,7 +89,10 @@ pub async fn carrier_webhook(
         .ok_or(ApiError::NotFound)?;
     let handle = state
         .temporal
-        .get_workflow_handle::<ShipmentWorkflow>(shipment_workflow_id(shipment.order_id));
+        .get_workflow_handle::<ShipmentWorkflow>(shipment_workflow_id(
+            shipment.order_id,
+            shipment.shipment_number,
+        ));
     let signalled = within(
         &state,
         handle.signal(

@@ -22,7 +22,7 @@ impl HistorySize {
 pub async fn of_order(client: &Client, order_id: OrderId) -> anyhow::Result<HistorySize> {
     Ok(HistorySize {
         order: events(client, &order_workflow_id(order_id)).await?,
-        shipment: events(client, &shipment_workflow_id(order_id)).await?,
+        shipment: events(client, &shipment_workflow_id(order_id, 1)).await?,
     })
 }
 

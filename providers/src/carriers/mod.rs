@@ -11,7 +11,7 @@ mod sandbox;
 mod simulator;
 
 use async_trait::async_trait;
-use orderly_domain::{Address, OrderId, TrackingId};
+use orderly_domain::{Address, OrderId, TrackingId, WarehouseId};
 use serde::{Deserialize, Serialize};
 
 use orderly_store::ShipmentRecord;
@@ -24,6 +24,11 @@ pub use simulator::CarrierSimulator;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingRequest {
     pub order_id: OrderId,
+    /// Which parcel of the order (1, 2, …; 0 for an order from before
+    /// orders were split): an order may ship as several.
+    pub shipment_number: u32,
+    /// The warehouse the parcel is collected from, when known.
+    pub warehouse_id: Option<WarehouseId>,
     pub address: Address,
     /// Passed on to carriers whose API takes one; the sandbox carrier is
     /// idempotent per order instead.

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use orderly_domain::{ShipmentStatus, TrackingId};
 
 use super::{BookingRequest, Carrier, CarrierError};
-use orderly_store::{ShipmentRecord, Store};
+use orderly_store::{ParcelBooking, ShipmentRecord, Store};
 
 use crate::sandbox_values::{POSTAL_CODE_OUTAGE, POSTAL_CODE_UNDELIVERABLE};
 
@@ -44,12 +44,17 @@ impl Carrier for SandboxCarrier {
             }
             _ => {}
         }
-        // The store keeps one shipment per order, so a retried booking gets
-        // the first tracking id back and the fresh one is discarded.
+        // The store keeps one shipment per parcel, so a retried booking
+        // gets the first tracking id back and the fresh one is discarded.
+        let parcel = ParcelBooking {
+            order_id: req.order_id,
+            shipment_number: req.shipment_number,
+            warehouse_id: req.warehouse_id,
+        };
         let shipment = self
             .store
             .orders()
-            .book_shipment(req.order_id, NAME, TrackingId::new())
+            .book_shipment(parcel, NAME, TrackingId::new())
             .await
             .map_err(|e| CarrierError::Transient(format!("booking shipment: {e}")))?;
         tracing::info!(order_id = %req.order_id, tracking_id = %shipment.tracking_id, idempotency_key = %req.idempotency_key, "sandbox shipment booked");

@@ -17,6 +17,8 @@ use crate::listener::{Listener, SECRET};
 fn booking(order_id: OrderId, postal_code: &str) -> BookingRequest {
     BookingRequest {
         order_id,
+        shipment_number: 1,
+        warehouse_id: None,
         address: Address {
             name: "Asha Rao".into(),
             line1: "1 MG Road".into(),
@@ -81,10 +83,10 @@ async fn an_undeliverable_postal_code_is_rejected_and_nothing_is_booked() {
         assert_eq!(
             store
                 .orders()
-                .shipment_for_order(order_id)
+                .shipments_for_order(order_id)
                 .await
                 .expect("read"),
-            None
+            Vec::new()
         );
     })
     .await;
@@ -105,10 +107,10 @@ async fn the_outage_postal_code_fails_transiently_on_every_attempt() {
         assert_eq!(
             store
                 .orders()
-                .shipment_for_order(order_id)
+                .shipments_for_order(order_id)
                 .await
                 .expect("read"),
-            None
+            Vec::new()
         );
     })
     .await;

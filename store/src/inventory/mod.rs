@@ -2,12 +2,14 @@
 //! ledger that explains every change, the reservations orders hold, and
 //! the low-stock crossings sellers are told about.
 
+mod allocation;
 mod batches;
 mod low_stock;
 mod movements;
 mod reports;
 mod stock;
 
+pub use allocation::Sourcing;
 pub(crate) use batches::{BATCH_COLUMNS, batch_from};
 pub use batches::{Batch, BatchKey, GoodsReceipt};
 pub use low_stock::LowStockAlert;

@@ -19,13 +19,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use orderly_domain::{
     BatchCode, DEFAULT_WAREHOUSE, OrderId, Quantity, ReserveOutcome, Shortage, Sku, StockReason,
-    new_v7,
+    WarehouseId, new_v7,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::Inventory;
+use super::allocation::{Shelves, Sourcing, allocation_of};
 use super::batches::{BatchKey, FIRST_TO_EXPIRE};
 use super::low_stock::rearm_low_stock;
 use super::movements::{Movement, record};
@@ -133,18 +134,27 @@ impl Inventory {
     }
 
     /// Holds stock for every line of an order, or for none, from batches
-    /// that are still good at `fresh_until`, first to expire first.
+    /// that are still good at `fresh_until`, first to expire first within
+    /// a warehouse, and answers which warehouse holds what.
+    ///
+    /// The order goes to the first warehouse of `sourcing` that can fill
+    /// all of it; when none can (and the sourcing allows it) each line goes
+    /// to the first warehouse that can fill that line, preferring one the
+    /// order already uses, and a line no single warehouse can fill is
+    /// spread over them in order.
     ///
     /// Idempotent per order: once reservation rows exist for it, this
-    /// returns `Reserved` without touching stock, even if the stock has run
-    /// out since. Lines with the same SKU are added up. An order without
-    /// lines holds nothing and is `Reserved`. A shortage reports what the
-    /// order could have had: the free stock of fresh enough batches.
+    /// answers the allocation they hold without touching stock, even if the
+    /// stock has run out since. Lines with the same SKU are added up. An
+    /// order without lines holds nothing. A shortage reports what the order
+    /// could have had: the free stock of fresh enough batches in the
+    /// warehouses it may come from.
     pub async fn reserve(
         &self,
         order_id: OrderId,
         lines: &[(Sku, Quantity)],
         fresh_until: DateTime<Utc>,
+        sourcing: &Sourcing,
     ) -> Result<ReserveOutcome, StoreError> {
         let mut wanted: BTreeMap<&Sku, u32> = BTreeMap::new();
         for (sku, quantity) in lines {
@@ -160,10 +170,11 @@ impl Inventory {
             .await?;
         if existing.is_some() {
             tx.rollback().await?;
-            return Ok(ReserveOutcome::Reserved);
+            return self.allocation(order_id, sourcing).await;
         }
-        for (sku, requested) in wanted {
-            let requested_units = i64::from(requested);
+        let mut shelves = Shelves::default();
+        for (sku, requested) in &wanted {
+            let requested_units = i64::from(*requested);
             // Check the total and take its lock in one statement: the row
             // lock (PostgreSQL) or the write lock (SQLite) makes it
             // impossible to oversell, and orders the batch reads below.
@@ -176,16 +187,26 @@ impl Inventory {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            let fresh = fresh_batches(&mut tx, sku, fresh_until).await?;
-            let available: i64 = fresh.iter().map(|(_, free)| free).sum();
-            if taken == 0 || available < requested_units {
+            let fresh = fresh_batches(&mut tx, sku, fresh_until, sourcing).await?;
+            if taken == 0 {
+                let available = fresh.iter().map(|(_, free)| free).sum();
                 tx.rollback().await?;
                 return Ok(ReserveOutcome::OutOfStock(Shortage {
-                    sku: sku.clone(),
-                    requested,
+                    sku: (*sku).clone(),
+                    requested: *requested,
                     available,
                 }));
             }
+            shelves.batches.insert((*sku).clone(), fresh);
+        }
+        let plan = match shelves.plan(&wanted, sourcing) {
+            Ok(plan) => plan,
+            Err(shortage) => {
+                tx.rollback().await?;
+                return Ok(ReserveOutcome::OutOfStock(shortage));
+            }
+        };
+        for (sku, requested) in &wanted {
             let recorded = sqlx::query(
                 "INSERT INTO reservations (order_id, sku, quantity, state, created_at, updated_at)
                  VALUES ($1, $2, $3, 'held', $4, $4)
@@ -193,7 +214,7 @@ impl Inventory {
             )
             .bind(&order)
             .bind(sku.as_str())
-            .bind(requested_units)
+            .bind(i64::from(*requested))
             .bind(now)
             .execute(&mut *tx)
             .await?
@@ -202,41 +223,67 @@ impl Inventory {
                 // A concurrent call for the same order committed first
                 // (PostgreSQL); its reservation stands, ours is undone.
                 tx.rollback().await?;
-                return Ok(ReserveOutcome::Reserved);
-            }
-            let mut left = requested_units;
-            for (batch, free) in fresh {
-                if left == 0 {
-                    break;
-                }
-                let take = left.min(free);
-                hold_batch(&mut tx, order_id, &batch, take).await?;
-                left -= take;
+                return self.allocation(order_id, sourcing).await;
             }
         }
+        for (batch, units) in &plan {
+            hold_batch(&mut tx, order_id, batch, *units).await?;
+        }
         tx.commit().await?;
-        Ok(ReserveOutcome::Reserved)
+        Ok(ReserveOutcome::Allocated(allocation_of(
+            plan.iter().map(|(batch, units)| (batch, *units)),
+            sourcing,
+        )))
     }
 
-    /// Gives an order's held stock back. Returns how many lines changed;
-    /// 0 on a repeat.
-    pub async fn release_reservation(&self, order_id: OrderId) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, "held", "released", &RELEASE)
+    /// What an order's reservation holds, by warehouse, in the order of
+    /// `sourcing` (warehouses it does not list last).
+    async fn allocation(
+        &self,
+        order_id: OrderId,
+        sourcing: &Sourcing,
+    ) -> Result<ReserveOutcome, StoreError> {
+        let held = self.reserved_batches(order_id).await?;
+        Ok(ReserveOutcome::Allocated(allocation_of(
+            held.iter().map(|(batch, units)| (batch, *units)),
+            sourcing,
+        )))
+    }
+
+    /// Gives an order's held stock back, of one warehouse's parcel or
+    /// (`None`) of all of them. Returns how many lines changed; 0 on a
+    /// repeat.
+    pub async fn release_reservation(
+        &self,
+        order_id: OrderId,
+        warehouse: Option<WarehouseId>,
+    ) -> Result<u64, StoreError> {
+        self.move_reservations(order_id, warehouse, "held", "released", &RELEASE)
             .await
     }
 
-    /// Turns an order's held stock into stock that left the shelf.
-    /// Returns how many lines changed; 0 on a repeat.
-    pub async fn commit_reservation(&self, order_id: OrderId) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, "held", "committed", &COMMIT)
+    /// Turns an order's held stock into stock that left the shelf, of one
+    /// warehouse's parcel or (`None`) of all of them. Returns how many
+    /// lines changed; 0 on a repeat.
+    pub async fn commit_reservation(
+        &self,
+        order_id: OrderId,
+        warehouse: Option<WarehouseId>,
+    ) -> Result<u64, StoreError> {
+        self.move_reservations(order_id, warehouse, "held", "committed", &COMMIT)
             .await
     }
 
     /// Puts an order's committed stock back on the shelf, into the batches
-    /// it came from (a returned parcel). Returns how many lines changed; 0
-    /// on a repeat.
-    pub async fn restock_reservation(&self, order_id: OrderId) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, "committed", "restocked", &RESTOCK)
+    /// it came from (a returned parcel), of one warehouse's parcel or
+    /// (`None`) of all of them. Returns how many lines changed; 0 on a
+    /// repeat.
+    pub async fn restock_reservation(
+        &self,
+        order_id: OrderId,
+        warehouse: Option<WarehouseId>,
+    ) -> Result<u64, StoreError> {
+        self.move_reservations(order_id, warehouse, "committed", "restocked", &RESTOCK)
             .await
     }
 
@@ -260,49 +307,51 @@ impl Inventory {
     async fn move_reservations(
         &self,
         order_id: OrderId,
+        warehouse: Option<WarehouseId>,
         from: &str,
         to: &str,
         change: &StockMove,
     ) -> Result<u64, StoreError> {
+        let order = order_id.to_string();
+        let now = now_millis();
         let mut tx = self.db.begin_write().await?;
-        let moved = sqlx::query(
-            "UPDATE reservations SET state = $1, updated_at = $2
-             WHERE order_id = $3 AND state = $4
-             RETURNING sku, quantity",
-        )
-        .bind(to)
-        .bind(now_millis())
-        .bind(order_id.to_string())
-        .bind(from)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut lines = Vec::with_capacity(moved.len());
-        for row in &moved {
-            lines.push((
-                row.try_get::<String, _>("sku")?,
-                row.try_get::<i64, _>("quantity")?,
-            ));
+        let scope = match warehouse {
+            Some(_) => " AND warehouse_id = $4",
+            None => "",
+        };
+        let sql = format!(
+            "UPDATE reservation_batches SET state = $1
+             WHERE order_id = $2 AND state = $3{scope}
+             RETURNING sku, warehouse_id, batch_code, quantity"
+        );
+        let mut query = sqlx::query(&sql).bind(to).bind(&order).bind(from);
+        if let Some(warehouse) = warehouse {
+            query = query.bind(warehouse.to_string());
         }
-        lines.sort();
-        for (sku, quantity) in &lines {
+        let moved = query.fetch_all(&mut *tx).await?;
+        let mut by_sku: BTreeMap<Sku, Vec<(BatchKey, i64)>> = BTreeMap::new();
+        for row in &moved {
+            let batch = batch_key_from(row)?;
+            let units: i64 = row.try_get("quantity")?;
+            by_sku
+                .entry(batch.sku.clone())
+                .or_default()
+                .push((batch, units));
+        }
+        for (sku, batches) in &mut by_sku {
+            batches.sort_by(|a, b| {
+                (a.0.warehouse_id, a.0.batch_code.as_str())
+                    .cmp(&(b.0.warehouse_id, b.0.batch_code.as_str()))
+            });
+            let quantity: i64 = batches.iter().map(|(_, units)| units).sum();
             sqlx::query(change.inventory)
-                .bind(*quantity)
+                .bind(quantity)
                 .bind(sku.as_str())
                 .execute(&mut *tx)
                 .await?;
-            let held = sqlx::query(
-                "SELECT sku, warehouse_id, batch_code, quantity FROM reservation_batches
-                 WHERE order_id = $1 AND sku = $2 ORDER BY warehouse_id, batch_code",
-            )
-            .bind(order_id.to_string())
-            .bind(sku.as_str())
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &held {
-                let batch = batch_key_from(row)?;
-                let units: i64 = row.try_get("quantity")?;
+            for (batch, units) in batches.iter() {
                 sqlx::query(change.batch)
-                    .bind(units)
+                    .bind(*units)
                     .bind(batch.sku.as_str())
                     .bind(batch.warehouse_id.to_string())
                     .bind(batch.batch_code.as_str())
@@ -318,7 +367,7 @@ impl Inventory {
                             batch.warehouse_id,
                             batch.batch_code
                         ),
-                        batch: &batch,
+                        batch,
                         reason: change.reason,
                         on_hand_change: change.on_hand_sign * units,
                         reserved_change: change.reserved_sign * units,
@@ -327,20 +376,36 @@ impl Inventory {
                 )
                 .await?;
             }
-            let sku = parsed("reservations.sku", sku, Sku::parse)?;
-            rearm_low_stock(&mut tx, &sku).await?;
+            // The line's own state follows once none of its batches is
+            // left behind.
+            sqlx::query(
+                "UPDATE reservations SET state = $1, updated_at = $2
+                 WHERE order_id = $3 AND sku = $4 AND state = $5
+                   AND NOT EXISTS (SELECT 1 FROM reservation_batches b
+                                   WHERE b.order_id = $3 AND b.sku = $4 AND b.state = $5)",
+            )
+            .bind(to)
+            .bind(now)
+            .bind(&order)
+            .bind(sku.as_str())
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+            rearm_low_stock(&mut tx, sku).await?;
         }
         tx.commit().await?;
-        Ok(lines.len() as u64)
+        Ok(by_sku.len() as u64)
     }
 }
 
-/// The free stock of each batch of `sku` in an active warehouse that is
-/// still good at `fresh_until`, first to expire first.
+/// The free stock of each batch of `sku` in an active warehouse that
+/// `sourcing` allows and that is still good at `fresh_until`, first to
+/// expire first.
 async fn fresh_batches(
     tx: &mut Transaction<'static, Any>,
     sku: &Sku,
     fresh_until: DateTime<Utc>,
+    sourcing: &Sourcing,
 ) -> Result<Vec<(BatchKey, i64)>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT b.sku, b.warehouse_id, b.batch_code, b.on_hand - b.reserved AS free
@@ -353,9 +418,14 @@ async fn fresh_batches(
     .bind(millis(fresh_until))
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|row| Ok((batch_key_from(row)?, row.try_get("free")?)))
-        .collect()
+    let mut fresh = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let batch = batch_key_from(row)?;
+        if sourcing.allows(batch.warehouse_id) {
+            fresh.push((batch, row.try_get("free")?));
+        }
+    }
+    Ok(fresh)
 }
 
 /// Holds `units` of a batch for an order: one conditional statement, which

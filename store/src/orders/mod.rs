@@ -9,7 +9,7 @@ mod shipments;
 
 pub use purchases::CoPurchase;
 pub use read_model::OrderFilter;
-pub use shipments::ShipmentRecord;
+pub use shipments::{ParcelBooking, ShipmentRecord};
 
 use crate::database::Db;
 

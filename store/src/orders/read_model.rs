@@ -3,7 +3,7 @@
 //! asking Temporal. Versions only go up, so a late or replayed write of an
 //! older view is ignored instead of moving an order backwards.
 
-use orderly_domain::{OrderId, OrderStatus, OrderView, UserId};
+use orderly_domain::{OrderId, OrderStatus, OrderView, UserId, WarehouseId};
 use sqlx::Row;
 
 use super::{Orders, received};
@@ -15,6 +15,8 @@ use crate::columns::millis;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {
     pub customer: Option<UserId>,
+    /// Only orders holding (or having held) stock of this warehouse.
+    pub warehouse: Option<WarehouseId>,
     pub status: Option<OrderStatus>,
     pub before: Option<OrderId>,
     pub limit: u32,
@@ -76,6 +78,13 @@ impl Orders {
         if let Some(customer) = filter.customer {
             values.push(customer.to_string());
             conditions.push(format!("customer_id = ${}", values.len()));
+        }
+        if let Some(warehouse) = filter.warehouse {
+            values.push(warehouse.to_string());
+            conditions.push(format!(
+                "id IN (SELECT order_id FROM reservation_batches WHERE warehouse_id = ${})",
+                values.len()
+            ));
         }
         if let Some(status) = filter.status {
             values.push(status.as_str().to_owned());

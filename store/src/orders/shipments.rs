@@ -1,8 +1,8 @@
-//! Shipments booked with carriers, one per order. The carrier simulator
+//! Shipments booked with carriers, one per parcel of an order. The carrier simulator
 //! reads the stored status to decide which event to send next, and the
 //! shipment workflow writes the status it accepted.
 
-use orderly_domain::{OrderId, ShipmentStatus, TrackingId};
+use orderly_domain::{OrderId, ShipmentStatus, TrackingId, WarehouseId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -17,35 +17,53 @@ pub struct ShipmentRecord {
     pub order_id: OrderId,
     pub carrier: String,
     pub status: ShipmentStatus,
+    /// Which parcel of the order: 1, 2, …, or 0 for the only parcel of an
+    /// order placed before orders were split.
+    pub shipment_number: u32,
+    /// The warehouse it leaves from, when known.
+    pub warehouse_id: Option<WarehouseId>,
 }
 
-const COLUMNS: &str = "tracking_id, order_id, carrier, status";
+/// One parcel of an order to book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParcelBooking {
+    pub order_id: OrderId,
+    pub shipment_number: u32,
+    pub warehouse_id: Option<WarehouseId>,
+}
+
+const COLUMNS: &str = "tracking_id, order_id, carrier, status, shipment_number, warehouse_id";
 
 impl Orders {
-    /// Books a shipment for the order, or returns the one it already has
+    /// Books a parcel of an order, or returns the shipment it already has
     /// (then `tracking_id` is discarded), so a retried booking never ships
     /// twice.
     pub async fn book_shipment(
         &self,
-        order_id: OrderId,
+        parcel: ParcelBooking,
         carrier: &str,
         tracking_id: TrackingId,
     ) -> Result<ShipmentRecord, StoreError> {
         let now = now_millis();
         sqlx::query(
-            "INSERT INTO shipments (tracking_id, order_id, carrier, status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5)
-             ON CONFLICT (order_id) DO NOTHING",
+            "INSERT INTO shipments (tracking_id, order_id, carrier, status, created_at, updated_at,
+                                    shipment_number, warehouse_id)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7)
+             ON CONFLICT (order_id, shipment_number) DO NOTHING",
         )
         .bind(tracking_id.to_string())
-        .bind(order_id.to_string())
+        .bind(parcel.order_id.to_string())
         .bind(carrier)
         .bind(ShipmentStatus::Booked.as_str())
         .bind(now)
+        .bind(i64::from(parcel.shipment_number))
+        .bind(parcel.warehouse_id.map(|w| w.to_string()))
         .execute(&self.db.pool)
         .await?;
-        self.shipment_for_order(order_id)
+        self.shipments_for_order(parcel.order_id)
             .await?
+            .into_iter()
+            .find(|s| s.shipment_number == parcel.shipment_number)
             .ok_or(StoreError::NotFound)
     }
 
@@ -62,17 +80,18 @@ impl Orders {
         row.as_ref().map(shipment_from).transpose()
     }
 
-    pub async fn shipment_for_order(
+    /// An order's shipments, by number.
+    pub async fn shipments_for_order(
         &self,
         order_id: OrderId,
-    ) -> Result<Option<ShipmentRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM shipments WHERE order_id = $1"
+    ) -> Result<Vec<ShipmentRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM shipments WHERE order_id = $1 ORDER BY shipment_number"
         ))
         .bind(order_id.to_string())
-        .fetch_optional(&self.db.pool)
+        .fetch_all(&self.db.pool)
         .await?;
-        row.as_ref().map(shipment_from).transpose()
+        rows.iter().map(shipment_from).collect()
     }
 
     /// Stores the status as given; deciding whether a carrier event may
@@ -130,5 +149,11 @@ fn shipment_from(row: &AnyRow) -> Result<ShipmentRecord, StoreError> {
             &row.try_get::<String, _>("status")?,
             ShipmentStatus::parse,
         )?,
+        shipment_number: u32::try_from(row.try_get::<i64, _>("shipment_number")?)
+            .map_err(|_| StoreError::Corrupt("shipments.shipment_number out of range".into()))?,
+        warehouse_id: row
+            .try_get::<Option<String>, _>("warehouse_id")?
+            .map(|raw| parsed("shipments.warehouse_id", &raw, str::parse))
+            .transpose()?,
     })
 }

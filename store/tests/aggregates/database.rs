@@ -47,9 +47,14 @@ async fn concurrent_writers_all_succeed_and_lose_nothing() {
                     let own = OrderId::new();
                     store
                         .inventory()
-                        .reserve(own, &[(sku("APPLE"), qty(2))], Utc::now())
+                        .reserve(
+                            own,
+                            &[(sku("APPLE"), qty(2))],
+                            Utc::now(),
+                            &Sourcing::anywhere(),
+                        )
                         .await?;
-                    store.inventory().commit_reservation(own).await?;
+                    store.inventory().commit_reservation(own, None).await?;
                     store
                         .ledger()
                         .record_ledger_entry(&LedgerEntry {
@@ -131,7 +136,12 @@ async fn an_in_memory_sqlite_store_keeps_its_data_across_calls() {
     let order = OrderId::new();
     store
         .inventory()
-        .reserve(order, &[(sku("APPLE"), qty(2))], Utc::now())
+        .reserve(
+            order,
+            &[(sku("APPLE"), qty(2))],
+            Utc::now(),
+            &Sourcing::anywhere(),
+        )
         .await
         .unwrap();
     assert_eq!(stock_of(&store, "APPLE").await, (3, 2));

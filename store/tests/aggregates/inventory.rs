@@ -23,6 +23,7 @@ async fn a_reservation_holds_every_line_or_none() {
                 order,
                 &[(sku("APPLE"), qty(2)), (sku("BANANA"), qty(3))],
                 Utc::now(),
+                &Sourcing::anywhere(),
             )
             .await
             .unwrap();
@@ -38,7 +39,11 @@ async fn a_reservation_holds_every_line_or_none() {
         assert_eq!(stock_of(&store, "APPLE").await, (5, 0));
         assert_eq!(stock_of(&store, "BANANA").await, (1, 0));
         assert_eq!(
-            store.inventory().release_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .release_reservation(order, None)
+                .await
+                .unwrap(),
             0
         );
 
@@ -48,10 +53,11 @@ async fn a_reservation_holds_every_line_or_none() {
                 order,
                 &[(sku("APPLE"), qty(2)), (sku("BANANA"), qty(1))],
                 Utc::now(),
+                &Sourcing::anywhere(),
             )
             .await
             .unwrap();
-        assert_eq!(fits, ReserveOutcome::Reserved);
+        assert!(fits.is_held(), "{fits:?}");
         assert_eq!(stock_of(&store, "APPLE").await, (5, 2));
         assert_eq!(stock_of(&store, "BANANA").await, (1, 1));
     })
@@ -63,7 +69,12 @@ async fn reserving_a_sku_without_stock_reports_nothing_available() {
     on_both(|store| async move {
         let outcome = store
             .inventory()
-            .reserve(OrderId::new(), &[(sku("GHOST"), qty(1))], Utc::now())
+            .reserve(
+                OrderId::new(),
+                &[(sku("GHOST"), qty(1))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -89,13 +100,13 @@ async fn reserving_again_for_the_same_order_holds_stock_once() {
         let order = OrderId::new();
         let lines = [(sku("APPLE"), qty(1)), (sku("APPLE"), qty(1))];
 
-        assert_eq!(
+        assert!(
             store
                 .inventory()
-                .reserve(order, &lines, Utc::now())
+                .reserve(order, &lines, Utc::now(), &Sourcing::anywhere())
                 .await
-                .unwrap(),
-            ReserveOutcome::Reserved
+                .unwrap()
+                .is_held()
         );
         assert_eq!(
             stock_of(&store, "APPLE").await,
@@ -106,16 +117,21 @@ async fn reserving_again_for_the_same_order_holds_stock_once() {
         // still succeed without taking more.
         store
             .inventory()
-            .reserve(OrderId::new(), &[(sku("APPLE"), qty(1))], Utc::now())
+            .reserve(
+                OrderId::new(),
+                &[(sku("APPLE"), qty(1))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
             .await
             .unwrap();
-        assert_eq!(
+        assert!(
             store
                 .inventory()
-                .reserve(order, &lines, Utc::now())
+                .reserve(order, &lines, Utc::now(), &Sourcing::anywhere())
                 .await
-                .unwrap(),
-            ReserveOutcome::Reserved
+                .unwrap()
+                .is_held()
         );
         assert_eq!(stock_of(&store, "APPLE").await, (3, 3));
     })
@@ -136,7 +152,12 @@ async fn a_hundred_concurrent_orders_never_oversell() {
                 tokio::spawn(async move {
                     store
                         .inventory()
-                        .reserve(OrderId::new(), &[(sku("HOT-ITEM"), qty(1))], Utc::now())
+                        .reserve(
+                            OrderId::new(),
+                            &[(sku("HOT-ITEM"), qty(1))],
+                            Utc::now(),
+                            &Sourcing::anywhere(),
+                        )
                         .await
                 })
             })
@@ -145,7 +166,7 @@ async fn a_hundred_concurrent_orders_never_oversell() {
         let mut refused = 0;
         for task in tasks {
             match task.await.expect("task").expect("reserve must not fail") {
-                ReserveOutcome::Reserved => reserved += 1,
+                ReserveOutcome::Allocated(_) | ReserveOutcome::Reserved => reserved += 1,
                 ReserveOutcome::OutOfStock(Shortage { available, .. }) => {
                     assert_eq!(available, 0);
                     refused += 1;
@@ -178,22 +199,35 @@ async fn releasing_twice_gives_stock_back_once() {
                 order,
                 &[(sku("APPLE"), qty(4)), (sku("PEAR"), qty(2))],
                 Utc::now(),
+                &Sourcing::anywhere(),
             )
             .await
             .unwrap();
 
         assert_eq!(
-            store.inventory().release_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .release_reservation(order, None)
+                .await
+                .unwrap(),
             2
         );
         assert_eq!(
-            store.inventory().release_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .release_reservation(order, None)
+                .await
+                .unwrap(),
             0
         );
         assert_eq!(stock_of(&store, "APPLE").await, (10, 0));
         assert_eq!(stock_of(&store, "PEAR").await, (10, 0));
         assert_eq!(
-            store.inventory().commit_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .commit_reservation(order, None)
+                .await
+                .unwrap(),
             0,
             "released stock cannot be committed"
         );
@@ -213,32 +247,57 @@ async fn committing_and_restocking_twice_move_stock_once() {
         let order = OrderId::new();
         store
             .inventory()
-            .reserve(order, &[(sku("APPLE"), qty(4))], Utc::now())
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(4))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
             .await
             .unwrap();
 
         assert_eq!(
-            store.inventory().commit_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .commit_reservation(order, None)
+                .await
+                .unwrap(),
             1
         );
         assert_eq!(
-            store.inventory().commit_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .commit_reservation(order, None)
+                .await
+                .unwrap(),
             0
         );
         assert_eq!(stock_of(&store, "APPLE").await, (6, 0));
         assert_eq!(
-            store.inventory().release_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .release_reservation(order, None)
+                .await
+                .unwrap(),
             0,
             "committed stock cannot be released"
         );
         assert_eq!(stock_of(&store, "APPLE").await, (6, 0));
 
         assert_eq!(
-            store.inventory().restock_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .restock_reservation(order, None)
+                .await
+                .unwrap(),
             1
         );
         assert_eq!(
-            store.inventory().restock_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .restock_reservation(order, None)
+                .await
+                .unwrap(),
             0
         );
         assert_eq!(stock_of(&store, "APPLE").await, (10, 0));
@@ -257,11 +316,20 @@ async fn restocking_an_uncommitted_order_changes_nothing() {
         let order = OrderId::new();
         store
             .inventory()
-            .reserve(order, &[(sku("APPLE"), qty(4))], Utc::now())
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(4))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
             .await
             .unwrap();
         assert_eq!(
-            store.inventory().restock_reservation(order).await.unwrap(),
+            store
+                .inventory()
+                .restock_reservation(order, None)
+                .await
+                .unwrap(),
             0
         );
         assert_eq!(stock_of(&store, "APPLE").await, (10, 4));
@@ -279,7 +347,12 @@ async fn setting_on_hand_below_reserved_is_a_conflict() {
             .unwrap();
         store
             .inventory()
-            .reserve(OrderId::new(), &[(sku("APPLE"), qty(6))], Utc::now())
+            .reserve(
+                OrderId::new(),
+                &[(sku("APPLE"), qty(6))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
             .await
             .unwrap();
 

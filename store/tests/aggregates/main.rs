@@ -10,6 +10,7 @@
 mod support;
 
 mod accounts;
+mod allocation;
 mod batches;
 mod carts;
 mod catalog;

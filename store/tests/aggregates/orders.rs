@@ -98,6 +98,7 @@ async fn orders_are_listed_newest_first_page_by_page_and_filtered() {
                 .orders()
                 .list_orders(&OrderFilter {
                     customer: Some(alice),
+                    warehouse: None,
                     status: None,
                     before,
                     limit: 2,
@@ -118,6 +119,7 @@ async fn orders_are_listed_newest_first_page_by_page_and_filtered() {
             .orders()
             .list_orders(&OrderFilter {
                 customer: Some(alice),
+                warehouse: None,
                 status: Some(OrderStatus::Delivered),
                 before: None,
                 limit: 10,
@@ -150,14 +152,22 @@ async fn orders_are_listed_newest_first_page_by_page_and_filtered() {
     .await;
 }
 
+fn parcel(order_id: OrderId, shipment_number: u32) -> ParcelBooking {
+    ParcelBooking {
+        order_id,
+        shipment_number,
+        warehouse_id: None,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_order_is_booked_onto_one_shipment_only() {
+async fn each_parcel_of_an_order_is_booked_onto_one_shipment_only() {
     on_both(|store| async move {
         let order = OrderId::new();
         let first_tracking = TrackingId::new();
         let booked = store
             .orders()
-            .book_shipment(order, "sandbox", first_tracking)
+            .book_shipment(parcel(order, 1), "sandbox", first_tracking)
             .await
             .unwrap();
         let expected = ShipmentRecord {
@@ -165,12 +175,14 @@ async fn an_order_is_booked_onto_one_shipment_only() {
             order_id: order,
             carrier: "sandbox".into(),
             status: ShipmentStatus::Booked,
+            shipment_number: 1,
+            warehouse_id: None,
         };
         assert_eq!(booked, expected);
         assert_eq!(
             store
                 .orders()
-                .book_shipment(order, "sandbox", TrackingId::new())
+                .book_shipment(parcel(order, 1), "sandbox", TrackingId::new())
                 .await
                 .unwrap(),
             expected
@@ -183,9 +195,15 @@ async fn an_order_is_booked_onto_one_shipment_only() {
                 .unwrap(),
             Some(expected.clone())
         );
+        let second = store
+            .orders()
+            .book_shipment(parcel(order, 2), "sandbox", TrackingId::new())
+            .await
+            .unwrap();
+        assert_ne!(second.tracking_id, first_tracking);
         assert_eq!(
-            store.orders().shipment_for_order(order).await.unwrap(),
-            Some(expected)
+            store.orders().shipments_for_order(order).await.unwrap(),
+            vec![expected, second]
         );
     })
     .await;
@@ -198,14 +216,18 @@ async fn open_shipments_leave_out_delivered_and_returned_ones() {
         for _ in 0..3 {
             let booked = store
                 .orders()
-                .book_shipment(OrderId::new(), "sandbox", TrackingId::new())
+                .book_shipment(parcel(OrderId::new(), 1), "sandbox", TrackingId::new())
                 .await
                 .unwrap();
             tracking.push(booked.tracking_id);
         }
         store
             .orders()
-            .book_shipment(OrderId::new(), "other-carrier", TrackingId::new())
+            .book_shipment(
+                parcel(OrderId::new(), 1),
+                "other-carrier",
+                TrackingId::new(),
+            )
             .await
             .unwrap();
         store

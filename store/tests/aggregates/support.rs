@@ -13,8 +13,9 @@ pub use orderly_domain::{
 };
 pub use orderly_domain::{ReserveOutcome, Shortage};
 pub use orderly_store::{
-    IdempotencyClaim, LedgerEntry, LedgerStatus, NewNotification, NewUser, OrderFilter, Product,
-    RefreshedSession, ResetCode, ShipmentRecord, Store, StoreError,
+    IdempotencyClaim, LedgerEntry, LedgerStatus, NewNotification, NewUser, OrderFilter,
+    ParcelBooking, Product, RefreshedSession, ResetCode, ShipmentRecord, Sourcing, Store,
+    StoreError,
 };
 pub use sqlx::{AnyConnection, Connection};
 pub use uuid::Uuid;
@@ -143,8 +144,9 @@ pub fn order_view(id: OrderId, customer: UserId, status: OrderStatus, version: u
                 entries: Vec::new(),
             },
         },
-        fulfillment: Fulfillment::Pickup,
+        fulfillment: Fulfillment::Pickup { warehouse_id: None },
         shipment: None,
+        shipments: Vec::new(),
         timeline: Vec::new(),
         created_at: at,
         updated_at: at,

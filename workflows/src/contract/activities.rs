@@ -12,7 +12,7 @@ use temporalio_sdk::activities::ActivityError;
 
 use orderly_domain::{
     Address, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderView, PaymentDetails,
-    ReceiptEntry, ReserveOutcome, ShipmentStatus, TrackingId, UserId,
+    ReceiptEntry, ReserveOutcome, ShipmentStatus, StockSource, TrackingId, UserId, WarehouseId,
 };
 
 /// The declarations of every activity of the order, shipment and cart
@@ -43,6 +43,24 @@ impl OrderActivities {
     /// Puts stock that left the shelf back (a parcel returned by the carrier).
     #[activity]
     pub async fn restock(order_id: OrderId) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Gives one parcel's held stock back (it could not be sent).
+    #[activity]
+    pub async fn release_parcel(parcel: ParcelStock) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Turns one parcel's held stock into stock that left the shelf.
+    #[activity]
+    pub async fn commit_parcel(parcel: ParcelStock) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Puts one returned parcel's stock back on the shelf.
+    #[activity]
+    pub async fn restock_parcel(parcel: ParcelStock) -> Result<(), ActivityError> {
         unimplemented!()
     }
 
@@ -118,6 +136,17 @@ pub mod definitions {
 pub struct ReserveInput {
     pub order_id: OrderId,
     pub lines: Vec<OrderLine>,
+    /// Which warehouses may fill the order; absent in histories from
+    /// before warehouses were ranked (any warehouse then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<StockSource>,
+}
+
+/// The stock of one parcel of an order: what one warehouse holds for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParcelStock {
+    pub order_id: OrderId,
+    pub warehouse_id: WarehouseId,
 }
 
 /// What the workflow asks of the payment provider.
@@ -163,6 +192,11 @@ pub struct PaymentStep {
     pub op: PaymentOp,
     pub amount: Money,
     pub details: PaymentDetails,
+    /// The part of the order this money is for, when not all of it: a
+    /// refund of one returned shipment is `shipment-2`. Each part is its
+    /// own movement with its own key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 impl PaymentStep {
@@ -175,7 +209,10 @@ impl PaymentStep {
             PaymentOp::Charge | PaymentOp::Capture => "capture",
             other => other.as_str(),
         };
-        format!("order:{}:{}", self.order_id, op)
+        match &self.part {
+            Some(part) => format!("order:{}:{}:{part}", self.order_id, op),
+            None => format!("order:{}:{}", self.order_id, op),
+        }
     }
 }
 
@@ -195,6 +232,13 @@ pub enum PaymentOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingRequest {
     pub order_id: OrderId,
+    /// Which parcel of the order (0: the only one, from before orders
+    /// were split).
+    #[serde(default)]
+    pub shipment_number: u32,
+    /// The warehouse the parcel leaves from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warehouse_id: Option<WarehouseId>,
     pub address: Address,
     /// Passed on to carriers whose API takes one.
     pub idempotency_key: String,

@@ -21,7 +21,7 @@ mod shipment;
 
 pub use activities::{
     BookedShipment, BookingOutcome, BookingRequest, CartReminderRequest, NotifyInput,
-    OpsAlertInput, OrderActivities, PaymentOp, PaymentOutcome, PaymentStep, Recipient,
+    OpsAlertInput, OrderActivities, ParcelStock, PaymentOp, PaymentOutcome, PaymentStep, Recipient,
     ReserveInput, ShipmentStatusInput, definitions,
 };
 pub use cart_reminder::{CartReminderInput, CartReminderOutcome};
@@ -32,7 +32,7 @@ pub use names::{
 pub use order::{
     Admission, CancelRequest, Customer, OrderOutcome, OrderTimings, PaymentConfirmation, PlaceOrder,
 };
-pub use orderly_domain::{ReserveOutcome, Shortage};
+pub use orderly_domain::{Allocation, ReserveOutcome, Shortage, StockSource};
 pub use shipment::{
     DEFAULT_SHIPMENT_HISTORY_LIMIT, ShipmentInput, ShipmentProgress, ShipmentResume,
 };

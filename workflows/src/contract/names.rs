@@ -26,8 +26,14 @@ pub fn order_workflow_id(order_id: OrderId) -> String {
     format!("order-{order_id}")
 }
 
-pub fn shipment_workflow_id(order_id: OrderId) -> String {
-    format!("shipment-{order_id}")
+/// The workflow id of parcel `shipment_number` of an order: `shipment-{order}-{n}`,
+/// or `shipment-{order}` for shipment 0, the only parcel of an order placed
+/// before orders were split.
+pub fn shipment_workflow_id(order_id: OrderId, shipment_number: u32) -> String {
+    match shipment_number {
+        0 => format!("shipment-{order_id}"),
+        n => format!("shipment-{order_id}-{n}"),
+    }
 }
 
 pub fn cart_reminder_workflow_id(cart_id: Uuid) -> String {

@@ -8,6 +8,10 @@ use orderly_domain::{CarrierEvent, OrderId, ShipmentStatus, TrackingId};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipmentInput {
     pub order_id: OrderId,
+    /// Which parcel of the order (0: the only one, from before orders
+    /// were split).
+    #[serde(default)]
+    pub shipment_number: u32,
     pub tracking_id: TrackingId,
     pub carrier: String,
     pub carrier_silence_secs: u64,
@@ -41,6 +45,10 @@ fn default_history_limit() -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipmentProgress {
     pub event: CarrierEvent,
+    /// Which parcel of the order moved (0: the only one, from before
+    /// orders were split).
+    #[serde(default)]
+    pub shipment_number: u32,
 }
 
 impl ShipmentProgress {

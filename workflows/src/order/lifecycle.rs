@@ -15,11 +15,12 @@ use chrono::{DateTime, Utc};
 use temporalio_sdk::{ChildWorkflowOptions, WorkflowContext, WorkflowResult, workflows::select};
 
 use orderly_domain::{
-    Fulfillment, NotificationKind, OrderAction, OrderStatus, PaymentMethod, PaymentStatus,
+    Fulfillment, Money, NotificationKind, OrderAction, OrderStatus, PaymentMethod, PaymentStatus,
     PaymentWebhookStatus, ShipmentStatus, ShipmentView,
 };
 
 use super::options;
+use super::parcels;
 use super::state::OrderWorkflow;
 use crate::contract::{
     Admission, BookedShipment, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
@@ -29,10 +30,10 @@ use crate::contract::{
 };
 use crate::shipment::ShipmentWorkflow;
 
-type Ctx = WorkflowContext<OrderWorkflow>;
+pub(super) type Ctx = WorkflowContext<OrderWorkflow>;
 
 /// Why a wait ended.
-enum Wake {
+pub(super) enum Wake {
     Ready,
     Cancel(String),
 }
@@ -41,7 +42,7 @@ enum Wake {
 /// answer before the workflow closes.
 const ADMISSION_GRACE: Duration = Duration::from_secs(60);
 
-const OPERATOR_CANCEL: &str = "cancelled by an operator";
+pub(super) const OPERATOR_CANCEL: &str = "cancelled by an operator";
 
 /// Patches (see the README's "Changing a running workflow safely"): orders
 /// started before each one keep the old path.
@@ -50,6 +51,7 @@ const HOLD_ON_AMOUNT_MISMATCH: &str = "hold-on-amount-mismatch";
 const BOUNDED_COMPENSATION_RETRIES: &str = "bounded-compensation-retries";
 const RECONCILE_BEFORE_COMPENSATING: &str = "reconcile-payments-before-compensating";
 const CANCEL_BOOKED_PARCEL: &str = "cancel-booked-parcel";
+const SPLIT_FULFILMENT: &str = "split-fulfilment";
 
 /// The `OrderStatus` search attribute of a workflow whose order was turned
 /// away for lack of stock (not an order status: no order exists).
@@ -65,15 +67,19 @@ pub(super) async fn run(ctx: &mut Ctx) -> WorkflowResult<OrderOutcome> {
         return finish(ctx, ending).await;
     }
 
+    let split = !ctx.state(|s| s.parcels.is_empty());
     let ending = match ctx.state(|s| s.order.fulfillment.clone()) {
+        Fulfillment::Delivery { address } if split && ctx.patched(SPLIT_FULFILMENT) => {
+            parcels::ship(ctx, address).await?
+        }
         Fulfillment::Delivery { address } => deliver(ctx, address).await?,
-        Fulfillment::Pickup => hand_over(ctx).await?,
+        Fulfillment::Pickup { .. } => hand_over(ctx).await?,
     };
     finish(ctx, ending).await
 }
 
 /// How an order that did not complete normally ends.
-enum Ending {
+pub(super) enum Ending {
     Completed,
     Cancel(String),
     PaymentFailed(String),
@@ -88,7 +94,7 @@ async fn finish(ctx: &mut Ctx, ending: Ending) -> WorkflowResult<OrderOutcome> {
     Ok(OrderOutcome::Completed(Box::new(ctx.state(|s| s.view()))))
 }
 
-fn now(ctx: &Ctx) -> DateTime<Utc> {
+pub(super) fn now(ctx: &Ctx) -> DateTime<Utc> {
     ctx.workflow_time()
         .map(DateTime::<Utc>::from)
         .unwrap_or_default()
@@ -100,6 +106,7 @@ async fn admit(ctx: &mut Ctx) -> WorkflowResult<bool> {
     let input = ctx.state(|s| ReserveInput {
         order_id: s.order.order_id,
         lines: s.order.items.clone(),
+        source: Some(s.order.fulfillment.stock_source()),
     });
     let outcome = ctx
         .execute_local_activity(OrderActivities::reserve_stock, input, options::database())
@@ -124,19 +131,30 @@ async fn admit(ctx: &mut Ctx) -> WorkflowResult<bool> {
             Ok(false)
         }
         ReserveOutcome::Reserved => {
-            let at = now(ctx);
-            ctx.state_mut(|s| {
-                s.record(
-                    OrderStatus::Placed,
-                    at,
-                    "order placed, stock reserved".into(),
-                )
-            });
-            persist(ctx).await?;
-            ctx.state_mut(|s| s.admission = Some(Admission::Accepted(Box::new(s.view()))));
+            placed(ctx).await?;
+            Ok(true)
+        }
+        ReserveOutcome::Allocated(allocations) => {
+            ctx.state_mut(|s| parcels::allocate(s, allocations));
+            placed(ctx).await?;
             Ok(true)
         }
     }
+}
+
+/// Records that the order was placed and answers `admit`.
+async fn placed(ctx: &mut Ctx) -> WorkflowResult<()> {
+    let at = now(ctx);
+    ctx.state_mut(|s| {
+        s.record(
+            OrderStatus::Placed,
+            at,
+            "order placed, stock reserved".into(),
+        )
+    });
+    persist(ctx).await?;
+    ctx.state_mut(|s| s.admission = Some(Admission::Accepted(Box::new(s.view()))));
+    Ok(())
 }
 
 /// Takes payment by the order's method. `Some(ending)` when the order
@@ -156,7 +174,7 @@ async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
         return Ok(None);
     }
     match method {
-        PaymentMethod::Card => match move_money(ctx, PaymentOp::Charge).await {
+        PaymentMethod::Card => match move_money(ctx, PaymentOp::Charge, None).await {
             Ok(()) => {
                 if let Some(ending) = hold_unless_total_captured(ctx).await? {
                     return Ok(Some(ending));
@@ -166,7 +184,7 @@ async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
             }
             Err(reason) => return Ok(Some(Ending::PaymentFailed(reason))),
         },
-        PaymentMethod::Cod => match move_money(ctx, PaymentOp::Authorize).await {
+        PaymentMethod::Cod => match move_money(ctx, PaymentOp::Authorize, None).await {
             Ok(()) => {
                 mark_paid(
                     ctx,
@@ -178,7 +196,7 @@ async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
             Err(reason) => return Ok(Some(Ending::PaymentFailed(reason))),
         },
         PaymentMethod::Upi | PaymentMethod::Netbanking => {
-            if let Err(reason) = move_money(ctx, PaymentOp::Initiate).await {
+            if let Err(reason) = move_money(ctx, PaymentOp::Initiate, None).await {
                 return Ok(Some(Ending::PaymentFailed(reason)));
             }
             let at = now(ctx);
@@ -211,7 +229,7 @@ async fn pay(ctx: &mut Ctx) -> WorkflowResult<Option<Ending>> {
                     "the {method} payment was declined by the provider"
                 ))));
             }
-            match move_money(ctx, PaymentOp::Capture).await {
+            match move_money(ctx, PaymentOp::Capture, None).await {
                 Ok(()) => {
                     if let Some(ending) = hold_unless_total_captured(ctx).await? {
                         return Ok(Some(ending));
@@ -275,17 +293,31 @@ async fn mark_paid(ctx: &mut Ctx, payment: PaymentStatus, detail: &str) -> Workf
     persist(ctx).await
 }
 
-/// Runs one payment operation; `Err` carries why it failed for good.
-async fn move_money(ctx: &mut Ctx, op: PaymentOp) -> Result<(), String> {
+/// Money for part of an order (one shipment's lines), moved under a key of
+/// its own.
+#[derive(Debug, Clone)]
+pub(super) struct Portion {
+    pub(super) amount: Money,
+    pub(super) part: String,
+}
+
+/// Runs one payment operation, for the whole order or a `portion` of it;
+/// `Err` carries why it failed for good.
+pub(super) async fn move_money(
+    ctx: &mut Ctx,
+    op: PaymentOp,
+    portion: Option<&Portion>,
+) -> Result<(), String> {
     // Each round of a refund or void gives up after a bounded number of
     // attempts, so `settle` can pause, try again, and alert operators
     // instead of one activity retrying forever.
     let bounded_compensation = matches!(op, PaymentOp::Refund | PaymentOp::Void)
         && ctx.patched(BOUNDED_COMPENSATION_RETRIES);
     let (step, opts) = ctx.state(|s| {
-        let amount = match op {
-            PaymentOp::Refund => s.captured(),
-            _ => s.order.total,
+        let amount = match (portion, op) {
+            (Some(portion), _) => portion.amount,
+            (None, PaymentOp::Refund) => s.refundable(),
+            (None, _) => s.order.total,
         };
         let opts = match op {
             PaymentOp::Refund | PaymentOp::Void => {
@@ -299,6 +331,7 @@ async fn move_money(ctx: &mut Ctx, op: PaymentOp) -> Result<(), String> {
                 op,
                 amount,
                 details: s.order.payment.clone(),
+                part: portion.map(|p| p.part.clone()),
             },
             opts,
         )
@@ -321,7 +354,7 @@ async fn move_money(ctx: &mut Ctx, op: PaymentOp) -> Result<(), String> {
 }
 
 /// Waits for `ready`, or for a cancel request, whichever comes first.
-async fn wait_for(ctx: &Ctx, ready: impl Fn(&OrderWorkflow) -> bool) -> Wake {
+pub(super) async fn wait_for(ctx: &Ctx, ready: impl Fn(&OrderWorkflow) -> bool) -> Wake {
     let woke = ctx
         .wait_condition(|s: &OrderWorkflow| s.cancel_reason.is_some() || ready(s))
         .await;
@@ -365,6 +398,8 @@ async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowRes
     let (order_id, timings) = ctx.state(|s| (s.order.order_id, s.order.timings.clone()));
     let request = BookingRequest {
         order_id,
+        shipment_number: 0,
+        warehouse_id: None,
         address,
         idempotency_key: format!("order:{order_id}:shipment"),
     };
@@ -397,13 +432,14 @@ async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowRes
             ShipmentWorkflow::run,
             ShipmentInput {
                 order_id,
+                shipment_number: 0,
                 tracking_id: shipment.tracking_id,
                 carrier: shipment.carrier.clone(),
                 carrier_silence_secs: timings.carrier_silence_secs,
                 history_limit: timings.shipment_history_limit,
                 resumed: None,
             },
-            ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id)),
+            ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id, 0)),
         )
         .await?;
     let at = now(ctx);
@@ -483,7 +519,7 @@ async fn follow_shipment(ctx: &mut Ctx) -> WorkflowResult<Ending> {
             }
             ShipmentStatus::Delivered => {
                 if ctx.state(|s| s.authorized_uncaptured()) {
-                    collect_cash(ctx).await?;
+                    collect_cash(ctx, None).await?;
                 }
                 ctx.state_mut(|s| {
                     s.record(OrderStatus::Delivered, at, format!("delivered{place}"))
@@ -505,8 +541,8 @@ async fn follow_shipment(ctx: &mut Ctx) -> WorkflowResult<Ending> {
 }
 
 /// Cash on delivery: the courier collected the money.
-async fn collect_cash(ctx: &mut Ctx) -> WorkflowResult<()> {
-    if settle(ctx, PaymentOp::Capture, "cod_capture_failed").await {
+pub(super) async fn collect_cash(ctx: &mut Ctx, portion: Option<&Portion>) -> WorkflowResult<()> {
+    if settle(ctx, PaymentOp::Capture, portion, "cod_capture_failed").await {
         ctx.state_mut(|s| s.payment_status = PaymentStatus::Captured);
     }
     Ok(())
@@ -520,10 +556,16 @@ const SETTLE_ROUNDS: u32 = 5;
 /// Runs `op` until it succeeds, pausing between rounds. A provider that
 /// keeps refusing raises an ops alert and the order goes on: an operator
 /// settles it by hand rather than the order hanging forever.
-async fn settle(ctx: &mut Ctx, op: PaymentOp, alert_kind: &str) -> bool {
+pub(super) async fn settle(
+    ctx: &mut Ctx,
+    op: PaymentOp,
+    portion: Option<&Portion>,
+    alert_kind: &str,
+) -> bool {
     let order_id = ctx.state(|s| s.order.order_id);
+    let scope = portion.map(|p| format!(":{}", p.part)).unwrap_or_default();
     for round in 1..=SETTLE_ROUNDS {
-        match move_money(ctx, op).await {
+        match move_money(ctx, op, portion).await {
             Ok(()) => return true,
             Err(reason) if round == SETTLE_ROUNDS => {
                 let detail = format!("gave up after {round} rounds: {reason}");
@@ -531,7 +573,7 @@ async fn settle(ctx: &mut Ctx, op: PaymentOp, alert_kind: &str) -> bool {
                     ctx,
                     alert_kind,
                     detail,
-                    format!("order:{order_id}:{alert_kind}"),
+                    format!("order:{order_id}:{alert_kind}{scope}"),
                 )
                 .await;
             }
@@ -579,7 +621,7 @@ async fn hand_over(ctx: &mut Ctx) -> WorkflowResult<Ending> {
     ctx.execute_local_activity(OrderActivities::commit_stock, order_id, options::database())
         .await?;
     if ctx.state(|s| s.authorized_uncaptured()) {
-        collect_cash(ctx).await?;
+        collect_cash(ctx, None).await?;
     }
     let at = now(ctx);
     ctx.state_mut(|s| {
@@ -612,9 +654,11 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
             ctx.state_mut(|s| s.entries.extend(found));
         }
     }
+    parcels::call_off(ctx).await?;
     let parcel = ctx.state(|s| s.shipment.clone());
     if let Some(parcel) = parcel
         && !parcel.status.is_final()
+        && ctx.state(|s| s.parcels.is_empty())
         && ctx.patched(CANCEL_BOOKED_PARCEL)
     {
         let booked = BookedShipment {
@@ -636,11 +680,11 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
         )
     });
     if captured.amount > refunded.amount {
-        if settle(ctx, PaymentOp::Refund, "refund_failed").await {
+        if settle(ctx, PaymentOp::Refund, None, "refund_failed").await {
             ctx.state_mut(|s| s.payment_status = PaymentStatus::Refunded);
         }
     } else if (authorized || (method.is_asynchronous() && captured.amount == 0))
-        && settle(ctx, PaymentOp::Void, "void_failed").await
+        && settle(ctx, PaymentOp::Void, None, "void_failed").await
     {
         ctx.state_mut(|s| s.payment_status = PaymentStatus::Voided);
     }
@@ -676,7 +720,7 @@ async fn payment_failed(ctx: &mut Ctx, reason: String) -> WorkflowResult<()> {
 
 /// Writes the read model, and the search attributes operators filter on
 /// when the status changed (each upsert is a visibility write on the server).
-async fn persist(ctx: &mut Ctx) -> WorkflowResult<()> {
+pub(super) async fn persist(ctx: &mut Ctx) -> WorkflowResult<()> {
     let view = ctx.state(|s| s.view());
     let published = ctx.state_mut(|s| s.published_status.replace(view.status));
     if published != Some(view.status) {
@@ -692,7 +736,7 @@ async fn persist(ctx: &mut Ctx) -> WorkflowResult<()> {
 
 /// Sends a customer notification. A notification that cannot be delivered
 /// never holds the order back: the failure is left in the history.
-async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
+pub(super) async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
     let input = ctx.state(|s| NotifyInput {
         kind,
         order: s.view(),
@@ -707,7 +751,7 @@ async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
         .await;
 }
 
-async fn alert(ctx: &mut Ctx, kind: &str, detail: String, dedupe_key: String) {
+pub(super) async fn alert(ctx: &mut Ctx, kind: &str, detail: String, dedupe_key: String) {
     let order_id = ctx.state(|s| s.order.order_id);
     let input = OpsAlertInput {
         order_id,

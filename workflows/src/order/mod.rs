@@ -8,19 +8,24 @@
 //! - updates `pack`, `ready_for_pickup`, `picked_up` (warehouse, validated
 //!   against the current status) and `release_hold` (an operator lets an
 //!   order whose payment did not match its total go on);
+//! - update `pack_shipment` (one parcel of an order filled from several
+//!   warehouses; `pack` packs all of them);
 //! - signal `payment_result` (a provider's webhook) and `shipment_progress`
 //!   (from the child shipment workflow);
 //! - query `order` returning the full view with its timeline.
 
 mod lifecycle;
 mod options;
+mod parcels;
 mod state;
 
 use chrono::{DateTime, Utc};
 use temporalio_macros::workflow_methods;
 use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use orderly_domain::{OrderAction, OrderStatus, OrderView};
+use std::collections::BTreeSet;
+
+use orderly_domain::{OrderAction, OrderStatus, OrderView, ParcelStatus, pack_shipment_refusal};
 
 use crate::contract::{
     Admission, CUSTOMER_ID_ATTRIBUTE, CancelRequest, ORDER_STATUS_ATTRIBUTE, OrderOutcome,
@@ -133,7 +138,44 @@ impl OrderWorkflow {
 
     #[update]
     pub async fn pack(ctx: &mut WorkflowContext<Self>, _input: ()) -> Result<OrderView, Refusal> {
-        Self::warehouse_step(ctx, OrderAction::Pack, OrderStatus::Paid).await
+        if ctx.state(|s| s.parcels.is_empty()) {
+            return Self::warehouse_step(ctx, OrderAction::Pack, OrderStatus::Paid).await;
+        }
+        let waiting = ctx.state_mut(|s| {
+            let waiting: BTreeSet<u32> = s
+                .parcels
+                .iter()
+                .filter(|p| p.status == ParcelStatus::AwaitingPacking)
+                .map(|p| p.id)
+                .collect();
+            s.pack_requests.extend(waiting.iter().copied());
+            waiting
+        });
+        Self::packing(ctx, waiting).await
+    }
+
+    #[update_validator(pack_shipment)]
+    fn validate_pack_shipment(
+        &self,
+        _ctx: &WorkflowContextView,
+        number: &u32,
+    ) -> Result<(), Refusal> {
+        let parcel = self.parcel(*number).map(|p| p.status);
+        let requested = self.pack_requests.contains(number);
+        match pack_shipment_refusal(&self.stage(), *number, parcel, requested) {
+            Some(refusal) => Err(refusal.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Packs one parcel of an order filled from several warehouses.
+    #[update]
+    pub async fn pack_shipment(
+        ctx: &mut WorkflowContext<Self>,
+        number: u32,
+    ) -> Result<OrderView, Refusal> {
+        ctx.state_mut(|s| s.pack_requests.insert(number));
+        Self::packing(ctx, BTreeSet::from([number])).await
     }
 
     #[update_validator(ready_for_pickup)]
@@ -218,6 +260,17 @@ impl OrderWorkflow {
             Some(refusal) => Err(refusal.into()),
             None => Ok(()),
         }
+    }
+
+    /// Answers once none of `numbers` waits to be packed any more.
+    async fn packing(
+        ctx: &mut WorkflowContext<Self>,
+        numbers: BTreeSet<u32>,
+    ) -> Result<OrderView, Refusal> {
+        ctx.wait_condition(move |s: &Self| !s.packing_pending(&numbers) || s.status.is_final())
+            .await
+            .map_err(|_| "the order workflow was cancelled")?;
+        Ok(ctx.state(|s| s.view()))
     }
 
     async fn warehouse_step(

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use orderly_domain::{
-    LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderView, PaymentStatus, PaymentView,
-    Receipt, ReceiptEntry, ShipmentView, TimelineEntry,
+    LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderView, ParcelStatus, ParcelView,
+    PaymentStatus, PaymentView, Receipt, ReceiptEntry, ShipmentView, TimelineEntry,
 };
 
 use temporalio_macros::workflow;
@@ -39,6 +39,11 @@ pub struct OrderWorkflow {
     pub(crate) payment_confirmation: Option<PaymentConfirmation>,
     pub(crate) seen_payment_events: BTreeSet<String>,
     pub(crate) shipment_updates: VecDeque<ShipmentProgress>,
+    /// The parcels of a delivered order, one per warehouse it was filled
+    /// from; empty for pickup orders and orders from before the split.
+    pub(crate) parcels: Vec<ParcelView>,
+    /// Parcels the warehouse asked to pack, not yet taken.
+    pub(crate) pack_requests: BTreeSet<u32>,
     /// The status last written to the search attributes: timeline entries
     /// that do not change the status leave visibility alone.
     pub(crate) published_status: Option<OrderStatus>,
@@ -64,6 +69,8 @@ impl OrderWorkflow {
             payment_confirmation: None,
             seen_payment_events: BTreeSet::new(),
             shipment_updates: VecDeque::new(),
+            parcels: Vec::new(),
+            pack_requests: BTreeSet::new(),
             published_status: None,
         }
     }
@@ -95,6 +102,45 @@ impl OrderWorkflow {
         self.sum(LedgerKind::Refund)
     }
 
+    /// What was captured and not refunded yet.
+    pub(crate) fn refundable(&self) -> Money {
+        let (captured, refunded) = (self.captured(), self.refunded());
+        Money::new(
+            captured.amount.saturating_sub(refunded.amount).max(0),
+            captured.currency,
+        )
+    }
+
+    pub(crate) fn parcel(&self, number: u32) -> Option<&ParcelView> {
+        self.parcels.iter().find(|p| p.id == number)
+    }
+
+    pub(crate) fn parcel_mut(&mut self, number: u32) -> Option<&mut ParcelView> {
+        self.parcels.iter_mut().find(|p| p.id == number)
+    }
+
+    /// Parcels asked to be packed that have not left yet.
+    pub(crate) fn packing_pending(&self, numbers: &BTreeSet<u32>) -> bool {
+        numbers.iter().any(|n| {
+            self.parcel(*n)
+                .is_some_and(|p| p.status == ParcelStatus::AwaitingPacking)
+        })
+    }
+
+    /// What a parcel's lines cost the customer.
+    pub(crate) fn parcel_value(&self, parcel: &ParcelView) -> Money {
+        let currency = self.order.total.currency;
+        let amount = parcel
+            .items
+            .iter()
+            .filter_map(|line| {
+                let item = self.order.items.iter().find(|i| i.sku == line.sku)?;
+                item.unit_price.amount.checked_mul(i64::from(line.quantity))
+            })
+            .sum();
+        Money::new(amount, currency)
+    }
+
     pub(crate) fn authorized_uncaptured(&self) -> bool {
         self.payment_status == PaymentStatus::Authorized
     }
@@ -104,7 +150,7 @@ impl OrderWorkflow {
         OrderStage {
             status: self.status,
             pickup: self.order.fulfillment.is_pickup(),
-            handing_over: self.dispatching,
+            handing_over: self.dispatching || self.parcels.iter().any(|p| p.status.has_left()),
             cancel_requested: self.cancel_reason.is_some(),
             pending_step: self.warehouse_request,
         }
@@ -130,6 +176,7 @@ impl OrderWorkflow {
             },
             fulfillment: self.order.fulfillment.clone(),
             shipment: self.shipment.clone(),
+            shipments: self.parcels.clone(),
             timeline: self.timeline.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
