@@ -2,4 +2,5 @@
 
 mod catalog;
 mod sellers;
+mod split_fulfilment;
 mod warehouses;
