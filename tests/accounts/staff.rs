@@ -227,3 +227,109 @@ async fn warehouse_staff_pack_only_orders_stocked_in_their_warehouse() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warehouse_staff_list_and_pack_only_the_shipments_leaving_their_warehouse() {
+    let app = spawn_app_with(with_smtp(AccountSettings::default())).await;
+    let admin = app.admin().await;
+    let customer = app.customer("Asha").await;
+    app.stock_product("OKRA-500G", 6_000, 5).await;
+    app.stock_product("MANGO-1KG", 24_000, 0).await;
+    let pune = app.open_warehouse(&admin, "Pune hub", "Pune").await;
+    app.receive_batch(&admin, &pune, "MANGO-1KG", "M1", 5, 9)
+        .await;
+    let (_, session) = onboard(
+        &app,
+        &admin,
+        "priya@shop.test",
+        json!({"email": "priya@shop.test", "name": "Priya", "role": "warehouse",
+               "warehouse_id": pune}),
+    )
+    .await;
+    let packer = session["access_token"].as_str().unwrap().to_owned();
+    let order = delivery_order(
+        json!([{"sku": "MANGO-1KG", "quantity": 1}, {"sku": "OKRA-500G", "quantity": 1}]),
+        card(CARD_APPROVED),
+    );
+    let id = placed_id(&app.place(&customer, &order).await);
+    app.wait_for_status(&customer, &id, "paid").await;
+    let number_of = |warehouse: &str, order: &Value| -> String {
+        order["shipments"]
+            .as_array()
+            .expect("shipments")
+            .iter()
+            .find(|s| s["warehouse_id"] == warehouse)
+            .map(|s| s["id"].to_string())
+            .expect("a shipment from that warehouse")
+    };
+    let placed = app.get(&format!("/v1/orders/{id}"), Some(&customer)).await;
+    let theirs = number_of(&pune, &placed.body);
+    let main = number_of(MAIN_WAREHOUSE, &placed.body);
+
+    let listed = app
+        .get(&format!("/v1/warehouses/{pune}/shipments"), Some(&packer))
+        .await;
+    let other_list = app
+        .get(
+            &format!("/v1/warehouses/{MAIN_WAREHOUSE}/shipments"),
+            Some(&packer),
+        )
+        .await;
+    let bad_status = app
+        .get(
+            &format!("/v1/warehouses/{pune}/shipments?status=lost"),
+            Some(&packer),
+        )
+        .await;
+    let by_customer = app
+        .get(&format!("/v1/warehouses/{pune}/shipments"), Some(&customer))
+        .await;
+    let not_theirs = app
+        .post(
+            &format!("/v1/orders/{id}/shipments/{main}/pack"),
+            Some(&packer),
+            &json!({}),
+        )
+        .await;
+    let whole_order = app
+        .post(&format!("/v1/orders/{id}/pack"), Some(&packer), &json!({}))
+        .await;
+    let packed = app
+        .post(
+            &format!("/v1/orders/{id}/shipments/{theirs}/pack"),
+            Some(&packer),
+            &json!({}),
+        )
+        .await;
+    let waiting = app
+        .get(
+            &format!("/v1/warehouses/{pune}/shipments?status=awaiting_packing"),
+            Some(&packer),
+        )
+        .await;
+    let orders = app.get("/v1/orders", Some(&packer)).await;
+
+    assert_eq!(listed.status, 200, "{:#}", listed.body);
+    let items = listed.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{:#}", listed.body);
+    assert_eq!(items[0]["order_id"], id.as_str());
+    assert_eq!(items[0]["shipment"]["warehouse_id"], pune.as_str());
+    assert_eq!(
+        items[0]["shipment"]["items"],
+        json!([{"sku": "MANGO-1KG", "quantity": 1}])
+    );
+    other_list.assert_problem(404);
+    bad_status.assert_problem(422);
+    by_customer.assert_problem(403);
+    not_theirs.assert_problem(404);
+    whole_order.assert_problem(404);
+    assert_eq!(packed.status, 200, "{:#}", packed.body);
+    assert_eq!(
+        waiting.body["items"],
+        json!([]),
+        "packed shipments leave the packing list"
+    );
+    let listed_orders = orders.body["items"].as_array().expect("orders");
+    assert_eq!(listed_orders.len(), 1, "{:#}", orders.body);
+    assert_eq!(listed_orders[0]["id"], id.as_str());
+}

@@ -78,7 +78,9 @@ async fn an_order_goes_whole_to_the_warehouse_nearest_the_customer_that_can_fill
     }
     let items = json!([{"sku": MANGO, "quantity": 2}, {"sku": OKRA, "quantity": 1}]);
 
-    let to_pune = app.place(&customer, &order_to("411014", items.clone())).await;
+    let to_pune = app
+        .place(&customer, &order_to("411014", items.clone()))
+        .await;
     let to_mumbai = app.place(&customer, &order_to("400706", items)).await;
 
     assert_eq!(to_pune.status, 201, "{:#}", to_pune.body);
@@ -174,7 +176,9 @@ async fn a_split_order_ships_per_warehouse_and_a_returned_shipment_refunds_only_
     app.wait_for_shipment_workflow(&id, WAIT).await;
 
     // The okra comes back; the mangoes arrive.
-    let returned = app.carrier_event(&tracking(1), "okra-back", "returned").await;
+    let returned = app
+        .carrier_event(&tracking(1), "okra-back", "returned")
+        .await;
     assert_eq!(returned.status, 200, "{:#}", returned.body);
     let after_return = app
         .wait_for(&customer, &id, WAIT, |o| {
@@ -204,7 +208,11 @@ async fn a_split_order_ships_per_warehouse_and_a_returned_shipment_refunds_only_
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert!(refunds[0].idempotency_key.ends_with(":refund:shipment-2"));
     assert_eq!(app.stock_levels(MANGO).await, (3, 0));
-    assert_eq!(app.stock_levels(OKRA).await, (5, 0), "the okra is back on the shelf");
+    assert_eq!(
+        app.stock_levels(OKRA).await,
+        (5, 0),
+        "the okra is back on the shelf"
+    );
     app.assert_stock_ledger_adds_up(&admin, MANGO).await;
     app.assert_stock_ledger_adds_up(&admin, OKRA).await;
     assert_eq!(
