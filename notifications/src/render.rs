@@ -177,11 +177,7 @@ fn parcel_values(kind: NotificationKind, order: &OrderView) -> Option<ParcelValu
             .iter()
             .filter(|p| p.status == ParcelStatus::Returned)
             .max_by_key(|p| p.refunded.is_some()),
-        NotificationKind::Shipped => order
-            .shipments
-            .iter()
-            .filter(|p| p.tracking_id.is_some())
-            .last(),
+        NotificationKind::Shipped => order.shipments.iter().rfind(|p| p.tracking_id.is_some()),
         _ => None,
     }?;
     Some(ParcelValues {

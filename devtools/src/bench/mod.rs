@@ -21,6 +21,7 @@ pub mod ceiling;
 mod history;
 mod lifecycle;
 mod reads;
+pub mod reservations;
 mod rss;
 mod stack;
 mod stats;
@@ -52,6 +53,10 @@ pub struct BenchArgs {
     /// Connections of the `GET /orders/{id}` load.
     #[arg(long, default_value_t = 50)]
     pub read_connections: usize,
+    /// Orders of the reservation runs (stock in 5 warehouses of 50 batches
+    /// per SKU, and the same stock in one batch of one warehouse).
+    #[arg(long, default_value_t = 2000)]
+    pub reservations: usize,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -153,6 +158,29 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
         None
     };
 
+    eprintln!(
+        "bench: {} reservations against 5 warehouses x 50 batches, then 1 x 1",
+        args.reservations
+    );
+    let spread = reservations::run(
+        reservations::Layout {
+            warehouses: 5,
+            batches_per_sku: 50,
+        },
+        args.reservations,
+        concurrency,
+    )
+    .await?;
+    let single = reservations::run(
+        reservations::Layout {
+            warehouses: 1,
+            batches_per_sku: 1,
+        },
+        args.reservations,
+        concurrency,
+    )
+    .await?;
+
     let mut out = String::new();
     let line = |out: &mut String, s: String| {
         out.push_str(&s);
@@ -161,8 +189,8 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
     line(
         &mut out,
         format!(
-            "orderly bench --orders {} --concurrency {} --open-orders {} --read-seconds {}",
-            args.orders, concurrency, args.open_orders, args.read_seconds
+            "orderly bench --orders {} --concurrency {} --open-orders {} --read-seconds {} --reservations {}",
+            args.orders, concurrency, args.open_orders, args.read_seconds, args.reservations
         ),
     );
     line(
@@ -261,6 +289,27 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
             "| GET /orders/{{id}} as a ratio to the bare handler | {:.2} |",
             (reads.requests as f64 / reads.elapsed.as_secs_f64())
                 / (bare_reads.requests as f64 / bare_reads.elapsed.as_secs_f64()).max(1.0)
+        ),
+    );
+    for run in [&spread, &single] {
+        line(
+            &mut out,
+            format!(
+                "| reserve, stock in {} warehouse(s) x {} batch(es) per SKU, {concurrency} at a time | {:.0} orders/s; {} of {} held, {} units oversold |",
+                run.layout.warehouses,
+                run.layout.batches_per_sku,
+                run.per_second(),
+                run.held,
+                run.orders,
+                run.oversold,
+            ),
+        );
+    }
+    line(
+        &mut out,
+        format!(
+            "| reserve across 5 x 50 batches as a ratio to 1 x 1 | {:.2} |",
+            spread.per_second() / single.per_second().max(f64::MIN_POSITIVE)
         ),
     );
     if let Some((current, peak)) = peak_after_lifecycle {
