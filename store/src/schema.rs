@@ -64,13 +64,24 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "staff_accounts",
         include_str!("../migrations/0011_staff_accounts.sql"),
     ),
+    (
+        12,
+        "expiry_sweep",
+        include_str!("../migrations/0012_expiry_sweep.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.
-const SQLITE_VERSIONS: &[(i64, &str)] = &[(
-    11,
-    include_str!("../migrations/sqlite/0011_staff_accounts.sql"),
-)];
+const SQLITE_VERSIONS: &[(i64, &str)] = &[
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_staff_accounts.sql"),
+    ),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_expiry_sweep.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded {
