@@ -17,10 +17,13 @@ pub enum NotificationKind {
     CartReminder,
     /// A seller's SKU fell below its low-stock threshold (not about an order).
     LowStock,
+    /// A batch is about to spoil or has spoiled: to its seller and to ops
+    /// (not about an order).
+    SpoilageAlert,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 11] = [
         NotificationKind::OrderConfirmed,
         NotificationKind::PaymentReceipt,
         NotificationKind::ReadyForPickup,
@@ -31,13 +34,16 @@ impl NotificationKind {
         NotificationKind::PaymentFailed,
         NotificationKind::CartReminder,
         NotificationKind::LowStock,
+        NotificationKind::SpoilageAlert,
     ];
 
     /// Whether this notification tells a customer about one of their orders.
     pub fn is_about_an_order(self) -> bool {
         !matches!(
             self,
-            NotificationKind::CartReminder | NotificationKind::LowStock
+            NotificationKind::CartReminder
+                | NotificationKind::LowStock
+                | NotificationKind::SpoilageAlert
         )
     }
 
@@ -53,6 +59,7 @@ impl NotificationKind {
             NotificationKind::PaymentFailed => "payment_failed",
             NotificationKind::CartReminder => "cart_reminder",
             NotificationKind::LowStock => "low_stock",
+            NotificationKind::SpoilageAlert => "spoilage_alert",
         }
     }
 }
