@@ -1,5 +1,7 @@
-//! The catalogue through the REST API: products, stock, categories and sellers' listings.
+//! The catalogue through the REST API: products, stock, categories,
+//! sellers' listings, warehouses and the expiry sweep.
 
 mod catalog;
+mod expiry;
 mod sellers;
 mod warehouses;
