@@ -1,9 +1,10 @@
 //! The Temporal activities of orderly's workflows, and nothing else.
 //!
 //! Each activity implements a declaration of
-//! [`orderly_workflows::contract::OrderActivities`] (`#[activity(definition
-//! = ...)]`, so the compiler checks inputs and outputs against the
-//! contract) and is thin: it maps the contract's types to calls into the
+//! [`orderly_workflows::contract::OrderActivities`] or
+//! [`orderly_workflows::contract::ExpirySweepActivities`]
+//! (`#[activity(definition = ...)]`, so the compiler checks inputs and
+//! outputs against the contract) and is thin: it maps the contract's types to calls into the
 //! store, the providers and the notifier. The activities are grouped into
 //! structs by the dependencies they hold, as in Temporal's reference order
 //! app; [`Activities`] is all of them, ready to register on a worker.
@@ -13,12 +14,14 @@
 //! it. Stock moves are idempotent per order in the store; money moves carry
 //! an idempotency key derived from the order and the operation, honoured by
 //! the provider and by the ledger's unique key; notifications carry a
-//! dedupe key per (order, event, channel).
+//! dedupe key per (order, event, channel); the expiry sweep's changes are
+//! keyed by batch and order.
 //!
 //! Outcomes the workflow must branch on (a declined card, an undeliverable
 //! address, no stock) are ordinary return values, not errors: errors are
 //! kept for what a retry may fix.
 
+mod expiry;
 mod notifications;
 mod payments;
 mod records;
@@ -26,30 +29,34 @@ mod shipping;
 mod stock;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::WorkerOptions;
 use temporalio_sdk::activities::ActivityError;
 
+use orderly_domain::DEFAULT_EXPIRY_WARNING;
 use orderly_notifications::Notifier;
 use orderly_providers::carriers::Carrier;
 use orderly_providers::payments::PaymentProviders;
 use orderly_store::Store;
 
+pub use expiry::ExpiryActivities;
 pub use notifications::NotificationActivities;
 pub use payments::PaymentActivities;
 pub use records::RecordActivities;
 pub use shipping::ShippingActivities;
 pub use stock::{StockActivities, StockPolicy};
 
-/// Every activity of the order, shipment and cart reminder workflows, with
-/// its dependencies.
+/// Every activity of the order, shipment, cart reminder and expiry sweep
+/// workflows, with its dependencies.
 pub struct Activities {
     stock: StockActivities,
     payments: PaymentActivities,
     shipping: ShippingActivities,
     records: RecordActivities,
     notifications: NotificationActivities,
+    expiry: ExpiryActivities,
 }
 
 impl Activities {
@@ -60,13 +67,22 @@ impl Activities {
         notifier: Notifier,
         stock: StockPolicy,
     ) -> Self {
+        let stock_freshness = stock.freshness;
         Self {
             stock: StockActivities::new(store.clone(), notifier.clone(), stock),
             payments: PaymentActivities::new(store.clone(), payments),
             shipping: ShippingActivities::new(store.clone(), carrier),
             records: RecordActivities::new(store.clone()),
-            notifications: NotificationActivities::new(store, notifier),
+            notifications: NotificationActivities::new(store.clone(), notifier.clone()),
+            expiry: ExpiryActivities::new(store, notifier, stock_freshness, DEFAULT_EXPIRY_WARNING),
         }
+    }
+
+    /// Alerts batches `warning` before their end instead of the default
+    /// three days (`ORDERLY_EXPIRY_WARNING`).
+    pub fn with_expiry_warning(mut self, warning: Duration) -> Self {
+        self.expiry.warning = warning;
+        self
     }
 
     /// Registers every activity on a worker's options.
@@ -76,7 +92,8 @@ impl Activities {
             .register_activities(self.payments)
             .register_activities(self.shipping)
             .register_activities(self.records)
-            .register_activities(self.notifications);
+            .register_activities(self.notifications)
+            .register_activities(self.expiry);
     }
 }
 

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::warehouse_shipments::router())
         .merge(routes::suppliers::router())
         .merge(routes::reports::router())
+        .merge(routes::expiry_sweep::router())
         .merge(routes::staff::router())
         .merge(routes::me::router())
         .merge(routes::orders::router())

@@ -11,7 +11,7 @@ use crate::auth::password_reset;
 use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
-    cart, categories, checkout, codec, inventory, ops, ops_alerts, orders, products,
+    cart, categories, checkout, codec, expiry_sweep, inventory, ops, ops_alerts, orders, products,
     recommendations, reports, reviews, sandbox_cards, sandbox_outbox, search, staff, suppliers,
     warehouse_shipments, warehouses, webhooks,
 };
@@ -48,6 +48,7 @@ use crate::routes::{
         suppliers::set_certifications,
         reports::spoilage,
         reports::inventory_aging,
+        expiry_sweep::run_expiry_sweep,
         staff::list_staff,
         staff::invite_staff,
         staff::get_staff,
@@ -120,7 +121,7 @@ use crate::routes::{
         (name = "reviews", description = "Ratings and reviews of received products"),
         (name = "recommendations", description = "Bought together, and picks for a customer"),
         (name = "payments", description = "The sandbox provider's card tokenization"),
-        (name = "warehouses", description = "Warehouses, goods receipts, write-offs and suppliers"),
+        (name = "warehouses", description = "Warehouses, goods receipts, write-offs, suppliers and the expiry sweep"),
     )
 )]
 struct ApiDoc;
@@ -165,6 +166,7 @@ mod tests {
             "/v1/ops/sandbox/messages",
             "/v1/orders",
             "/v1/orders/{id}/cancel",
+            "/v1/admin/expiry-sweep",
             "/v1/webhooks/payments/{provider}",
             "/readyz",
         ] {

@@ -1,9 +1,11 @@
 //! The demo shop `orderly dev` starts with: a category tree, a small
 //! grocery catalog, one seller who lists the farm produce, the admin
 //! account, two warehouses in different cities (Mumbai and Pune) and an
-//! organic-certified supplier, and each product's stock as two batches,
-//! one per warehouse, received on different days and so expiring on
-//! different days. Re-running it changes nothing that exists already
+//! organic-certified supplier (who supplies the farm produce, so the pages
+//! of the organic products show their certification as verified), and each
+//! product's stock as two batches, one per warehouse, received on different
+//! days and so expiring on different days (the spinach within the expiry
+//! sweep's warning period). Re-running it changes nothing that exists already
 //! except to top the catalog up, so restarting `dev` is safe.
 //!
 //! The demo seller (`farm@orderly.local`) has its own password: `orderly

@@ -1,8 +1,9 @@
 //! `orderly dev`: the whole platform in one process for a developer's
 //! machine. A Temporal dev server runs as a child process (its state in
 //! `data/temporal.db`, so orders survive a restart) unless `TEMPORAL_ADDRESS`
-//! points at a cluster; then migrations, demo data, the worker, the API and
-//! the carrier simulator. Ctrl-C stops everything, child server included.
+//! points at a cluster; then migrations, demo data, the worker (with the
+//! expiry sweep's schedule), the API and the carrier simulator. Ctrl-C stops
+//! everything, child server included.
 
 use anyhow::Context;
 use tokio::sync::watch;
@@ -94,6 +95,7 @@ async fn run_platform(
     let (runtime, metrics_addr) = order_worker::runtime(settings.worker_metrics_addr)?;
     let notifier = components::notifier(settings, &store)?;
     tokio::spawn(notifier.clone().relay(RELAY_EVERY));
+    components::expiry_schedule(settings, &client).await?;
     let mut worker = OrderWorker::on_order_queue(
         &runtime,
         client.clone(),

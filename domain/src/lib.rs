@@ -45,8 +45,8 @@ pub use shipment::ShipmentStatus;
 pub use stock::{MAX_ON_HAND, ReserveOutcome, Shortage, check_on_hand};
 pub use view::{LedgerKind, OrderView, PaymentView, Receipt, ReceiptEntry, ShipmentView};
 pub use warehouse::{
-    AgeBucket, BatchCode, DEFAULT_WAREHOUSE, Freshness, StockReason, expiry_end,
-    expiry_from_shelf_life, week_start,
+    AgeBucket, BatchCode, DEFAULT_EXPIRY_WARNING, DEFAULT_WAREHOUSE, Freshness, StockReason,
+    expiry_end, expiry_from_shelf_life, spoils_before, week_start,
 };
 mod rating;
 pub use rating::Rating;

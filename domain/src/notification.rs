@@ -19,10 +19,13 @@ pub enum NotificationKind {
     CartReminder,
     /// A seller's SKU fell below its low-stock threshold (not about an order).
     LowStock,
+    /// A batch is about to spoil or has spoiled: to its seller and to ops
+    /// (not about an order).
+    SpoilageAlert,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 11] = [
+    pub const ALL: [NotificationKind; 12] = [
         NotificationKind::OrderConfirmed,
         NotificationKind::PaymentReceipt,
         NotificationKind::ReadyForPickup,
@@ -34,13 +37,16 @@ impl NotificationKind {
         NotificationKind::ShipmentReturned,
         NotificationKind::CartReminder,
         NotificationKind::LowStock,
+        NotificationKind::SpoilageAlert,
     ];
 
     /// Whether this notification tells a customer about one of their orders.
     pub fn is_about_an_order(self) -> bool {
         !matches!(
             self,
-            NotificationKind::CartReminder | NotificationKind::LowStock
+            NotificationKind::CartReminder
+                | NotificationKind::LowStock
+                | NotificationKind::SpoilageAlert
         )
     }
 
@@ -57,6 +63,7 @@ impl NotificationKind {
             NotificationKind::ShipmentReturned => "shipment_returned",
             NotificationKind::CartReminder => "cart_reminder",
             NotificationKind::LowStock => "low_stock",
+            NotificationKind::SpoilageAlert => "spoilage_alert",
         }
     }
 }

@@ -176,6 +176,19 @@ impl Freshness {
     }
 }
 
+/// How long before a batch's end of life its seller and ops hear that it
+/// is about to spoil (`ORDERLY_EXPIRY_WARNING`).
+pub const DEFAULT_EXPIRY_WARNING: Duration = Duration::from_secs(3 * 86_400);
+
+/// The end of life before which a batch is about to spoil at `now`: the
+/// expiry sweep warns about every batch whose end comes before it.
+pub fn spoils_before(now: DateTime<Utc>, warning: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(warning)
+        .ok()
+        .and_then(|warning| now.checked_add_signed(warning))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// How long stock has been on the shelf, as the inventory-aging report
 /// groups it: whole days since receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
@@ -255,6 +268,17 @@ mod tests {
         assert!(!rule.allows(Some(date("2026-12-03")), now));
         assert!(rule.allows(Some(date("2026-12-04")), now));
         assert!(rule.allows(None, now));
+    }
+
+    #[test]
+    fn a_batch_is_about_to_spoil_when_its_end_comes_within_the_warning() {
+        let now = date("2026-12-01").and_hms_opt(10, 0, 0).unwrap().and_utc();
+        let before = spoils_before(now, 3 * DAY);
+        // Good through 3 December ends on 4 December 00:00: within three
+        // days; good through 4 December ends a day later: not yet.
+        assert!(expiry_end(date("2026-12-03")) < before);
+        assert!(expiry_end(date("2026-12-04")) >= before);
+        assert_eq!(spoils_before(now, Duration::MAX), DateTime::<Utc>::MAX_UTC);
     }
 
     #[test]

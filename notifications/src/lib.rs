@@ -1,4 +1,5 @@
-//! Telling customers what happened to their order.
+//! Telling customers what happened to their order, and sellers and ops
+//! what happens to their stock.
 //!
 //! Every notification lands in the customer's in-app inbox (a database row,
 //! so it can never be lost to an outage of any provider) and on each other
@@ -24,6 +25,7 @@ mod delivery;
 mod low_stock;
 mod render;
 mod samples;
+mod spoilage;
 mod templates;
 
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! What each message is rendered from: the values a template sees, built
 //! only from the order as the workflow last recorded it (or the cart, the
-//! stock alert, the reset token), so the same moment always reads the same
+//! stock alert, the spoiling batch, the reset token), so the same moment
+//! always reads the same
 //! however often it is rendered (a retried email carries the text of the
 //! first). The words themselves are in the templates.
 
@@ -10,7 +11,7 @@ use serde::Serialize;
 use orderly_domain::{
     NotificationKind, OrderStatus, OrderView, ParcelStatus, PaymentMethod, PaymentStatus,
 };
-use orderly_store::{Cart, LowStockAlert};
+use orderly_store::{Cart, LowStockAlert, SpoilingBatch};
 
 use crate::Recipient;
 use crate::templates::{MessageText, TemplateError, Templates};
@@ -284,6 +285,21 @@ pub(crate) fn low_stock_values(alert: &LowStockAlert) -> Value {
         sku => alert.sku.to_string(),
         available => alert.available.max(0),
         threshold => alert.threshold,
+    }
+}
+
+/// A batch about to spoil, or spoiled (`expired`), as told to `name`.
+pub(crate) fn spoilage_values(batch: &SpoilingBatch, expired: bool, name: &str) -> Value {
+    minijinja::context! {
+        name,
+        product => batch.product,
+        sku => batch.key.sku.to_string(),
+        warehouse => batch.warehouse,
+        batch => batch.key.batch_code.to_string(),
+        expires_on => batch.expires_on.format("%Y-%m-%d").to_string(),
+        on_hand => batch.on_hand,
+        reserved => batch.reserved,
+        expired,
     }
 }
 

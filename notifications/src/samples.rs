@@ -6,14 +6,14 @@ use chrono::{TimeZone, Utc};
 use minijinja::Value;
 
 use orderly_domain::{
-    Address, CartStatus, Currency, Fulfillment, LedgerKind, Money, NotificationKind, OrderId,
-    OrderLine, OrderStatus, OrderView, ParcelLine, ParcelStatus, ParcelView, PaymentMethod,
-    PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry, ShipmentStatus, ShipmentView, Sku,
-    TimelineEntry, TrackingId, UserId, WarehouseId,
+    Address, BatchCode, CartStatus, Currency, DEFAULT_WAREHOUSE, Fulfillment, LedgerKind, Money,
+    NotificationKind, OrderId, OrderLine, OrderStatus, OrderView, ParcelLine, ParcelStatus,
+    ParcelView, PaymentMethod, PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry,
+    ShipmentStatus, ShipmentView, Sku, TimelineEntry, TrackingId, UserId, WarehouseId,
 };
-use orderly_store::{Cart, CartItem, LowStockAlert};
+use orderly_store::{BatchKey, Cart, CartItem, LowStockAlert, SpoilingBatch};
 
-use crate::render::{cart_values, low_stock_values, order_template, order_values};
+use crate::render::{cart_values, low_stock_values, order_template, order_values, spoilage_values};
 
 /// (message, values) for every message template.
 pub(crate) fn every_message() -> Vec<(&'static str, Value)> {
@@ -26,6 +26,13 @@ pub(crate) fn every_message() -> Vec<(&'static str, Value)> {
         .collect();
     messages.push(("cart_reminder", cart_values(&cart(), "Asha Rao")));
     messages.push(("low_stock", low_stock_values(&low_stock())));
+    // Both wordings of the alert: about to spoil, and spoiled.
+    for expired in [false, true] {
+        messages.push((
+            "spoilage_alert",
+            spoilage_values(&spoiling(), expired, "Asha Rao"),
+        ));
+    }
     messages.push((
         "password_reset",
         minijinja::context! { name => "Asha Rao", token => "reset-code", minutes => 30 },
@@ -149,5 +156,24 @@ fn low_stock() -> LowStockAlert {
         available: 3,
         threshold: 5,
         crossing: 1,
+    }
+}
+
+fn spoiling() -> SpoilingBatch {
+    SpoilingBatch {
+        key: BatchKey {
+            sku: sku("APPLE-1KG"),
+            warehouse_id: DEFAULT_WAREHOUSE,
+            batch_code: BatchCode::parse("NSK-2026-11-30").expect("a sample batch code"),
+        },
+        product: "Apples, 1 kg".into(),
+        seller_id: Some(UserId::new()),
+        warehouse: "Main warehouse".into(),
+        expires_on: Utc
+            .with_ymd_and_hms(2026, 12, 3, 0, 0, 0)
+            .unwrap()
+            .date_naive(),
+        on_hand: 12,
+        reserved: 4,
     }
 }

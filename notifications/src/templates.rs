@@ -67,6 +67,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("low_stock.txt", include_str!("../templates/low_stock.txt")),
     (
+        "spoilage_alert.txt",
+        include_str!("../templates/spoilage_alert.txt"),
+    ),
+    (
         "password_reset.txt",
         include_str!("../templates/password_reset.txt"),
     ),

@@ -21,9 +21,10 @@ use orderly_providers::sms::SandboxSms;
 use orderly_rate_limits::RateLimiter;
 use orderly_search::{INDEX_FOLDER, ProductIndex};
 use orderly_store::Store;
+use orderly_workers::expiry_schedule::keep_expiry_schedule;
 use orderly_workers::order_worker::{self, OrderWorker};
 use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, PayloadCipher};
-use orderly_workflows::OrderTimings;
+use orderly_workflows::{ORDER_TASK_QUEUE, OrderTimings};
 
 use crate::settings::{Gateway, Settings};
 
@@ -80,9 +81,10 @@ fn webhook_url(settings: &Settings, path: &str) -> anyhow::Result<Url> {
 }
 
 /// The activities with their real dependencies: the store, the sandbox
-/// payment gateway (posting its webhooks to our API), the sandbox carrier
-/// and the notifier (email when `SMTP_URL` is set, SMS and push as
-/// `ORDERLY_SMS_GATEWAY` and `ORDERLY_PUSH_GATEWAY` say).
+/// payment gateway (posting its webhooks to our API), the sandbox carrier,
+/// the notifier (email when `SMTP_URL` is set, SMS and push as
+/// `ORDERLY_SMS_GATEWAY` and `ORDERLY_PUSH_GATEWAY` say) and the expiry
+/// sweep's warning period.
 pub fn order_activities(
     settings: &Settings,
     store: &Store,
@@ -103,7 +105,17 @@ pub fn order_activities(
         Arc::new(SandboxCarrier::new(store.clone())),
         notifier,
         StockPolicy::new(settings.freshness),
-    ))
+    )
+    .with_expiry_warning(settings.expiry_warning))
+}
+
+/// Keeps the expiry sweep's schedule on the order task queue at
+/// `ORDERLY_EXPIRY_SWEEP_INTERVAL`. Every process that runs the worker
+/// does this as it starts (it owns the queue the sweeps run on), before it
+/// polls.
+pub async fn expiry_schedule(settings: &Settings, client: &Client) -> anyhow::Result<()> {
+    keep_expiry_schedule(client, ORDER_TASK_QUEUE, settings.expiry_sweep_interval).await?;
+    Ok(())
 }
 
 /// The notifier the activities queue messages with, and whose delivery
@@ -304,6 +316,7 @@ pub async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     }
     let notifier = notifier(&settings, &store)?;
     tokio::spawn(notifier.clone().relay(RELAY_EVERY));
+    expiry_schedule(&settings, &client).await?;
     let mut worker = OrderWorker::on_order_queue(
         &runtime,
         client,

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use orderly_api::rate_limits::{LoginLimits, RateLimitSettings};
 use orderly_api::state::AccountSettings;
-use orderly_domain::Freshness;
+use orderly_domain::{DEFAULT_EXPIRY_WARNING, Freshness};
 use orderly_notifications::TEMPLATES_DIR_ENV;
 use orderly_rate_limits::{FailurePolicy, Quota};
 use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, RETIRED_KEYS_ENV};
@@ -64,6 +64,12 @@ pub struct Settings {
     /// How fresh reserved stock must be (`ORDERLY_DELIVERY_TIME`,
     /// `ORDERLY_MIN_SHELF_LIFE`).
     pub freshness: Freshness,
+    /// How long before its end a batch's seller and ops are alerted
+    /// (`ORDERLY_EXPIRY_WARNING`).
+    pub expiry_warning: Duration,
+    /// How often the worker's schedule runs the expiry sweep
+    /// (`ORDERLY_EXPIRY_SWEEP_INTERVAL`).
+    pub expiry_sweep_interval: Duration,
     pub carrier_silence_alert: Duration,
     /// How long a cart stays untouched before its reminder (`ORDERLY_CART_REMINDER`).
     pub cart_reminder: Duration,
@@ -116,6 +122,14 @@ pub fn parse_duration(raw: &str) -> anyhow::Result<Duration> {
         _ => bail!("{raw:?} has an unknown unit; use ms, s, m, h or d"),
     };
     Ok(Duration::from_secs(seconds))
+}
+
+/// A duration that must not be zero (a schedule's interval).
+fn positive(duration: Duration) -> anyhow::Result<Duration> {
+    if duration.is_zero() {
+        bail!("must be longer than 0, e.g. 24h");
+    }
+    Ok(duration)
 }
 
 /// `sandbox` (also when unset) or `off`; `name` is the variable, for errors.
@@ -344,6 +358,9 @@ impl Settings {
                 delivery_time: duration_var("ORDERLY_DELIVERY_TIME", "1d")?,
                 min_shelf_life: duration_var("ORDERLY_MIN_SHELF_LIFE", "2d")?,
             },
+            expiry_warning: duration_in(&var, "ORDERLY_EXPIRY_WARNING", DEFAULT_EXPIRY_WARNING)?,
+            expiry_sweep_interval: positive(duration_var("ORDERLY_EXPIRY_SWEEP_INTERVAL", "24h")?)
+                .context("ORDERLY_EXPIRY_SWEEP_INTERVAL")?,
             carrier_silence_alert: duration_var("ORDERLY_CARRIER_SILENCE_ALERT", "48h")?,
             cart_reminder: duration_var("ORDERLY_CART_REMINDER", "24h")?,
             temporal_timeout: duration_var("ORDERLY_TEMPORAL_TIMEOUT", "10s")?,
@@ -445,6 +462,15 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5w").is_err());
+    }
+
+    #[test]
+    fn a_schedule_interval_of_nothing_is_refused() {
+        assert_eq!(
+            positive(Duration::from_secs(60)).unwrap(),
+            Duration::from_secs(60)
+        );
+        assert!(positive(Duration::ZERO).is_err());
     }
 
     #[test]

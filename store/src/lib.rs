@@ -46,8 +46,8 @@ pub use catalog::{
 pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
 pub use inventory::{
-    Batch, BatchKey, GoodsReceipt, Inventory, LedgerTotals, LowStockAlert, Sourcing, StockLevel,
-    StockMovement, WriteOff,
+    Batch, BatchKey, GoodsReceipt, HoldKey, HoldMove, Inventory, LedgerTotals, LowStockAlert,
+    Sourcing, SpoilingBatch, StaleHold, StockLevel, StockMovement, WriteOff,
 };
 pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
 pub use notifications::{
@@ -58,7 +58,10 @@ pub use ops_alerts::{OpsAlert, OpsAlerts};
 pub use orders::{CoPurchase, OrderFilter, Orders, ParcelBooking, ShipmentRecord};
 pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite, Reviews};
 pub use sandbox::{NewSandboxMessage, Sandbox, SandboxAttempt, SandboxCard, SandboxMessage};
-pub use suppliers::{Certification, Supplier, SupplierRecord, SupplierSetup, Suppliers};
+pub use suppliers::{
+    Certification, OrganicCertificate, OrganicCertification, Supplier, SupplierRecord,
+    SupplierSetup, Suppliers,
+};
 pub use warehouses::{Warehouse, WarehouseSetup, Warehouses};
 
 use database::Db;

@@ -1,6 +1,7 @@
 //! Alerts for operators: things a workflow could not fix by itself (a
-//! refund that keeps failing, a carrier that rejected a paid order). The
-//! dedupe key keeps a retried activity from raising the same alert twice.
+//! refund that keeps failing, a carrier that rejected a paid order, a
+//! batch about to spoil). The dedupe key keeps a retried activity from
+//! raising the same alert twice.
 
 use chrono::{DateTime, Utc};
 use orderly_domain::OrderId;
@@ -20,7 +21,8 @@ pub struct OpsAlerts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpsAlert {
     pub id: Uuid,
-    pub order_id: OrderId,
+    /// The order it is about; `None` for an alert about stock.
+    pub order_id: Option<OrderId>,
     pub kind: String,
     pub detail: String,
     pub dedupe_key: String,
@@ -40,13 +42,34 @@ impl OpsAlerts {
         detail: &str,
         dedupe_key: &str,
     ) -> Result<bool, StoreError> {
+        self.insert(Some(order_id), kind, detail, dedupe_key).await
+    }
+
+    /// Raises an alert that is about no order (a batch about to spoil);
+    /// `false` when one with `dedupe_key` exists already.
+    pub async fn insert_stock_alert(
+        &self,
+        kind: &str,
+        detail: &str,
+        dedupe_key: &str,
+    ) -> Result<bool, StoreError> {
+        self.insert(None, kind, detail, dedupe_key).await
+    }
+
+    async fn insert(
+        &self,
+        order_id: Option<OrderId>,
+        kind: &str,
+        detail: &str,
+        dedupe_key: &str,
+    ) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
             "INSERT INTO ops_alerts (id, order_id, kind, detail, created_at, dedupe_key)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (dedupe_key) DO NOTHING",
         )
         .bind(Uuid::now_v7().to_string())
-        .bind(order_id.to_string())
+        .bind(order_id.map(|id| id.to_string()))
         .bind(kind)
         .bind(detail)
         .bind(now_millis())
@@ -119,17 +142,16 @@ impl OpsAlerts {
 }
 
 fn alert_from(row: &AnyRow) -> Result<OpsAlert, StoreError> {
+    let order_id: Option<String> = row.try_get("order_id")?;
     Ok(OpsAlert {
         id: parsed(
             "ops_alerts.id",
             &row.try_get::<String, _>("id")?,
             Uuid::parse_str,
         )?,
-        order_id: parsed(
-            "ops_alerts.order_id",
-            &row.try_get::<String, _>("order_id")?,
-            str::parse,
-        )?,
+        order_id: order_id
+            .map(|id| parsed("ops_alerts.order_id", &id, str::parse))
+            .transpose()?,
         kind: row.try_get("kind")?,
         detail: row.try_get("detail")?,
         dedupe_key: row.try_get("dedupe_key")?,

@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "split_shipments",
         include_str!("../migrations/0012_split_shipments.sql"),
     ),
+    (
+        13,
+        "expiry_sweep",
+        include_str!("../migrations/0013_expiry_sweep.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.
@@ -80,6 +85,10 @@ const SQLITE_VERSIONS: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/sqlite/0012_split_shipments.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/sqlite/0013_expiry_sweep.sql"),
     ),
 ];
 

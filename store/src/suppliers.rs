@@ -1,16 +1,17 @@
 //! Suppliers, farmers and importers: who batches come from, the
 //! certifications they hold (organic, with a certificate number and the
-//! date it is valid through), and what their batches came to: procurement
-//! cost and how much of what they delivered was written off.
+//! date it is valid through), what their batches came to (procurement
+//! cost and how much of what they delivered was written off), and whether
+//! the stock on sale of a product comes from a certified organic supplier.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use orderly_domain::{Money, StockReason, SupplierId};
+use orderly_domain::{Money, Sku, StockReason, SupplierId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::StoreError;
-use crate::columns::{money, now_millis, parsed, timestamp};
+use crate::columns::{millis, money, now_millis, parsed, timestamp};
 use crate::database::Db;
 use crate::inventory::{BATCH_COLUMNS, Batch, batch_from};
 
@@ -57,6 +58,32 @@ pub struct SupplierRecord {
     pub written_off_units: i64,
     /// What the received units cost, one total per currency.
     pub procurement_cost: Vec<Money>,
+}
+
+/// The certification kind a product shown as organic needs.
+const ORGANIC: &str = "organic";
+
+/// A supplier's organic certificate, as a product page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganicCertificate {
+    pub supplier_id: SupplierId,
+    pub supplier_name: String,
+    pub certificate_number: String,
+    pub valid_until: NaiveDate,
+}
+
+/// Whether the stock on sale of a product comes from a certified organic
+/// supplier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrganicCertification {
+    /// Stock on sale comes from a supplier whose organic certificate is
+    /// valid today.
+    Verified(OrganicCertificate),
+    /// Only suppliers whose organic certificate has run out (the latest
+    /// of them).
+    Expired(OrganicCertificate),
+    /// No stock on sale comes from a supplier with an organic certificate.
+    Missing,
 }
 
 const DATE: &str = "%Y-%m-%d";
@@ -197,6 +224,54 @@ impl Suppliers {
             written_off_units,
             procurement_cost,
         }))
+    }
+
+    /// Whether the free stock of `sku` that is still good at `now`, in
+    /// active warehouses, comes from a supplier with an organic
+    /// certificate valid today: the one valid longest, or else the one
+    /// that ran out last.
+    pub async fn organic_certification(
+        &self,
+        sku: &Sku,
+        now: DateTime<Utc>,
+    ) -> Result<OrganicCertification, StoreError> {
+        let today = now.date_naive().format(DATE).to_string();
+        let row = sqlx::query(
+            "SELECT s.id, s.name, c.certificate_number, c.valid_until,
+                    CASE WHEN c.valid_until >= $1 THEN 1 ELSE 0 END AS valid
+             FROM stock_batches b
+             JOIN warehouses w ON w.id = b.warehouse_id
+             JOIN suppliers s ON s.id = b.supplier_id
+             JOIN supplier_certifications c ON c.supplier_id = s.id AND c.kind = $2
+             WHERE b.sku = $3 AND w.active = 1 AND b.on_hand > b.reserved
+               AND (b.good_until IS NULL OR b.good_until > $4)
+             ORDER BY valid DESC, c.valid_until DESC, s.id
+             LIMIT 1",
+        )
+        .bind(&today)
+        .bind(ORGANIC)
+        .bind(sku.as_str())
+        .bind(millis(now))
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(OrganicCertification::Missing);
+        };
+        let certificate = OrganicCertificate {
+            supplier_id: parsed("suppliers.id", &row.try_get::<String, _>("id")?, str::parse)?,
+            supplier_name: row.try_get("name")?,
+            certificate_number: row.try_get("certificate_number")?,
+            valid_until: parsed(
+                "supplier_certifications.valid_until",
+                &row.try_get::<String, _>("valid_until")?,
+                |raw| NaiveDate::parse_from_str(raw, DATE),
+            )?,
+        };
+        Ok(if row.try_get::<i64, _>("valid")? == 1 {
+            OrganicCertification::Verified(certificate)
+        } else {
+            OrganicCertification::Expired(certificate)
+        })
     }
 
     async fn certifications(&self, id: SupplierId) -> Result<Vec<Certification>, StoreError> {

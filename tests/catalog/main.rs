@@ -1,6 +1,8 @@
-//! The catalogue through the REST API: products, stock, categories and sellers' listings.
+//! The catalogue through the REST API: products, stock, categories,
+//! sellers' listings, warehouses and the expiry sweep.
 
 mod catalog;
+mod expiry;
 mod sellers;
 mod split_fulfilment;
 mod warehouses;

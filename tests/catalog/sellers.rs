@@ -760,6 +760,16 @@ async fn the_demo_shop_files_its_products_and_seeding_again_changes_nothing() {
     let spinach = app.get("/v1/products/SPINACH-ORGANIC-250G", None).await;
     assert_eq!(spinach.body["attributes"]["organic"], true);
     assert!(spinach.body["seller_id"].is_string(), "{:#}", spinach.body);
+    // Its stock comes from the demo supplier, certified organic.
+    assert_eq!(
+        spinach.body["certification"]["organic"], "verified",
+        "{:#}",
+        spinach.body
+    );
+    assert_eq!(
+        spinach.body["certification"]["certificate_number"],
+        "NPOP/NAB/0019"
+    );
     // Two warehouses in different cities, each with a batch of its own,
     // received on different days and so expiring on different days.
     let admin = app.admin().await;

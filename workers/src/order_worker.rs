@@ -1,7 +1,7 @@
 //! The worker that hosts orderly's workflows and activities.
 //!
-//! It runs the order, shipment and cart reminder workflows and executes
-//! their (local) activities with the dependencies given here. `Worker::run`
+//! It runs the order, shipment, cart reminder and expiry sweep workflows and
+//! executes their (local) activities with the dependencies given here. `Worker::run`
 //! is not `Send`, so callers drive it on their main task (`tokio::select!`
 //! there), never in `tokio::spawn`.
 
@@ -20,7 +20,9 @@ use url::Url;
 use orderly_activities::Activities;
 
 use crate::payload_codec::PayloadCipher;
-use orderly_workflows::{CartReminderWorkflow, ORDER_TASK_QUEUE, OrderWorkflow, ShipmentWorkflow};
+use orderly_workflows::{
+    CartReminderWorkflow, ExpirySweepWorkflow, ORDER_TASK_QUEUE, OrderWorkflow, ShipmentWorkflow,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -112,6 +114,8 @@ impl OrderWorker {
             .register_workflow::<ShipmentWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .register_workflow::<CartReminderWorkflow>()
+            .map_err(|e| WorkerError::Start(e.to_string()))?
+            .register_workflow::<ExpirySweepWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .build();
         activities.register(&mut options);

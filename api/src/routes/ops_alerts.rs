@@ -1,6 +1,7 @@
 //! `/v1/ops/alerts`: what the workflows could not fix by themselves (a
 //! refund that keeps failing, a payment that did not match the total, a
-//! carrier gone quiet), for operators to act on and then resolve (admin).
+//! carrier gone quiet, a batch about to spoil), for operators to act on and
+//! then resolve (admin).
 
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -27,8 +28,10 @@ pub fn router() -> Router<AppState> {
 pub struct AlertBody {
     #[schema(value_type = String, format = Uuid)]
     pub id: Uuid,
-    pub order_id: OrderId,
-    /// What went wrong, e.g. `refund_failed`, `amount_mismatch`, `carrier_silent`.
+    /// The order it is about; `null` for an alert about stock (`spoilage`).
+    pub order_id: Option<OrderId>,
+    /// What went wrong, e.g. `refund_failed`, `amount_mismatch`, `carrier_silent`,
+    /// `spoilage`, `expiring_reservation`.
     pub kind: String,
     pub detail: String,
     pub created_at: DateTime<Utc>,

@@ -81,6 +81,8 @@ impl Stack {
             payment_timeout: std::time::Duration::from_secs(900),
             pickup_window: std::time::Duration::from_secs(3 * 86_400),
             freshness: orderly_domain::Freshness::default(),
+            expiry_warning: orderly_domain::DEFAULT_EXPIRY_WARNING,
+            expiry_sweep_interval: std::time::Duration::from_secs(24 * 3600),
             carrier_silence_alert: std::time::Duration::from_secs(48 * 3600),
             cart_reminder: std::time::Duration::from_secs(24 * 3600),
             temporal_timeout: std::time::Duration::from_secs(10),

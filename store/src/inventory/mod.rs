@@ -1,9 +1,11 @@
 //! Stock: batches per SKU and warehouse with their totals, the stock
-//! ledger that explains every change, the reservations orders hold, and
-//! the low-stock crossings sellers are told about.
+//! ledger that explains every change, the reservations orders hold, the
+//! low-stock crossings sellers are told about, and what the expiry sweep
+//! does to batches about to spoil.
 
 mod allocation;
 mod batches;
+mod expiry;
 mod low_stock;
 mod movements;
 mod reports;
@@ -12,6 +14,7 @@ mod stock;
 pub use allocation::Sourcing;
 pub(crate) use batches::{BATCH_COLUMNS, batch_from};
 pub use batches::{Batch, BatchKey, GoodsReceipt};
+pub use expiry::{HoldKey, HoldMove, SpoilingBatch, StaleHold};
 pub use low_stock::LowStockAlert;
 pub(crate) use low_stock::rearm_low_stock;
 pub use movements::{LedgerTotals, StockMovement};

@@ -610,7 +610,7 @@ pub(crate) async fn count_stock(
     stock_from(&row)
 }
 
-fn batch_key_from(row: &AnyRow) -> Result<BatchKey, StoreError> {
+pub(super) fn batch_key_from(row: &AnyRow) -> Result<BatchKey, StoreError> {
     Ok(BatchKey {
         sku: parsed("sku", &row.try_get::<String, _>("sku")?, Sku::parse)?,
         warehouse_id: parsed(

@@ -15,6 +15,7 @@ mod batches;
 mod carts;
 mod catalog;
 mod database;
+mod expiry;
 mod idempotency;
 mod inventory;
 mod ledger;

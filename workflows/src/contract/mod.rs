@@ -11,10 +11,12 @@
 //! `tests/histories/` prove it does not.
 //!
 //! The API, which starts and talks to the workflows, and the activities,
-//! which implement [`OrderActivities`], share these types.
+//! which implement [`OrderActivities`] and [`ExpirySweepActivities`], share
+//! these types.
 
 mod activities;
 mod cart_reminder;
+mod expiry_sweep;
 mod names;
 mod order;
 mod shipment;
@@ -25,6 +27,10 @@ pub use activities::{
     ReserveInput, ShipmentStatusInput, definitions,
 };
 pub use cart_reminder::{CartReminderInput, CartReminderOutcome};
+pub use expiry_sweep::{
+    AlertsRaised, BatchPage, BatchRef, ExpirySweepActivities, ExpirySweepReport, HoldPage, HoldRef,
+    HoldsMoved, WrittenOff, expiry_definitions, expiry_sweep_schedule_id, expiry_sweep_workflow_id,
+};
 pub use names::{
     CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE, ORDER_TASK_QUEUE, SEARCH_ATTRIBUTES,
     cart_reminder_workflow_id, order_workflow_id, shipment_workflow_id,

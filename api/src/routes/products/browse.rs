@@ -2,10 +2,13 @@
 //!
 //! Products are public and show how many units can still be ordered;
 //! inactive products are hidden as if they did not exist; `?category=`
-//! narrows the list to a branch of the category tree.
+//! narrows the list to a branch of the category tree. The page of a
+//! product shown as organic also says whether its stock on sale comes
+//! from a supplier certified organic.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use chrono::Utc;
 use futures::future::try_join_all;
 use orderly_domain::{CategorySlug, Sku};
 use orderly_store::Product;
@@ -93,7 +96,7 @@ pub async fn list_products(
     Ok(Json(Paginated { items, next_cursor }))
 }
 
-/// One active product.
+/// One active product; an organic one with its `certification`.
 #[utoipa::path(
     get,
     path = "/v1/products/{sku}",
@@ -118,7 +121,16 @@ pub async fn get_product(
         .filter(|product| product.active)
         .ok_or(ApiError::NotFound)?;
     let stock = state.store.inventory().stock(&sku).await?;
+    let organic = product.attributes.organic;
     let mut body = ProductBody::new(product, stock);
+    if organic {
+        let certification = state
+            .store
+            .suppliers()
+            .organic_certification(&sku, Utc::now())
+            .await?;
+        body.certification = Some(certification.into());
+    }
     body.rating = rating_summaries(&state.store, std::slice::from_ref(&sku))
         .await?
         .remove(&sku)

@@ -7,8 +7,9 @@ mod listing;
 
 use axum::Router;
 use axum::routing::get;
-use orderly_domain::{Money, ProductAttributes, Sku, UserId};
-use orderly_store::{Product, StockLevel, Store};
+use chrono::NaiveDate;
+use orderly_domain::{Money, ProductAttributes, Sku, SupplierId, UserId};
+use orderly_store::{OrganicCertificate, OrganicCertification, Product, StockLevel, Store};
 use serde::Serialize;
 
 use crate::problem::ApiError;
@@ -52,6 +53,83 @@ pub struct ProductBody {
     pub available: i64,
     /// Customers' average rating and how many rated it.
     pub rating: RatingSummary,
+    /// Only on the page of a product shown as organic
+    /// (`attributes.organic`): whether the stock on sale comes from a
+    /// supplier with a valid organic certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification: Option<CertificationBody>,
+}
+
+/// Where an organic product's certification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganicStatus {
+    /// Stock on sale comes from a supplier whose organic certificate is
+    /// valid today.
+    Verified,
+    /// Its organic suppliers' certificates have all run out.
+    Expired,
+    /// No stock on sale comes from a supplier with an organic certificate.
+    Missing,
+}
+
+/// The supplier a certificate belongs to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CertifiedSupplier {
+    pub id: SupplierId,
+    pub name: String,
+}
+
+/// An organic product's certification, computed from its batches with free
+/// stock and their suppliers' certificates.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CertificationBody {
+    pub organic: OrganicStatus,
+    /// The certified supplier (the one whose certificate runs longest);
+    /// absent when `missing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<CertifiedSupplier>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_number: Option<String>,
+    /// The last day the certificate is (or was) valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl From<OrganicCertification> for CertificationBody {
+    fn from(certification: OrganicCertification) -> Self {
+        let (organic, certificate) = match certification {
+            OrganicCertification::Verified(certificate) => {
+                (OrganicStatus::Verified, Some(certificate))
+            }
+            OrganicCertification::Expired(certificate) => {
+                (OrganicStatus::Expired, Some(certificate))
+            }
+            OrganicCertification::Missing => (OrganicStatus::Missing, None),
+        };
+        let (supplier, certificate_number, valid_until) = match certificate {
+            Some(OrganicCertificate {
+                supplier_id,
+                supplier_name,
+                certificate_number,
+                valid_until,
+            }) => (
+                Some(CertifiedSupplier {
+                    id: supplier_id,
+                    name: supplier_name,
+                }),
+                Some(certificate_number),
+                Some(valid_until),
+            ),
+            None => (None, None, None),
+        };
+        Self {
+            organic,
+            supplier,
+            certificate_number,
+            valid_until,
+        }
+    }
 }
 
 impl ProductBody {
@@ -69,6 +147,7 @@ impl ProductBody {
             seller_id: product.seller_id,
             available: stock.map_or(0, |stock| stock.available().max(0)),
             rating: RatingSummary::default(),
+            certification: None,
         }
     }
 
