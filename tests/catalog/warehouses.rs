@@ -232,7 +232,8 @@ async fn suppliers_are_kept_by_admins_with_their_certifications_batches_and_spoi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_takes_the_first_batch_to_expire_that_still_lasts_past_delivery() {
+async fn an_order_takes_the_first_batch_to_expire_that_still_lasts_past_delivery_in_the_warehouse_that_fills_it()
+ {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let customer = app.customer("Meera").await;
@@ -245,6 +246,8 @@ async fn an_order_takes_the_first_batch_to_expire_that_still_lasts_past_delivery
     app.receive_batch(&admin, &pune, "MANGO-ALPHONSO", "MID", 2, 5)
         .await;
     app.receive_batch(&admin, MAIN_WAREHOUSE, "MANGO-ALPHONSO", "LATE", 10, 20)
+        .await;
+    app.receive_batch(&admin, MAIN_WAREHOUSE, "MANGO-ALPHONSO", "NEXT", 2, 10)
         .await;
 
     let placed = app
@@ -265,7 +268,7 @@ async fn an_order_takes_the_first_batch_to_expire_that_still_lasts_past_delivery
         .place(
             &customer,
             &delivery_order(
-                json!([{"sku": "MANGO-ALPHONSO", "quantity": 10}]),
+                json!([{"sku": "MANGO-ALPHONSO", "quantity": 12}]),
                 card(CARD_APPROVED),
             ),
         )
@@ -285,10 +288,13 @@ async fn an_order_takes_the_first_batch_to_expire_that_still_lasts_past_delivery
         })
         .collect();
     held.sort();
-    assert_eq!(held, vec![("LATE".to_owned(), 1), ("MID".to_owned(), 2)]);
+    // Pune is nearer but holds only two: the main warehouse fills the
+    // order, first to expire first among its fresh enough batches.
+    assert_eq!(held, vec![("LATE".to_owned(), 1), ("NEXT".to_owned(), 2)]);
     too_many.assert_problem(409);
     assert_eq!(too_many.body["sku"], "MANGO-ALPHONSO");
-    assert_eq!(too_many.body["available"], 9, "{:#}", too_many.body);
+    // Fresh and free: 9 of LATE in the main warehouse, 2 of MID in Pune.
+    assert_eq!(too_many.body["available"], 11, "{:#}", too_many.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
