@@ -12,6 +12,7 @@ use orderly_store::{
     WarehouseSetup,
 };
 
+use crate::batches::assert_ledger_matches;
 use crate::support::*;
 
 fn today() -> NaiveDate {
@@ -61,20 +62,6 @@ async fn receive(
 /// days to use it up.
 fn fresh_until() -> chrono::DateTime<Utc> {
     Utc::now() + Duration::days(3)
-}
-
-async fn assert_ledger_matches(store: &Store, raw_sku: &str) {
-    let (on_hand, reserved) = stock_of(store, raw_sku).await;
-    let totals = store
-        .inventory()
-        .ledger_totals(&sku(raw_sku))
-        .await
-        .unwrap();
-    assert_eq!(
-        (totals.on_hand, totals.reserved),
-        (on_hand, reserved),
-        "the ledger of {raw_sku} must add up to its stock"
-    );
 }
 
 async fn batch_stock(store: &Store, key: &BatchKey) -> (i64, i64) {
