@@ -49,7 +49,7 @@ impl NotificationActivities {
             email: input.recipient.email,
         };
         self.notifier
-            .notify(input.kind, &input.order, &recipient)
+            .notify_shipment(input.kind, &input.order, input.shipment, &recipient)
             .await
             .map_err(notify_failure)
     }

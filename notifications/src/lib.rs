@@ -123,14 +123,35 @@ impl Notifier {
         order: &OrderView,
         to: &Recipient,
     ) -> Result<(), NotifyError> {
-        let text = render_order(&self.templates, kind, order, to)?;
+        self.notify_shipment(kind, order, None, to).await
+    }
+
+    /// Sends the notification `kind` about one shipment of an order split
+    /// over warehouses: every shipment after the first is news of its own
+    /// (`{order}:{kind}:shipment-{n}`), so the second parcel leaving is
+    /// not taken for a resend of the first. The first shipment keeps the
+    /// order's key, so an order shipped whole reads as it always did.
+    pub async fn notify_shipment(
+        &self,
+        kind: NotificationKind,
+        order: &OrderView,
+        shipment: Option<u32>,
+        to: &Recipient,
+    ) -> Result<(), NotifyError> {
+        let text = render_order(&self.templates, kind, order, shipment, to)?;
+        let key = match shipment {
+            Some(number) if number > 1 => {
+                format!("{}:{}:shipment-{number}", order.id, kind.as_str())
+            }
+            _ => format!("{}:{}", order.id, kind.as_str()),
+        };
         self.deliver(&Message {
             to,
             order_id: Some(order.id),
             kind,
             short: text.short_or_subject(),
             rendered: &text.rendered,
-            key: format!("{}:{}", order.id, kind.as_str()),
+            key,
         })
         .await
     }

@@ -29,17 +29,19 @@ pub fn order_template(kind: NotificationKind) -> Option<&'static str> {
     kind.is_about_an_order().then(|| kind.as_str())
 }
 
-/// Renders the order notification `kind` for `to`.
+/// Renders the order notification `kind` for `to`; `shipment` names the
+/// shipment of a split order it is about.
 pub fn render_order(
     templates: &Templates,
     kind: NotificationKind,
     order: &OrderView,
+    shipment: Option<u32>,
     to: &Recipient,
 ) -> Result<MessageText, TemplateError> {
     let name = order_template(kind).ok_or_else(|| TemplateError::NotAboutAnOrder {
         kind: kind.as_str().to_owned(),
     })?;
-    templates.render(name, order_values(kind, order, &to.name))
+    templates.render(name, order_values(kind, order, shipment, &to.name))
 }
 
 #[derive(Serialize)]
@@ -115,7 +117,12 @@ struct RefundValues {
     to: String,
 }
 
-pub(crate) fn order_values(kind: NotificationKind, order: &OrderView, name: &str) -> Value {
+pub(crate) fn order_values(
+    kind: NotificationKind,
+    order: &OrderView,
+    shipment: Option<u32>,
+    name: &str,
+) -> Value {
     let receipt = &order.payment.receipt;
     let nonzero = |money: orderly_domain::Money| (money.amount > 0).then(|| money.to_string());
     Value::from_serialize(OrderMessage {
@@ -151,7 +158,7 @@ pub(crate) fn order_values(kind: NotificationKind, order: &OrderView, name: &str
                     reference: entry.reference.clone(),
                 })
                 .collect(),
-            parcel: parcel_values(kind, order),
+            parcel: parcel_values(kind, order, shipment),
         },
         refund: RefundValues {
             refunded: nonzero(receipt.refunded),
@@ -166,13 +173,19 @@ pub(crate) fn order_values(kind: NotificationKind, order: &OrderView, name: &str
     })
 }
 
-/// The shipment a message about a split order speaks of: the one that
-/// came back, or the one that left last.
-fn parcel_values(kind: NotificationKind, order: &OrderView) -> Option<ParcelValues> {
+/// The shipment a message about a split order speaks of: the one the
+/// workflow named or, for a workflow from before it named them, the one
+/// that came back or the one that left last.
+fn parcel_values(
+    kind: NotificationKind,
+    order: &OrderView,
+    shipment: Option<u32>,
+) -> Option<ParcelValues> {
     if order.shipments.len() < 2 {
         return None;
     }
-    let parcel = match kind {
+    let named = shipment.and_then(|number| order.shipments.iter().find(|p| p.id == number));
+    let parcel = named.or_else(|| match kind {
         NotificationKind::ShipmentReturned => order
             .shipments
             .iter()
@@ -180,7 +193,7 @@ fn parcel_values(kind: NotificationKind, order: &OrderView) -> Option<ParcelValu
             .max_by_key(|p| p.refunded.is_some()),
         NotificationKind::Shipped => order.shipments.iter().rfind(|p| p.tracking_id.is_some()),
         _ => None,
-    }?;
+    })?;
     Some(ParcelValues {
         number: parcel.id,
         of: order.shipments.len(),
@@ -343,13 +356,13 @@ mod tests {
     use crate::SHORT_TEXT_MAX_CHARS;
 
     fn render(kind: NotificationKind, order: &OrderView, to: &Recipient) -> Rendered {
-        render_order(&Templates::built_in(), kind, order, to)
+        render_order(&Templates::built_in(), kind, order, None, to)
             .unwrap()
             .rendered
     }
 
     fn render_short(kind: NotificationKind, order: &OrderView) -> String {
-        render_order(&Templates::built_in(), kind, order, &recipient())
+        render_order(&Templates::built_in(), kind, order, None, &recipient())
             .unwrap()
             .short
             .unwrap()

@@ -21,7 +21,7 @@ pub(crate) fn every_message() -> Vec<(&'static str, Value)> {
     let mut messages: Vec<_> = NotificationKind::ALL
         .into_iter()
         .filter_map(|kind| {
-            order_template(kind).map(|name| (name, order_values(kind, &order, "Asha Rao")))
+            order_template(kind).map(|name| (name, order_values(kind, &order, None, "Asha Rao")))
         })
         .collect();
     messages.push(("cart_reminder", cart_values(&cart(), "Asha Rao")));

@@ -5,6 +5,10 @@
 //! because every activity is idempotent, nothing is charged, moved or sent
 //! twice.
 //!
+//! An order split over two warehouses goes through the same: its worker
+//! dies while a shipment is handed over, and the shipment is booked and
+//! its stock taken once.
+//!
 //! The first worker is a real process (see `children`).
 
 use orderly_providers::sandbox_values::{CARD_APPROVED, CARD_DECLINED, CARD_FLAKY};
@@ -15,9 +19,10 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use serde_json::json;
 
-use orderly_domain::{LedgerKind, NotificationKind};
+use orderly_domain::{LedgerKind, NotificationKind, OrderId};
 use orderly_tests::app::{TestApp, TestOptions, fast_timings, spawn_app_with, start_worker};
 use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
+use orderly_tests::split_order::{MANGO, OKRA, OKRA_PRICE, pack_route, tracking};
 use orderly_workflows::OrderTimings;
 
 use crate::children::spawn_worker_process;
@@ -313,5 +318,111 @@ async fn orders_in_flight_survive_a_killed_worker() {
     let received: BTreeSet<String> = sink.message_id_counts().into_keys().collect();
     assert_eq!(received, expected_message_ids);
 
+    stop_second_worker();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_order_whose_worker_dies_while_a_shipment_is_handed_over_books_and_moves_it_once() {
+    let app = spawn_app_with(TestOptions {
+        worker: false,
+        temporal_timeout: Duration::from_secs(30),
+        ..TestOptions::default()
+    })
+    .await;
+    let spec = app.worker_spec();
+    let mut first_worker = spawn_worker_process(&spec).await;
+    let split = app.split_shop(5, 5).await;
+    let id = app.place_split_order(&split).await;
+    let order_id: OrderId = id.parse().expect("an order id");
+    let admin = Some(split.admin.as_str());
+
+    // The worker dies as soon as the first shipment is packed: somewhere
+    // between its booking with the carrier and its stock leaving the shelf.
+    let route = pack_route(&id, 1);
+    let nothing = json!({});
+    let packing = app.post(&route, admin, &nothing);
+    let crash = async {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            let view = app.store.orders().order(order_id).await.expect("an order");
+            if view.is_some_and(|v| v.status.as_str() != "paid") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        first_worker.start_kill().expect("killing the worker");
+        let exit = first_worker.wait().await.expect("reaping the worker");
+        assert_eq!(exit.signal(), Some(9), "the worker died of SIGKILL");
+        start_worker(spec.clone())
+    };
+    let (packed, stop_second_worker) = tokio::join!(packing, crash);
+    if packed.status != 200 {
+        let again = app.post(&pack_route(&id, 1), admin, &json!({})).await;
+        assert!(
+            matches!(again.status, 200 | 409),
+            "packing again: {:#}",
+            again.body
+        );
+    }
+
+    let order = app
+        .wait_for(&split.customer, &id, RECOVERY, |o| {
+            o["shipments"][0]["status"] == "booked"
+        })
+        .await;
+    let booked = app
+        .store
+        .orders()
+        .shipments_for_order(order_id)
+        .await
+        .expect("reading shipments");
+    assert_eq!(booked.len(), 1, "{booked:?}");
+    assert_eq!(
+        Some(booked[0].tracking_id.to_string()),
+        order["shipments"][0]["tracking_id"]
+            .as_str()
+            .map(str::to_owned),
+        "the order follows the one booking"
+    );
+    assert_eq!(app.stock_levels(MANGO).await, (3, 0), "committed once");
+    assert_eq!(app.stock_levels(OKRA).await, (5, 1));
+    app.assert_stock_ledger_adds_up(&split.admin, MANGO).await;
+
+    // The rest of the order goes on under the new worker: the okra comes
+    // back, the mangoes arrive.
+    let second = app.post(&pack_route(&id, 2), admin, &json!({})).await;
+    assert_eq!(second.status, 200, "{:#}", second.body);
+    let both = app
+        .wait_for(&split.customer, &id, RECOVERY, |o| {
+            o["shipments"][1]["status"] == "booked"
+        })
+        .await;
+    app.wait_for_shipment_workflow(&id, RECOVERY).await;
+    let returned = app
+        .carrier_event(&tracking(&both, 1), "okra-back", "returned")
+        .await;
+    assert_eq!(returned.status, 200, "{:#}", returned.body);
+    app.wait_for(&split.customer, &id, RECOVERY, |o| {
+        o["shipments"][1]["refunded"]["amount"] == OKRA_PRICE
+    })
+    .await;
+    app.carrier_delivers(&tracking(&both, 0)).await;
+    let delivered = app
+        .wait_for(&split.customer, &id, RECOVERY, |o| {
+            o["status"] == "delivered"
+        })
+        .await;
+
+    let ledger = app.ledger(&id).await;
+    let count = |kind: LedgerKind| ledger.iter().filter(|e| e.kind == kind).count();
+    assert_eq!(count(LedgerKind::Capture), 1, "{ledger:?}");
+    assert_eq!(count(LedgerKind::Refund), 1, "{ledger:?}");
+    assert_eq!(
+        delivered["payment"]["receipt"]["refunded"]["amount"],
+        OKRA_PRICE
+    );
+    assert_eq!(app.stock_levels(MANGO).await, (3, 0));
+    assert_eq!(app.stock_levels(OKRA).await, (5, 0), "the okra is back");
+    app.assert_stock_ledger_adds_up(&split.admin, OKRA).await;
     stop_second_worker();
 }

@@ -11,5 +11,6 @@ pub mod faults;
 pub mod histories;
 pub mod shopper;
 pub mod smtp_sink;
+pub mod split_order;
 pub mod stockroom;
 pub mod temporal;

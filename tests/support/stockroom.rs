@@ -35,11 +35,22 @@ pub fn warehouse(name: &str, city: &str, postal_code: &str) -> Value {
 impl TestApp {
     /// Opens a warehouse as the admin; its id.
     pub async fn open_warehouse(&self, admin: &str, name: &str, city: &str) -> String {
+        self.open_warehouse_at(admin, name, city, "411001").await
+    }
+
+    /// Opens a warehouse at `postal_code` as the admin; its id.
+    pub async fn open_warehouse_at(
+        &self,
+        admin: &str,
+        name: &str,
+        city: &str,
+        postal_code: &str,
+    ) -> String {
         let answer = self
             .post(
                 "/v1/warehouses",
                 Some(admin),
-                &warehouse(name, city, "411001"),
+                &warehouse(name, city, postal_code),
             )
             .await;
         assert_eq!(answer.status, 201, "opening {name}: {:#}", answer.body);

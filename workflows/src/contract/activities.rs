@@ -278,6 +278,10 @@ pub struct NotifyInput {
     pub kind: NotificationKind,
     pub order: OrderView,
     pub recipient: Recipient,
+    /// The shipment of a split order the news is about; absent in
+    /// histories from before shipments were told apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -737,6 +737,15 @@ pub(super) async fn persist(ctx: &mut Ctx) -> WorkflowResult<()> {
 /// Sends a customer notification. A notification that cannot be delivered
 /// never holds the order back: the failure is left in the history.
 pub(super) async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
+    notify_about(ctx, kind, None).await;
+}
+
+/// Sends a customer notification about one shipment of the order.
+pub(super) async fn notify_shipment(ctx: &mut Ctx, kind: NotificationKind, number: u32) {
+    notify_about(ctx, kind, Some(number)).await;
+}
+
+async fn notify_about(ctx: &mut Ctx, kind: NotificationKind, shipment: Option<u32>) {
     let input = ctx.state(|s| NotifyInput {
         kind,
         order: s.view(),
@@ -745,6 +754,7 @@ pub(super) async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
             name: s.order.customer.name.clone(),
             email: s.order.customer.email.clone(),
         },
+        shipment,
     });
     let _undeliverable = ctx
         .execute_local_activity(OrderActivities::notify, input, options::notification())

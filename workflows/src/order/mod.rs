@@ -267,9 +267,22 @@ impl OrderWorkflow {
         ctx: &mut WorkflowContext<Self>,
         numbers: BTreeSet<u32>,
     ) -> Result<OrderView, Refusal> {
-        ctx.wait_condition(move |s: &Self| !s.packing_pending(&numbers) || s.status.is_final())
+        let waited = numbers.clone();
+        ctx.wait_condition(move |s: &Self| !s.packing_pending(&waited) || s.status.is_final())
             .await
             .map_err(|_| "the order workflow was cancelled")?;
+        // A cancel that reached the workflow in the same moment as the
+        // pack request won: the shipment was dropped, never packed.
+        let dropped = ctx.state(|s| {
+            !numbers.is_empty()
+                && numbers.iter().all(|n| {
+                    s.parcel(*n)
+                        .is_some_and(|p| p.status == ParcelStatus::Cancelled)
+                })
+        });
+        if dropped {
+            return Err("the order was cancelled before it was packed".into());
+        }
         Ok(ctx.state(|s| s.view()))
     }
 

@@ -23,7 +23,8 @@ use orderly_domain::{
 };
 
 use super::lifecycle::{
-    Ctx, Ending, OPERATOR_CANCEL, Portion, collect_cash, notify, now, persist, settle,
+    Ctx, Ending, OPERATOR_CANCEL, Portion, collect_cash, notify, notify_shipment, now, persist,
+    settle,
 };
 use super::options;
 use super::state::OrderWorkflow;
@@ -251,7 +252,7 @@ async fn handed_over(ctx: &mut Ctx, number: u32, shipment: &BookedShipment) -> W
         );
     });
     persist(ctx).await?;
-    notify(ctx, NotificationKind::Shipped).await;
+    notify_shipment(ctx, NotificationKind::Shipped, number).await;
     Ok(())
 }
 
@@ -314,7 +315,7 @@ async fn follow(ctx: &mut Ctx, progress: ShipmentProgress) -> WorkflowResult<Fol
                 s.record(status, at, format!("{prefix}out for delivery{place}"))
             });
             persist(ctx).await?;
-            notify(ctx, NotificationKind::OutForDelivery).await;
+            notify_shipment(ctx, NotificationKind::OutForDelivery, number).await;
         }
         ShipmentStatus::Delivered => {
             if count > 1 {
@@ -428,7 +429,7 @@ async fn came_back(ctx: &mut Ctx, number: u32, detail: String) -> WorkflowResult
         s.record(s.status, at, detail);
     });
     persist(ctx).await?;
-    notify(ctx, NotificationKind::ShipmentReturned).await;
+    notify_shipment(ctx, NotificationKind::ShipmentReturned, number).await;
     Ok(())
 }
 

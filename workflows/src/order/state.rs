@@ -150,7 +150,9 @@ impl OrderWorkflow {
         OrderStage {
             status: self.status,
             pickup: self.order.fulfillment.is_pickup(),
-            handing_over: self.dispatching || self.parcels.iter().any(|p| p.status.has_left()),
+            handing_over: self.dispatching
+                || !self.pack_requests.is_empty()
+                || self.parcels.iter().any(|p| p.status.has_left()),
             cancel_requested: self.cancel_reason.is_some(),
             pending_step: self.warehouse_request,
         }
