@@ -78,28 +78,26 @@ impl RateLimiter {
     /// Takes one request from `key`'s `quota`.
     pub async fn acquire(&self, key: &str, quota: Quota) -> Verdict {
         let key = self.hashed(key);
-        let now = now_millis();
         if let Some(redis) = &self.inner.redis {
-            match redis.acquire(&key, quota, now).await {
+            match redis.acquire(&key, quota, None).await {
                 Ok(verdict) => return verdict,
                 Err(error) => unreachable_redis(&error),
             }
         }
-        self.inner.memory.acquire(&key, quota, now)
+        self.inner.memory.acquire(&key, quota, now_millis())
     }
 
     /// Begins an attempt of `key`'s failure streak; `Ok` carries how many
     /// attempts the streak had made before.
     pub async fn begin_attempt(&self, key: &str, policy: &FailurePolicy) -> Result<u32, Refusal> {
         let key = self.hashed(key);
-        let now = now_millis();
         if let Some(redis) = &self.inner.redis {
-            match redis.begin_attempt(&key, policy, now).await {
+            match redis.begin_attempt(&key, policy, None).await {
                 Ok(outcome) => return outcome,
                 Err(error) => unreachable_redis(&error),
             }
         }
-        self.inner.memory.begin_attempt(&key, policy, now)
+        self.inner.memory.begin_attempt(&key, policy, now_millis())
     }
 
     /// Uncounts one attempt of `key`'s streak that succeeded (a streak many

@@ -2,8 +2,8 @@
 //! does not answer.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::failure_streak::{self, FailurePolicy, Streak};
 use crate::gcra;
@@ -22,13 +22,22 @@ enum Counter {
 
 #[derive(Debug, Default)]
 pub(crate) struct MemoryStore {
-    counters: Mutex<HashMap<String, (Counter, i64)>>,
+    counters: Mutex<Counters>,
     decisions: AtomicU64,
+}
+
+/// Each key's counter and when it expires, and the latest time a decision
+/// was taken at.
+#[derive(Debug, Default)]
+struct Counters {
+    map: HashMap<String, (Counter, i64)>,
+    latest: i64,
 }
 
 impl MemoryStore {
     pub fn acquire(&self, key: &str, quota: Quota, now: i64) -> Verdict {
-        let mut counters = self.counters(now);
+        let (mut guard, now) = self.counters(now);
+        let counters = &mut guard.map;
         let stored = match counters.get(key) {
             Some((Counter::Tat(tat), expires)) if *expires > now => Some(*tat),
             _ => None,
@@ -49,7 +58,8 @@ impl MemoryStore {
         policy: &FailurePolicy,
         now: i64,
     ) -> Result<u32, Refusal> {
-        let mut counters = self.counters(now);
+        let (mut guard, now) = self.counters(now);
+        let counters = &mut guard.map;
         let stored = match counters.get(key) {
             Some((Counter::Streak(streak), expires)) if *expires > now => Some(*streak),
             _ => None,
@@ -68,7 +78,8 @@ impl MemoryStore {
     }
 
     pub fn refund_attempt(&self, key: &str, policy: &FailurePolicy, now: i64) {
-        let mut counters = self.counters(now);
+        let (mut guard, now) = self.counters(now);
+        let counters = &mut guard.map;
         if let Some((Counter::Streak(streak), expires)) = counters.get(key).copied()
             && expires > now
             && let Some(refunded) = failure_streak::refund(Some(streak), policy)
@@ -78,21 +89,25 @@ impl MemoryStore {
     }
 
     pub fn forget(&self, key: &str) {
-        self.lock().remove(key);
+        self.lock().map.remove(key);
     }
 
-    /// The map, swept first when its turn has come.
-    fn counters(&self, now: i64) -> std::sync::MutexGuard<'_, HashMap<String, (Counter, i64)>> {
+    /// The counters, swept first when their turn has come, and the time to
+    /// decide at: never before an earlier decision's, since callers read the
+    /// clock before they take the lock and may take it out of that order.
+    fn counters(&self, now: i64) -> (MutexGuard<'_, Counters>, i64) {
         let mut counters = self.lock();
+        let now = now.max(counters.latest);
+        counters.latest = now;
         if self.decisions.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            counters.retain(|_, (_, expires)| *expires > now);
+            counters.map.retain(|_, (_, expires)| *expires > now);
         }
-        counters
+        (counters, now)
     }
 
     /// A poisoned lock means a thread panicked between two statements that
     /// each leave the map valid; the counters are still usable.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Counter, i64)>> {
+    fn lock(&self) -> MutexGuard<'_, Counters> {
         self.counters
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -100,7 +115,7 @@ impl MemoryStore {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
     }
 }
 
@@ -118,6 +133,17 @@ mod tests {
         assert_eq!(store.len(), usize::try_from(SWEEP_EVERY - 1).unwrap());
         let _ = store.acquire("late", quota, 61_000);
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn decisions_taken_out_of_the_order_their_clocks_were_read_keep_the_whole_quota() {
+        let store = MemoryStore::default();
+        let quota = Quota::per_minute(3).unwrap();
+        let allowed = [5, 0, 3, 1]
+            .into_iter()
+            .filter(|&now| store.acquire("k", quota, now).is_ok())
+            .count();
+        assert_eq!(allowed, 3);
     }
 
     #[test]

@@ -45,12 +45,13 @@ impl RedisStore {
         })
     }
 
-    pub async fn acquire(&self, key: &str, quota: Quota, now: i64) -> RedisResult<Verdict> {
+    /// Decides at `now`, or at Redis's own time when `None`.
+    pub async fn acquire(&self, key: &str, quota: Quota, now: Option<i64>) -> RedisResult<Verdict> {
         let mut connection = self.connection.clone();
         let (allowed, first, second): (i64, i64, i64) = self
             .gcra
             .key(self.key(key))
-            .arg(now)
+            .arg(now.map(|now| now.to_string()).unwrap_or_default())
             .arg(quota.interval_millis())
             .arg(quota.period_millis())
             .invoke_async(&mut connection)
@@ -77,13 +78,13 @@ impl RedisStore {
         &self,
         key: &str,
         policy: &FailurePolicy,
-        now: i64,
+        now: Option<i64>,
     ) -> RedisResult<Result<u32, Refusal>> {
         let mut connection = self.connection.clone();
         let (began, prior, wait): (i64, i64, i64) = self
             .streak
             .key(self.key(key))
-            .arg(now)
+            .arg(now.map(|now| now.to_string()).unwrap_or_default())
             .arg(policy.free)
             .arg(FailurePolicy::millis(policy.first_delay))
             .arg(FailurePolicy::millis(policy.max_delay))
@@ -154,7 +155,7 @@ mod tests {
             if let Some(update) = update {
                 tat = Some(update.tat);
             }
-            let decided = store.acquire("client", quota, now).await.unwrap();
+            let decided = store.acquire("client", quota, Some(now)).await.unwrap();
             assert_eq!(decided, expected, "at +{offset} ms");
         }
     }
@@ -176,13 +177,16 @@ mod tests {
             if let Some(update) = update {
                 stored = Some(update.streak);
             }
-            let decided = store.begin_attempt("client", &policy, now).await.unwrap();
+            let decided = store
+                .begin_attempt("client", &policy, Some(now))
+                .await
+                .unwrap();
             assert_eq!(decided, expected, "at +{offset} ms");
         }
         store.forget("client").await.unwrap();
         assert_eq!(
             store
-                .begin_attempt("client", &policy, start + 9002)
+                .begin_attempt("client", &policy, Some(start + 9002))
                 .await
                 .unwrap(),
             Ok(0)
@@ -200,31 +204,34 @@ mod tests {
         };
         let now = 1_764_600_000_000;
         store
-            .begin_attempt("shared", &policy, now)
+            .begin_attempt("shared", &policy, Some(now))
             .await
             .unwrap()
             .unwrap();
         store
-            .begin_attempt("shared", &policy, now)
+            .begin_attempt("shared", &policy, Some(now))
             .await
             .unwrap()
             .unwrap();
         assert!(
             store
-                .begin_attempt("shared", &policy, now)
+                .begin_attempt("shared", &policy, Some(now))
                 .await
                 .unwrap()
                 .is_err()
         );
         store.refund_attempt("shared", &policy).await.unwrap();
         assert_eq!(
-            store.begin_attempt("shared", &policy, now).await.unwrap(),
+            store
+                .begin_attempt("shared", &policy, Some(now))
+                .await
+                .unwrap(),
             Ok(1)
         );
         store.refund_attempt("never-seen", &policy).await.unwrap();
         assert_eq!(
             store
-                .begin_attempt("never-seen", &policy, now)
+                .begin_attempt("never-seen", &policy, Some(now))
                 .await
                 .unwrap(),
             Ok(0)
@@ -236,7 +243,11 @@ mod tests {
         let store = store().await;
         let quota = Quota::new(1, Duration::from_millis(300)).unwrap();
         let now = crate::now_millis();
-        store.acquire("client", quota, now).await.unwrap().unwrap();
+        store
+            .acquire("client", quota, Some(now))
+            .await
+            .unwrap()
+            .unwrap();
         let mut connection = store.connection.clone();
         let ttl: i64 = redis::cmd("PTTL")
             .arg(store.key("client"))
@@ -244,5 +255,36 @@ mod tests {
             .await
             .unwrap();
         assert!((1..=300).contains(&ttl), "{ttl}");
+    }
+
+    #[tokio::test]
+    async fn without_a_time_given_the_scripts_decide_on_redis_s_clock() {
+        let store = store().await;
+        let quota = Quota::new(2, Duration::from_secs(60)).unwrap();
+        assert!(store.acquire("clock", quota, None).await.unwrap().is_ok());
+        assert!(store.acquire("clock", quota, None).await.unwrap().is_ok());
+        let refusal = store
+            .acquire("clock", quota, None)
+            .await
+            .unwrap()
+            .unwrap_err();
+        // A counter read against a time of 0 would be decades in the future.
+        assert!(refusal.retry_after <= Duration::from_secs(30));
+        let policy = FailurePolicy {
+            free: 1,
+            first_delay: Duration::from_secs(60),
+            max_delay: Duration::from_secs(60),
+            forget_after: Duration::from_secs(60),
+        };
+        assert_eq!(
+            store.begin_attempt("streak", &policy, None).await.unwrap(),
+            Ok(0)
+        );
+        let wait = store
+            .begin_attempt("streak", &policy, None)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(wait.retry_after <= Duration::from_secs(60));
     }
 }

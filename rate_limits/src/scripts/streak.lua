@@ -1,7 +1,12 @@
 -- failure_streak.rs's begin, atomically in Redis.
--- KEYS[1]: the streak. ARGV: now, free, first delay, max delay, forget after (ms).
+-- KEYS[1]: the streak. ARGV: now (ms, or empty for Redis's own clock), free, first delay, max delay, forget after (ms).
 -- Returns {began (1 or 0), prior count (began) or 0, retry after ms (refused) or 0}.
 local now = tonumber(ARGV[1])
+if not now then
+  -- Redis's clock, as in gcra.lua.
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
 local free = tonumber(ARGV[2])
 local first_delay = tonumber(ARGV[3])
 local max_delay = tonumber(ARGV[4])
