@@ -7,7 +7,7 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use orderly_domain::CartStatus;
-use orderly_notifications::{Notifier, NotifyError, Recipient};
+use orderly_notifications::{Focus, Notifier, NotifyError, Recipient};
 use orderly_store::Store;
 use orderly_workflows::contract::definitions::{Notify, RemindCart};
 use orderly_workflows::contract::{CartReminderRequest, NotifyInput};
@@ -48,8 +48,13 @@ impl NotificationActivities {
             name: input.recipient.name,
             email: input.recipient.email,
         };
+        let focus = match (input.refund, input.shipment) {
+            (Some(number), _) => Focus::Refund(number),
+            (None, Some(number)) => Focus::Shipment(number),
+            (None, None) => Focus::Order,
+        };
         self.notifier
-            .notify_shipment(input.kind, &input.order, input.shipment, &recipient)
+            .notify_about(input.kind, &input.order, focus, &recipient)
             .await
             .map_err(notify_failure)
     }

@@ -9,13 +9,16 @@ use chrono::Utc;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use orderly_domain::{OrderId, ReceiptEntry};
+use orderly_domain::{LedgerKind, OrderId, ReceiptEntry};
 use orderly_providers::payments::{PaymentError, PaymentProviders, PaymentRequest};
 use orderly_store::{LedgerEntry, LedgerStatus, Store};
-use orderly_workflows::contract::definitions::{MoveMoney, ReconcilePayments};
-use orderly_workflows::contract::{PaymentOp, PaymentOutcome, PaymentStep};
+use orderly_workflows::contract::definitions::{MoveMoney, ReconcilePayments, RecordPayout};
+use orderly_workflows::contract::{PaymentOp, PaymentOutcome, PaymentStep, Payout};
 
 use crate::{final_failure, retryable};
+
+/// The ledger's provider name for money paid back by hand.
+const CASH_PAYOUT: &str = "cash-payout";
 
 pub struct PaymentActivities {
     store: Store,
@@ -107,6 +110,32 @@ impl PaymentActivities {
             .await
             .map_err(retryable)?;
         Ok(PaymentOutcome::Done(receipt_entry(entry)))
+    }
+
+    /// Records a refund staff paid back by hand: money that moved outside
+    /// any provider, settled in the ledger as it is recorded.
+    #[activity(definition = RecordPayout)]
+    pub async fn record_payout(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        payout: Payout,
+    ) -> Result<ReceiptEntry, ActivityError> {
+        let entry = self
+            .store
+            .ledger()
+            .record_ledger_entry(&LedgerEntry {
+                order_id: payout.order_id,
+                kind: LedgerKind::Refund,
+                amount: payout.amount,
+                provider: CASH_PAYOUT.to_owned(),
+                reference: payout.reference,
+                idempotency_key: payout.idempotency_key,
+                at: Utc::now(),
+                status: LedgerStatus::Settled,
+            })
+            .await
+            .map_err(retryable)?;
+        Ok(receipt_entry(entry))
     }
 
     /// For each of the order's movements still pending in the ledger, asks

@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::staff::router())
         .merge(routes::me::router())
         .merge(routes::orders::router())
+        .merge(routes::refunds::router())
         .merge(provider_routes)
         .merge(routes::cart::router())
         .merge(routes::checkout::router())

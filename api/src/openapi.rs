@@ -12,8 +12,8 @@ use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
     cart, categories, checkout, codec, expiry_sweep, inventory, ops, ops_alerts, orders, products,
-    recommendations, reports, reviews, sandbox_cards, sandbox_outbox, search, staff, suppliers,
-    warehouse_shipments, warehouses, webhooks,
+    recommendations, refunds, reports, reviews, sandbox_cards, sandbox_outbox, search, staff,
+    suppliers, warehouse_shipments, warehouses, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -64,6 +64,8 @@ use crate::routes::{
         orders::ready_for_pickup,
         orders::picked_up,
         orders::release_hold,
+        refunds::refund_order,
+        refunds::record_payout,
         webhooks::carrier_webhook,
         webhooks::payment_webhook,
         ops::healthz,

@@ -17,6 +17,7 @@ mod order_actions;
 mod parcel;
 mod payment;
 mod quantity;
+mod refund;
 mod role;
 mod shipment;
 mod stock;
@@ -40,6 +41,9 @@ pub use payment::{
     PaymentInstruction, PaymentMethod, PaymentStatus, card_brand,
 };
 pub use quantity::Quantity;
+pub use refund::{
+    RefundLine, RefundLineRequest, RefundProblem, RefundStatus, RefundView, price_refund,
+};
 pub use role::Role;
 pub use shipment::ShipmentStatus;
 pub use stock::{MAX_ON_HAND, ReserveOutcome, Shortage, check_on_hand};

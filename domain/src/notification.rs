@@ -15,6 +15,8 @@ pub enum NotificationKind {
     PaymentFailed,
     /// One shipment of a split order came back; its lines were refunded.
     ShipmentReturned,
+    /// Staff refunded part of the order (or, cash on delivery, owe a payout).
+    Refunded,
     /// A cart left untouched for the configured time (not about an order).
     CartReminder,
     /// A seller's SKU fell below its low-stock threshold (not about an order).
@@ -25,7 +27,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 13] = [
         NotificationKind::OrderConfirmed,
         NotificationKind::PaymentReceipt,
         NotificationKind::ReadyForPickup,
@@ -35,6 +37,7 @@ impl NotificationKind {
         NotificationKind::Cancelled,
         NotificationKind::PaymentFailed,
         NotificationKind::ShipmentReturned,
+        NotificationKind::Refunded,
         NotificationKind::CartReminder,
         NotificationKind::LowStock,
         NotificationKind::SpoilageAlert,
@@ -61,6 +64,7 @@ impl NotificationKind {
             NotificationKind::Cancelled => "cancelled",
             NotificationKind::PaymentFailed => "payment_failed",
             NotificationKind::ShipmentReturned => "shipment_returned",
+            NotificationKind::Refunded => "refunded",
             NotificationKind::CartReminder => "cart_reminder",
             NotificationKind::LowStock => "low_stock",
             NotificationKind::SpoilageAlert => "spoilage_alert",

@@ -28,6 +28,9 @@ pub struct OrderView {
     #[serde(default)]
     pub shipments: Vec<crate::ParcelView>,
     pub timeline: Vec<TimelineEntry>,
+    /// Refunds staff made of part of the order, oldest first.
+    #[serde(default)]
+    pub refunds: Vec<crate::RefundView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Increases with every transition; the read model keeps the highest.

@@ -41,7 +41,7 @@ use orderly_store::{Store, StoreError};
 use delivery::Message;
 
 pub use delivery::{MAX_ATTEMPTS, RELAY_EVERY};
-pub use render::{Rendered, password_reset_email, render_order, staff_invitation_email};
+pub use render::{Focus, Rendered, password_reset_email, render_order, staff_invitation_email};
 pub use templates::{
     MessageText, SHORT_TEXT_MAX_CHARS, TEMPLATES_DIR_ENV, TemplateError, Templates,
 };
@@ -123,26 +123,28 @@ impl Notifier {
         order: &OrderView,
         to: &Recipient,
     ) -> Result<(), NotifyError> {
-        self.notify_shipment(kind, order, None, to).await
+        self.notify_about(kind, order, Focus::Order, to).await
     }
 
-    /// Sends the notification `kind` about one shipment of an order split
-    /// over warehouses: every shipment after the first is news of its own
-    /// (`{order}:{kind}:shipment-{n}`), so the second parcel leaving is
-    /// not taken for a resend of the first. The first shipment keeps the
-    /// order's key, so an order shipped whole reads as it always did.
-    pub async fn notify_shipment(
+    /// Sends the notification `kind` about `focus`. Every shipment after
+    /// the first of an order split over warehouses is news of its own
+    /// (`{order}:{kind}:shipment-{n}`), so the second parcel leaving is not
+    /// taken for a resend of the first; the first keeps the order's key, so
+    /// an order shipped whole reads as it always did. Each refund is news
+    /// of its own too (`{order}:{kind}:refund-{n}`).
+    pub async fn notify_about(
         &self,
         kind: NotificationKind,
         order: &OrderView,
-        shipment: Option<u32>,
+        focus: Focus,
         to: &Recipient,
     ) -> Result<(), NotifyError> {
-        let text = render_order(&self.templates, kind, order, shipment, to)?;
-        let key = match shipment {
-            Some(number) if number > 1 => {
+        let text = render_order(&self.templates, kind, order, focus, to)?;
+        let key = match focus {
+            Focus::Shipment(number) if number > 1 => {
                 format!("{}:{}:shipment-{number}", order.id, kind.as_str())
             }
+            Focus::Refund(number) => format!("{}:{}:refund-{number}", order.id, kind.as_str()),
             _ => format!("{}:{}", order.id, kind.as_str()),
         };
         self.deliver(&Message {

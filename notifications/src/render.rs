@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use orderly_domain::{
     NotificationKind, OrderStatus, OrderView, ParcelStatus, PaymentMethod, PaymentStatus,
+    RefundStatus,
 };
 use orderly_store::{Cart, LowStockAlert, SpoilingBatch};
 
@@ -29,19 +30,38 @@ pub fn order_template(kind: NotificationKind) -> Option<&'static str> {
     kind.is_about_an_order().then(|| kind.as_str())
 }
 
-/// Renders the order notification `kind` for `to`; `shipment` names the
-/// shipment of a split order it is about.
+/// What part of an order a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The order as a whole.
+    Order,
+    /// One shipment of an order split over warehouses, by number.
+    Shipment(u32),
+    /// One refund of the order, by number.
+    Refund(u32),
+}
+
+impl Focus {
+    fn shipment(self) -> Option<u32> {
+        match self {
+            Focus::Shipment(number) => Some(number),
+            _ => None,
+        }
+    }
+}
+
+/// Renders the order notification `kind` about `focus` for `to`.
 pub fn render_order(
     templates: &Templates,
     kind: NotificationKind,
     order: &OrderView,
-    shipment: Option<u32>,
+    focus: Focus,
     to: &Recipient,
 ) -> Result<MessageText, TemplateError> {
     let name = order_template(kind).ok_or_else(|| TemplateError::NotAboutAnOrder {
         kind: kind.as_str().to_owned(),
     })?;
-    templates.render(name, order_values(kind, order, shipment, &to.name))
+    templates.render(name, order_values(kind, order, focus, &to.name))
 }
 
 #[derive(Serialize)]
@@ -51,6 +71,19 @@ struct OrderMessage<'a> {
     reason: Option<&'a str>,
     order: OrderValues,
     refund: RefundValues,
+    /// The refund a `refunded` message is about (the latest when the
+    /// message does not name one).
+    this_refund: Option<ThisRefundValues>,
+}
+
+#[derive(Serialize)]
+struct ThisRefundValues {
+    number: u32,
+    amount: String,
+    reason: String,
+    lines: Vec<ParcelLineValues>,
+    /// Cash on delivery: to be paid back by hand.
+    payout: bool,
 }
 
 #[derive(Serialize)]
@@ -120,7 +153,7 @@ struct RefundValues {
 pub(crate) fn order_values(
     kind: NotificationKind,
     order: &OrderView,
-    shipment: Option<u32>,
+    focus: Focus,
     name: &str,
 ) -> Value {
     let receipt = &order.payment.receipt;
@@ -158,8 +191,9 @@ pub(crate) fn order_values(
                     reference: entry.reference.clone(),
                 })
                 .collect(),
-            parcel: parcel_values(kind, order, shipment),
+            parcel: parcel_values(kind, order, focus.shipment()),
         },
+        this_refund: this_refund_values(order, focus),
         refund: RefundValues {
             refunded: nonzero(receipt.refunded),
             captured: nonzero(receipt.captured),
@@ -218,6 +252,32 @@ fn parcel_values(
                 carrier,
             }),
         refunded: parcel.refunded.map(|money| money.to_string()),
+    })
+}
+
+fn this_refund_values(order: &OrderView, focus: Focus) -> Option<ThisRefundValues> {
+    let refund = match focus {
+        Focus::Refund(number) => order.refunds.iter().find(|r| r.number == number),
+        _ => order.refunds.last(),
+    }?;
+    Some(ThisRefundValues {
+        number: refund.number,
+        amount: refund.amount.to_string(),
+        reason: refund.reason.clone(),
+        lines: refund
+            .lines
+            .iter()
+            .map(|line| ParcelLineValues {
+                quantity: line.quantity,
+                name: order
+                    .items
+                    .iter()
+                    .find(|item| item.sku == line.sku)
+                    .map_or_else(|| line.sku.to_string(), |item| item.name.clone()),
+                sku: line.sku.to_string(),
+            })
+            .collect(),
+        payout: refund.status == RefundStatus::PayoutDue,
     })
 }
 
@@ -356,16 +416,22 @@ mod tests {
     use crate::SHORT_TEXT_MAX_CHARS;
 
     fn render(kind: NotificationKind, order: &OrderView, to: &Recipient) -> Rendered {
-        render_order(&Templates::built_in(), kind, order, None, to)
+        render_order(&Templates::built_in(), kind, order, Focus::Order, to)
             .unwrap()
             .rendered
     }
 
     fn render_short(kind: NotificationKind, order: &OrderView) -> String {
-        render_order(&Templates::built_in(), kind, order, None, &recipient())
-            .unwrap()
-            .short
-            .unwrap()
+        render_order(
+            &Templates::built_in(),
+            kind,
+            order,
+            Focus::Order,
+            &recipient(),
+        )
+        .unwrap()
+        .short
+        .unwrap()
     }
 
     fn inr(amount: i64) -> Money {
@@ -437,6 +503,7 @@ mod tests {
                 at,
                 detail: "order placed".into(),
             }],
+            refunds: vec![],
             created_at: at,
             updated_at: at,
             version: 1,

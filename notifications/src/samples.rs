@@ -9,11 +9,14 @@ use orderly_domain::{
     Address, BatchCode, CartStatus, Currency, DEFAULT_WAREHOUSE, Fulfillment, LedgerKind, Money,
     NotificationKind, OrderId, OrderLine, OrderStatus, OrderView, ParcelLine, ParcelStatus,
     ParcelView, PaymentMethod, PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry,
-    ShipmentStatus, ShipmentView, Sku, TimelineEntry, TrackingId, UserId, WarehouseId,
+    RefundLine, RefundStatus, RefundView, ShipmentStatus, ShipmentView, Sku, TimelineEntry,
+    TrackingId, UserId, WarehouseId,
 };
 use orderly_store::{BatchKey, Cart, CartItem, LowStockAlert, SpoilingBatch};
 
-use crate::render::{cart_values, low_stock_values, order_template, order_values, spoilage_values};
+use crate::render::{
+    Focus, cart_values, low_stock_values, order_template, order_values, spoilage_values,
+};
 
 /// (message, values) for every message template.
 pub(crate) fn every_message() -> Vec<(&'static str, Value)> {
@@ -21,7 +24,8 @@ pub(crate) fn every_message() -> Vec<(&'static str, Value)> {
     let mut messages: Vec<_> = NotificationKind::ALL
         .into_iter()
         .filter_map(|kind| {
-            order_template(kind).map(|name| (name, order_values(kind, &order, None, "Asha Rao")))
+            order_template(kind)
+                .map(|name| (name, order_values(kind, &order, Focus::Order, "Asha Rao")))
         })
         .collect();
     messages.push(("cart_reminder", cart_values(&cart(), "Asha Rao")));
@@ -121,6 +125,22 @@ fn order() -> OrderView {
             status: OrderStatus::Cancelled,
             at,
             detail: "a sample reason".into(),
+        }],
+        refunds: vec![RefundView {
+            number: 1,
+            amount: inr(12_550),
+            lines: vec![RefundLine {
+                sku: sku("APPLE-1KG"),
+                quantity: 1,
+                amount: inr(12_050),
+            }],
+            extra: inr(500),
+            reason: "bruised".into(),
+            status: RefundStatus::Refunded,
+            requested_at: at,
+            settled_at: Some(at),
+            reference: Some("sample-refund".into()),
+            failure: None,
         }],
         created_at: at,
         updated_at: at,

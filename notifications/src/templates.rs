@@ -61,6 +61,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         "shipment_returned.txt",
         include_str!("../templates/shipment_returned.txt"),
     ),
+    ("refunded.txt", include_str!("../templates/refunded.txt")),
     (
         "cart_reminder.txt",
         include_str!("../templates/cart_reminder.txt"),

@@ -70,6 +70,7 @@ pub fn order_timings(settings: &Settings) -> OrderTimings {
         payment_timeout_secs: settings.payment_timeout.as_secs().max(1),
         pickup_window_secs: settings.pickup_window.as_secs().max(1),
         carrier_silence_secs: settings.carrier_silence_alert.as_secs().max(1),
+        refund_window_secs: settings.refund_window.as_secs(),
         ..OrderTimings::default()
     }
 }

@@ -61,6 +61,9 @@ pub struct Settings {
     pub push_gateway: Gateway,
     pub payment_timeout: Duration,
     pub pickup_window: Duration,
+    /// How long a delivered or collected order can still be refunded
+    /// (`ORDERLY_REFUND_WINDOW`).
+    pub refund_window: Duration,
     /// How fresh reserved stock must be (`ORDERLY_DELIVERY_TIME`,
     /// `ORDERLY_MIN_SHELF_LIFE`).
     pub freshness: Freshness,
@@ -354,6 +357,7 @@ impl Settings {
             )?,
             payment_timeout: duration_var("ORDERLY_PAYMENT_TIMEOUT", "15m")?,
             pickup_window: duration_var("ORDERLY_PICKUP_WINDOW", "3d")?,
+            refund_window: duration_var("ORDERLY_REFUND_WINDOW", "30d")?,
             freshness: Freshness {
                 delivery_time: duration_var("ORDERLY_DELIVERY_TIME", "1d")?,
                 min_shelf_life: duration_var("ORDERLY_MIN_SHELF_LIFE", "2d")?,

@@ -12,6 +12,7 @@ mod payments;
 mod pickup;
 mod placement;
 mod privacy;
+mod refunds;
 mod replay;
 mod replicas;
 mod shipping;

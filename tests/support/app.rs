@@ -65,6 +65,7 @@ pub fn fast_timings() -> OrderTimings {
         booking_attempts: 3,
         settle_pause_secs: 1,
         shipment_history_limit: orderly_workflows::DEFAULT_SHIPMENT_HISTORY_LIMIT,
+        refund_window_secs: 0,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod ops_alerts;
 pub mod orders;
 pub mod products;
 pub mod recommendations;
+pub mod refunds;
 pub mod reports;
 pub mod reviews;
 pub mod sandbox_cards;

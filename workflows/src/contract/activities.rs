@@ -86,6 +86,13 @@ impl OrderActivities {
         unimplemented!()
     }
 
+    /// Records money staff paid back by hand (a cash on delivery refund) in
+    /// the ledger, once per key.
+    #[activity]
+    pub async fn record_payout(payout: Payout) -> Result<ReceiptEntry, ActivityError> {
+        unimplemented!()
+    }
+
     /// Books the parcel with the carrier; idempotent per order.
     #[activity]
     pub async fn book_shipment(request: BookingRequest) -> Result<BookingOutcome, ActivityError> {
@@ -130,6 +137,17 @@ impl OrderActivities {
 /// in `#[activity(definition = ...)]`.
 pub mod definitions {
     pub use super::order_activities::*;
+}
+
+/// Money paid back outside any provider, under the key of the refund it
+/// settles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Payout {
+    pub order_id: OrderId,
+    pub idempotency_key: String,
+    pub amount: Money,
+    /// The payout's reference (a cash voucher, a bank transfer id).
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -282,6 +300,9 @@ pub struct NotifyInput {
     /// histories from before shipments were told apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipment: Option<u32>,
+    /// The refund the news is about (by its number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

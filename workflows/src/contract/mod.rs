@@ -23,8 +23,8 @@ mod shipment;
 
 pub use activities::{
     BookedShipment, BookingOutcome, BookingRequest, CartReminderRequest, NotifyInput,
-    OpsAlertInput, OrderActivities, ParcelStock, PaymentOp, PaymentOutcome, PaymentStep, Recipient,
-    ReserveInput, ShipmentStatusInput, definitions,
+    OpsAlertInput, OrderActivities, ParcelStock, PaymentOp, PaymentOutcome, PaymentStep, Payout,
+    Recipient, ReserveInput, ShipmentStatusInput, definitions,
 };
 pub use cart_reminder::{CartReminderInput, CartReminderOutcome};
 pub use expiry_sweep::{
@@ -36,7 +36,8 @@ pub use names::{
     cart_reminder_workflow_id, order_workflow_id, shipment_workflow_id,
 };
 pub use order::{
-    Admission, CancelRequest, Customer, OrderOutcome, OrderTimings, PaymentConfirmation, PlaceOrder,
+    Admission, CancelRequest, Customer, OrderOutcome, OrderTimings, PaymentConfirmation,
+    PayoutRecord, PlaceOrder, RefundOutcome, RefundRequest,
 };
 pub use orderly_domain::{Allocation, ReserveOutcome, Shortage, StockSource};
 pub use shipment::{

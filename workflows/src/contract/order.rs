@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use orderly_domain::{
     Fulfillment, Money, OrderId, OrderLine, OrderView, PaymentDetails, PaymentWebhookStatus,
-    Shortage, UserId,
+    RefundLineRequest, RefundProblem, RefundView, Shortage, UserId,
 };
 
 /// The customer an order belongs to, as notifications address them.
@@ -38,6 +38,10 @@ pub struct OrderTimings {
     /// History events a shipment run may reach before continuing as new.
     #[serde(default = "default_shipment_history_limit")]
     pub shipment_history_limit: u32,
+    /// How long a delivered or collected order stays open for refunds
+    /// (orders started before it was an input close at once).
+    #[serde(default)]
+    pub refund_window_secs: u64,
 }
 
 fn default_shipment_history_limit() -> u32 {
@@ -58,6 +62,7 @@ impl Default for OrderTimings {
             booking_attempts: 6,
             settle_pause_secs: default_settle_pause_secs(),
             shipment_history_limit: default_shipment_history_limit(),
+            refund_window_secs: 30 * 24 * 60 * 60,
         }
     }
 }
@@ -86,6 +91,38 @@ pub enum Admission {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelRequest {
     pub reason: String,
+}
+
+/// Staff refund part of an order (the `refund` update). `key` is the
+/// client's idempotency key; `fingerprint` tells a retry of the same refund
+/// from another refund under a reused key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    pub key: String,
+    pub fingerprint: String,
+    pub lines: Vec<RefundLineRequest>,
+    /// Minor units of the order's currency, on top of the lines.
+    pub extra: i64,
+    pub reason: String,
+}
+
+/// Staff paid a cash on delivery refund back by hand (the `record_payout`
+/// update).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutRecord {
+    pub number: u32,
+    pub reference: String,
+}
+
+/// The answer to a `refund` update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefundOutcome {
+    /// The refund as it ended (refunded, failed, or a payout due).
+    Made(Box<RefundView>),
+    /// Not made: it asks for more than the order allows.
+    Refused(RefundProblem),
+    /// The key was used before for a different refund.
+    KeyReused,
 }
 
 /// A payment provider's verdict on a collect request, from its webhook.

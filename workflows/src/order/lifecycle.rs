@@ -21,6 +21,7 @@ use orderly_domain::{
 
 use super::options;
 use super::parcels;
+use super::refunds;
 use super::state::OrderWorkflow;
 use crate::contract::{
     Admission, BookedShipment, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
@@ -87,10 +88,14 @@ pub(super) enum Ending {
 
 async fn finish(ctx: &mut Ctx, ending: Ending) -> WorkflowResult<OrderOutcome> {
     match ending {
-        Ending::Completed => {}
+        Ending::Completed => refunds::window(ctx).await,
         Ending::Cancel(reason) => cancel(ctx, reason).await?,
         Ending::PaymentFailed(reason) => payment_failed(ctx, reason).await?,
     }
+    // A refund or payout update still answering keeps the order open.
+    let _ = ctx
+        .wait_condition(|s: &OrderWorkflow| s.refund_handlers == 0)
+        .await;
     Ok(OrderOutcome::Completed(Box::new(ctx.state(|s| s.view()))))
 }
 
@@ -313,12 +318,17 @@ pub(super) async fn move_money(
     // instead of one activity retrying forever.
     let bounded_compensation = matches!(op, PaymentOp::Refund | PaymentOp::Void)
         && ctx.patched(BOUNDED_COMPENSATION_RETRIES);
-    let (step, opts) = ctx.state(|s| {
+    let (step, opts) = ctx.state_mut(|s| {
         let amount = match (portion, op) {
             (Some(portion), _) => portion.amount,
-            (None, PaymentOp::Refund) => s.refundable(),
+            (None, PaymentOp::Refund) => s.refundable_now(),
             (None, _) => s.order.total,
         };
+        // Held against what may still be refunded until the provider
+        // answers, so a refund asked meanwhile cannot take the same money.
+        if op == PaymentOp::Refund {
+            s.refunding += amount.amount;
+        }
         let opts = match op {
             PaymentOp::Refund | PaymentOp::Void => {
                 options::compensation(&s.order.timings, bounded_compensation)
@@ -337,10 +347,16 @@ pub(super) async fn move_money(
         )
     });
     let method = step.details.method();
-    match ctx
+    let held = if op == PaymentOp::Refund {
+        step.amount.amount
+    } else {
+        0
+    };
+    let outcome = ctx
         .execute_local_activity(OrderActivities::move_money, step, opts)
-        .await
-    {
+        .await;
+    ctx.state_mut(|s| s.refunding -= held);
+    match outcome {
         Ok(PaymentOutcome::Done(entry)) => {
             ctx.state_mut(|s| s.entries.push(entry));
             Ok(())
@@ -670,16 +686,21 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
         ctx.execute_local_activity(OrderActivities::cancel_parcel, booked, options::database())
             .await?;
     }
-    let (captured, refunded, authorized, method, order_id) = ctx.state(|s| {
+    // A refund staff asked for that still waits for its provider is
+    // answered first, so what is left to give back is known.
+    let _ = ctx
+        .wait_condition(|s: &OrderWorkflow| !s.refund_in_flight())
+        .await;
+    let (captured, left, authorized, method, order_id) = ctx.state(|s| {
         (
             s.captured(),
-            s.refunded(),
+            s.refundable_now(),
             s.authorized_uncaptured(),
             s.order.payment.method(),
             s.order.order_id,
         )
     });
-    if captured.amount > refunded.amount {
+    if left.amount > 0 {
         if settle(ctx, PaymentOp::Refund, None, "refund_failed").await {
             ctx.state_mut(|s| s.payment_status = PaymentStatus::Refunded);
         }
@@ -737,15 +758,25 @@ pub(super) async fn persist(ctx: &mut Ctx) -> WorkflowResult<()> {
 /// Sends a customer notification. A notification that cannot be delivered
 /// never holds the order back: the failure is left in the history.
 pub(super) async fn notify(ctx: &mut Ctx, kind: NotificationKind) {
-    notify_about(ctx, kind, None).await;
+    notify_about(ctx, kind, None, None).await;
 }
 
 /// Sends a customer notification about one shipment of the order.
 pub(super) async fn notify_shipment(ctx: &mut Ctx, kind: NotificationKind, number: u32) {
-    notify_about(ctx, kind, Some(number)).await;
+    notify_about(ctx, kind, Some(number), None).await;
 }
 
-async fn notify_about(ctx: &mut Ctx, kind: NotificationKind, shipment: Option<u32>) {
+/// Tells the customer about one refund of the order.
+pub(super) async fn notify_refund(ctx: &mut Ctx, number: u32) {
+    notify_about(ctx, NotificationKind::Refunded, None, Some(number)).await;
+}
+
+async fn notify_about(
+    ctx: &mut Ctx,
+    kind: NotificationKind,
+    shipment: Option<u32>,
+    refund: Option<u32>,
+) {
     let input = ctx.state(|s| NotifyInput {
         kind,
         order: s.view(),
@@ -755,6 +786,7 @@ async fn notify_about(ctx: &mut Ctx, kind: NotificationKind, shipment: Option<u3
             email: s.order.customer.email.clone(),
         },
         shipment,
+        refund,
     });
     let _undeliverable = ctx
         .execute_local_activity(OrderActivities::notify, input, options::notification())

@@ -10,6 +10,9 @@
 //!   order whose payment did not match its total go on);
 //! - update `pack_shipment` (one parcel of an order filled from several
 //!   warehouses; `pack` packs all of them);
+//! - updates `refund` (part of the order, by line and/or amount, while the
+//!   workflow is open: until its refund window after completion ends) and
+//!   `record_payout` (a cash on delivery refund paid back by hand);
 //! - signal `payment_result` (a provider's webhook) and `shipment_progress`
 //!   (from the child shipment workflow);
 //! - query `order` returning the full view with its timeline.
@@ -17,6 +20,7 @@
 mod lifecycle;
 mod options;
 mod parcels;
+mod refunds;
 mod state;
 
 use chrono::{DateTime, Utc};
@@ -25,11 +29,13 @@ use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, 
 
 use std::collections::BTreeSet;
 
-use orderly_domain::{OrderAction, OrderStatus, OrderView, ParcelStatus, pack_shipment_refusal};
+use orderly_domain::{
+    OrderAction, OrderStatus, OrderView, ParcelStatus, RefundView, pack_shipment_refusal,
+};
 
 use crate::contract::{
     Admission, CUSTOMER_ID_ATTRIBUTE, CancelRequest, ORDER_STATUS_ATTRIBUTE, OrderOutcome,
-    PaymentConfirmation, PlaceOrder, ShipmentProgress,
+    PaymentConfirmation, PayoutRecord, PlaceOrder, RefundOutcome, RefundRequest, ShipmentProgress,
 };
 pub use state::OrderWorkflow;
 
@@ -206,6 +212,48 @@ impl OrderWorkflow {
         _input: (),
     ) -> Result<OrderView, Refusal> {
         Self::warehouse_step(ctx, OrderAction::PickedUp, OrderStatus::ReadyForPickup).await
+    }
+
+    #[update_validator(refund)]
+    fn validate_refund(
+        &self,
+        _ctx: &WorkflowContextView,
+        _input: &RefundRequest,
+    ) -> Result<(), Refusal> {
+        match self.refund_refusal() {
+            Some(refusal) => Err(refusal.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Staff refund part of the order; answers once the provider did.
+    #[update]
+    pub async fn refund(
+        ctx: &mut WorkflowContext<Self>,
+        input: RefundRequest,
+    ) -> Result<RefundOutcome, Refusal> {
+        refunds::refund(ctx, input).await
+    }
+
+    #[update_validator(record_payout)]
+    fn validate_record_payout(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &PayoutRecord,
+    ) -> Result<(), Refusal> {
+        match self.payout_refusal(input) {
+            Some(refusal) => Err(refusal.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Staff paid a cash on delivery refund back.
+    #[update]
+    pub async fn record_payout(
+        ctx: &mut WorkflowContext<Self>,
+        input: PayoutRecord,
+    ) -> Result<RefundView, Refusal> {
+        refunds::record_payout(ctx, input).await
     }
 
     /// A payment provider's verdict, from its webhook. Duplicate event ids

@@ -404,7 +404,7 @@ async fn came_back(ctx: &mut Ctx, number: u32, detail: String) -> WorkflowResult
     set_status(ctx, number, ParcelStatus::Returned);
     let owed = ctx.state(|s| {
         let value = s.parcel(number).map(|p| s.parcel_value(p))?;
-        let refundable = s.refundable();
+        let refundable = s.refundable_now();
         let amount = value.amount.min(refundable.amount);
         (amount > 0).then(|| Portion {
             amount: Money::new(amount, value.currency),

@@ -2,13 +2,14 @@
 //! transition and rendering the [`OrderView`] that the read model, the query
 //! and notifications all share.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
 use orderly_domain::{
     LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderView, ParcelStatus, ParcelView,
-    PaymentStatus, PaymentView, Receipt, ReceiptEntry, ShipmentView, TimelineEntry,
+    PaymentStatus, PaymentView, Receipt, ReceiptEntry, RefundStatus, RefundView, ShipmentView,
+    TimelineEntry,
 };
 
 use temporalio_macros::workflow;
@@ -47,6 +48,16 @@ pub struct OrderWorkflow {
     /// The status last written to the search attributes: timeline entries
     /// that do not change the status leave visibility alone.
     pub(crate) published_status: Option<OrderStatus>,
+    /// Refunds staff made of part of the order.
+    pub(crate) refunds: Vec<RefundView>,
+    /// Each refund's idempotency key: its number and request fingerprint.
+    pub(crate) refund_keys: BTreeMap<String, (u32, String)>,
+    /// Minor units asked of the provider as refunds, not answered yet.
+    pub(crate) refunding: i64,
+    /// Set once the order takes no more refunds (its refund window ended).
+    pub(crate) refunds_closed: bool,
+    /// Refund and payout updates still running.
+    pub(crate) refund_handlers: u32,
 }
 
 impl OrderWorkflow {
@@ -72,6 +83,11 @@ impl OrderWorkflow {
             parcels: Vec::new(),
             pack_requests: BTreeSet::new(),
             published_status: None,
+            refunds: Vec::new(),
+            refund_keys: BTreeMap::new(),
+            refunding: 0,
+            refunds_closed: false,
+            refund_handlers: 0,
         }
     }
 
@@ -111,6 +127,42 @@ impl OrderWorkflow {
         )
     }
 
+    /// What may still be given back: captured, less what was refunded,
+    /// what is being refunded now, and cash payouts still owed.
+    pub(crate) fn refundable_now(&self) -> Money {
+        let owed: i64 = self
+            .refunds
+            .iter()
+            .filter(|r| r.status == RefundStatus::PayoutDue)
+            .map(|r| r.amount.amount)
+            .sum();
+        let left = self.refundable();
+        Money::new(
+            left.amount
+                .saturating_sub(self.refunding)
+                .saturating_sub(owed)
+                .max(0),
+            left.currency,
+        )
+    }
+
+    /// Whether a refund is waiting for its provider's answer.
+    pub(crate) fn refund_in_flight(&self) -> bool {
+        self.refunding > 0
+            || self
+                .refunds
+                .iter()
+                .any(|r| r.status == RefundStatus::Pending)
+    }
+
+    pub(crate) fn refund_by_number(&self, number: u32) -> Option<&RefundView> {
+        self.refunds.iter().find(|r| r.number == number)
+    }
+
+    pub(crate) fn refund_by_number_mut(&mut self, number: u32) -> Option<&mut RefundView> {
+        self.refunds.iter_mut().find(|r| r.number == number)
+    }
+
     pub(crate) fn parcel(&self, number: u32) -> Option<&ParcelView> {
         self.parcels.iter().find(|p| p.id == number)
     }
@@ -127,7 +179,8 @@ impl OrderWorkflow {
         })
     }
 
-    /// What a parcel's lines cost the customer.
+    /// What a parcel's lines cost the customer, less units of them staff
+    /// already refunded.
     pub(crate) fn parcel_value(&self, parcel: &ParcelView) -> Money {
         let currency = self.order.total.currency;
         let amount = parcel
@@ -135,7 +188,16 @@ impl OrderWorkflow {
             .iter()
             .filter_map(|line| {
                 let item = self.order.items.iter().find(|i| i.sku == line.sku)?;
-                item.unit_price.amount.checked_mul(i64::from(line.quantity))
+                let refunded: u32 = self
+                    .refunds
+                    .iter()
+                    .filter(|r| r.status.counts())
+                    .flat_map(|r| &r.lines)
+                    .filter(|l| l.sku == line.sku)
+                    .map(|l| l.quantity)
+                    .sum();
+                let units = line.quantity.saturating_sub(refunded);
+                item.unit_price.amount.checked_mul(i64::from(units))
             })
             .sum();
         Money::new(amount, currency)
@@ -180,6 +242,7 @@ impl OrderWorkflow {
             shipment: self.shipment.clone(),
             shipments: self.parcels.clone(),
             timeline: self.timeline.clone(),
+            refunds: self.refunds.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
