@@ -104,9 +104,11 @@ impl Ledger {
         self.entry(&entry.idempotency_key).await
     }
 
-    /// The provider moved the money of the pending entry `key`: `amount`
-    /// (which may differ from what was asked) under `reference`. A settled
-    /// entry stays as it is; returns the stored entry.
+    /// The provider moved the money of the entry `key`: `amount` (which may
+    /// differ from what was asked) under `reference`. A settled entry stays
+    /// as it is; a failed one is settled, since the provider's word wins
+    /// over a reconciliation that asked before the provider had answered.
+    /// Returns the stored entry.
     pub async fn settle_ledger_entry(
         &self,
         key: &str,
@@ -117,7 +119,7 @@ impl Ledger {
         sqlx::query(
             "UPDATE payment_ledger SET status = 'settled', reference = $1, amount = $2,
                  currency = $3, created_at = $4
-             WHERE idempotency_key = $5 AND status = 'pending'",
+             WHERE idempotency_key = $5 AND status <> 'settled'",
         )
         .bind(reference)
         .bind(amount.amount)

@@ -21,6 +21,8 @@ const SKU: &str = "ALPHONSO-1KG";
 /// ₹899.00 a box; three boxes per order.
 const PRICE: i64 = 89_900;
 const TOTAL: i64 = 3 * PRICE;
+/// Recovery from a dead worker waits out its sticky queue and task timeouts.
+const RECOVERY: Duration = Duration::from_secs(120);
 
 fn three_boxes(payment: Value) -> Value {
     delivery_order(json!([{"sku": SKU, "quantity": 3}]), payment)
@@ -412,4 +414,81 @@ async fn a_refund_the_provider_keeps_failing_is_marked_failed_and_frees_its_amou
     let again = refund(&app, &admin, &id, None, &amount_of("all of it", TOTAL)).await;
     assert_eq!(again.status, 201, "{:#}", again.body);
     assert_eq!(again.body["number"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_whose_worker_dies_mid_way_give_each_amount_back_once() {
+    let app = spawn_app_with(TestOptions {
+        worker: false,
+        temporal_timeout: Duration::from_secs(30),
+        ..TestOptions::default()
+    })
+    .await;
+    let spec = app.worker_spec();
+    let mut first_worker = crate::children::spawn_worker_process(&spec).await;
+    app.stock_product(SKU, PRICE, 50).await;
+    let admin = app.admin().await;
+    let customer = app.customer("Nisha").await;
+    let mut orders = Vec::new();
+    for _ in 0..5 {
+        let id = placed_id(
+            &app.place(&customer, &three_boxes(card(CARD_APPROVED)))
+                .await,
+        );
+        orders.push(id);
+    }
+    for id in &orders {
+        app.wait_for(&customer, id, RECOVERY, |o| o["status"] == "paid")
+            .await;
+    }
+
+    // The worker dies as soon as the first refund reaches the ledger: the
+    // others are on their way to the provider, or not yet asked.
+    let body = amount_of("worker crash", 50_000);
+    let refunding = join_all(
+        orders
+            .iter()
+            .map(|id| refund(&app, &admin, id, Some("refund-in-a-crash"), &body)),
+    );
+    let crash = async {
+        let started = std::time::Instant::now();
+        'watch: while started.elapsed() < Duration::from_secs(30) {
+            for id in &orders {
+                if app
+                    .ledger(id)
+                    .await
+                    .iter()
+                    .any(|e| e.kind == LedgerKind::Refund)
+                {
+                    break 'watch;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        first_worker.start_kill().expect("killing the worker");
+        first_worker.wait().await.expect("reaping the worker");
+        orderly_tests::app::start_worker(spec.clone())
+    };
+    let (_during, stop_second_worker) = tokio::join!(refunding, crash);
+
+    // Each refund asked again under its key comes back as the one refund.
+    for id in &orders {
+        let deadline = std::time::Instant::now() + RECOVERY;
+        let again = loop {
+            let answer = refund(&app, &admin, id, Some("refund-in-a-crash"), &body).await;
+            if answer.status == 201 || std::time::Instant::now() > deadline {
+                break answer;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        assert_eq!(again.status, 201, "{:#}", again.body);
+        assert_eq!(again.body["number"], 1);
+        assert_eq!(again.body["status"], "refunded");
+        let ledger = app.ledger(id).await;
+        let refunds = refunds_in(&ledger);
+        assert_eq!(refunds.len(), 1, "{ledger:?}");
+        assert_eq!(refunds[0].amount.amount, 50_000);
+        assert_eq!(refunds[0].status, LedgerStatus::Settled);
+    }
+    stop_second_worker();
 }

@@ -656,6 +656,12 @@ async fn hand_over(ctx: &mut Ctx) -> WorkflowResult<Ending> {
 /// Each step is idempotent, so running this twice changes nothing.
 async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
     let order_id = ctx.state(|s| s.order.order_id);
+    // A refund staff asked for that still waits for its provider is
+    // answered first: its pending ledger entry is not money whose answer
+    // was lost, and what is left to give back depends on it.
+    let _ = ctx
+        .wait_condition(|s: &OrderWorkflow| !s.refund_in_flight())
+        .await;
     if ctx.patched(RECONCILE_BEFORE_COMPENSATING) {
         // Money whose answer was lost (the provider took it, the activity
         // never heard) is found here, so it is refunded like the rest.
@@ -686,11 +692,6 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
         ctx.execute_local_activity(OrderActivities::cancel_parcel, booked, options::database())
             .await?;
     }
-    // A refund staff asked for that still waits for its provider is
-    // answered first, so what is left to give back is known.
-    let _ = ctx
-        .wait_condition(|s: &OrderWorkflow| !s.refund_in_flight())
-        .await;
     let (captured, left, authorized, method, order_id) = ctx.state(|s| {
         (
             s.captured(),
