@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::refunds::router())
         .merge(provider_routes)
         .merge(routes::cart::router())
+        .merge(routes::coupons::router())
         .merge(routes::checkout::router())
         .merge(routes::search::router())
         .merge(routes::reviews::router())

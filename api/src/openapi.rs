@@ -11,9 +11,9 @@ use crate::auth::password_reset;
 use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
-    cart, categories, checkout, codec, expiry_sweep, inventory, ops, ops_alerts, orders, products,
-    recommendations, refunds, reports, reviews, sandbox_cards, sandbox_outbox, search, staff,
-    suppliers, warehouse_shipments, warehouses, webhooks,
+    cart, categories, checkout, codec, coupons, expiry_sweep, inventory, ops, ops_alerts, orders,
+    products, recommendations, refunds, reports, reviews, sandbox_cards, sandbox_outbox, search,
+    staff, suppliers, warehouse_shipments, warehouses, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -65,6 +65,10 @@ use crate::routes::{
         orders::picked_up,
         orders::release_hold,
         refunds::refund_order,
+        coupons::create_coupon,
+        coupons::list_coupons,
+        coupons::apply_to_cart,
+        coupons::remove_from_cart,
         refunds::record_payout,
         webhooks::carrier_webhook,
         webhooks::payment_webhook,

@@ -27,7 +27,8 @@ use temporalio_client::{
 };
 
 use orderly_domain::{
-    Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails, Shortage,
+    DiscountLine, Fulfillment, Money, OrderId, OrderLine, OrderStatus, OrderView, PaymentDetails,
+    Shortage,
 };
 use orderly_store::IdempotencyClaim;
 use orderly_workflows::{
@@ -79,6 +80,8 @@ pub(crate) struct NewOrder {
     pub items: Vec<OrderLine>,
     pub payment: PaymentDetails,
     pub fulfillment: Fulfillment,
+    /// Taken off the lines' sum (a coupon), each spread over its lines.
+    pub discounts: Vec<DiscountLine>,
 }
 
 /// What placing ended with.
@@ -178,7 +181,7 @@ where
     if let Err(error) = check_pickup_counter(state, &order.fulfillment).await {
         return refused(error).await;
     }
-    let Some(total) = total(&order.items) else {
+    let Some(total) = total(&order.items, &order.discounts) else {
         return refused(ApiError::validation(
             "items",
             "the order total is too large",
@@ -198,6 +201,7 @@ where
         payment: order.payment,
         fulfillment: order.fulfillment,
         timings: state.settings.order_timings.clone(),
+        discounts: order.discounts,
     };
     // The start publishes the first status itself: the workflow then skips
     // its first upsert, one visibility write fewer per order.
@@ -271,12 +275,15 @@ async fn check_pickup_counter(state: &AppState, fulfillment: &Fulfillment) -> Re
     }
 }
 
-/// The sum of the lines; `None` when there are none or it overflows.
-fn total(items: &[OrderLine]) -> Option<Money> {
+/// The sum of the lines less the discounts; `None` when there are no
+/// lines or it overflows.
+fn total(items: &[OrderLine], discounts: &[DiscountLine]) -> Option<Money> {
     let first = items.first()?;
-    items
+    let lines = items
         .iter()
         .try_fold(Money::zero(first.unit_price.currency), |sum, line| {
             sum.plus(line.subtotal)
-        })
+        })?;
+    let off: i64 = discounts.iter().map(|d| d.amount.amount).sum();
+    Some(Money::new((lines.amount - off).max(0), lines.currency))
 }

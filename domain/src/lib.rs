@@ -7,6 +7,7 @@
 
 mod address;
 mod allocation;
+mod coupon;
 mod error;
 mod events;
 mod ids;
@@ -27,6 +28,9 @@ mod warehouse;
 pub use address::{Address, Fulfillment};
 pub use allocation::{
     AllocatedLine, Allocation, PostalRegionRanking, StockSource, WarehouseRanking, WarehouseSite,
+};
+pub use coupon::{
+    Coupon, CouponCode, CouponProblem, CouponValue, DiscountLine, DiscountShare, discount_on_units,
 };
 pub use error::DomainError;
 pub use events::{CarrierEvent, Location, PaymentWebhook, PaymentWebhookStatus};

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Money, OrderLine, Quantity, Sku};
+use crate::{DiscountLine, Money, OrderLine, Quantity, Sku, discount_on_units};
 
 /// A line of an order given back in a refund, with what it was paid for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -93,10 +93,13 @@ pub enum RefundProblem {
 }
 
 /// Prices a refund of `lines` plus `extra` (minor units of the order's
-/// currency) against the order's `items`, its `earlier` refunds, and what
-/// is `left` to give back. Lines are refunded at the price paid.
+/// currency) against the order's `items` and `discounts`, its `earlier`
+/// refunds, and what is `left` to give back. Lines are refunded at the
+/// price paid: their price less the part of the order's discounts the
+/// refunded units carried.
 pub fn price_refund(
     items: &[OrderLine],
+    discounts: &[DiscountLine],
     earlier: &[RefundView],
     lines: &[RefundLineRequest],
     extra: i64,
@@ -139,7 +142,14 @@ pub fn price_refund(
                 left: left_of_line,
             });
         }
-        let amount = i128::from(item.unit_price.amount) * i128::from(line.quantity.get());
+        let amount = i128::from(item.unit_price.amount) * i128::from(line.quantity.get())
+            - i128::from(discount_on_units(
+                discounts,
+                &line.sku,
+                item.quantity.get(),
+                given_back,
+                line.quantity.get(),
+            ));
         total += amount;
         priced.push(RefundLine {
             sku: line.sku.clone(),
@@ -203,7 +213,7 @@ mod tests {
     fn lines_are_refunded_at_the_price_paid_plus_the_extra_amount() {
         let items = [line("MANGO-1KG", 3, 12_000), line("OKRA-500G", 2, 4_000)];
         let (lines, total) =
-            price_refund(&items, &[], &[ask("MANGO-1KG", 1)], 550, inr(32_000)).unwrap();
+            price_refund(&items, &[], &[], &[ask("MANGO-1KG", 1)], 550, inr(32_000)).unwrap();
         assert_eq!(lines[0].amount, inr(12_000));
         assert_eq!(total, inr(12_550));
     }
@@ -219,7 +229,14 @@ mod tests {
             }],
             RefundStatus::Refunded,
         )];
-        let refused = price_refund(&items, &earlier, &[ask("MANGO-1KG", 2)], 0, inr(36_000));
+        let refused = price_refund(
+            &items,
+            &[],
+            &earlier,
+            &[ask("MANGO-1KG", 2)],
+            0,
+            inr(36_000),
+        );
         assert_eq!(
             refused,
             Err(RefundProblem::MoreThanOrdered {
@@ -228,36 +245,37 @@ mod tests {
             })
         );
         let failed = [refunded(earlier[0].lines.clone(), RefundStatus::Failed)];
-        assert!(price_refund(&items, &failed, &[ask("MANGO-1KG", 2)], 0, inr(36_000)).is_ok());
+        assert!(price_refund(&items, &[], &failed, &[ask("MANGO-1KG", 2)], 0, inr(36_000)).is_ok());
     }
 
     #[test]
     fn more_than_is_left_to_give_back_is_refused() {
         let items = [line("MANGO-1KG", 3, 12_000)];
         assert_eq!(
-            price_refund(&items, &[], &[], 10_001, inr(10_000)),
+            price_refund(&items, &[], &[], &[], 10_001, inr(10_000)),
             Err(RefundProblem::MoreThanCaptured {
                 asked: inr(10_001),
                 left: inr(10_000)
             })
         );
-        assert!(price_refund(&items, &[], &[], 10_000, inr(10_000)).is_ok());
+        assert!(price_refund(&items, &[], &[], &[], 10_000, inr(10_000)).is_ok());
     }
 
     #[test]
     fn unknown_repeated_and_empty_refunds_are_refused() {
         let items = [line("MANGO-1KG", 3, 12_000)];
         assert_eq!(
-            price_refund(&items, &[], &[], 0, inr(1)),
+            price_refund(&items, &[], &[], &[], 0, inr(1)),
             Err(RefundProblem::Nothing)
         );
         assert!(matches!(
-            price_refund(&items, &[], &[ask("OKRA-500G", 1)], 0, inr(99_999)),
+            price_refund(&items, &[], &[], &[ask("OKRA-500G", 1)], 0, inr(99_999)),
             Err(RefundProblem::NotInOrder(_))
         ));
         assert!(matches!(
             price_refund(
                 &items,
+                &[],
                 &[],
                 &[ask("MANGO-1KG", 1), ask("MANGO-1KG", 1)],
                 0,
@@ -266,7 +284,7 @@ mod tests {
             Err(RefundProblem::Repeated { .. })
         ));
         assert_eq!(
-            price_refund(&items, &[], &[], -5, inr(99_999)),
+            price_refund(&items, &[], &[], &[], -5, inr(99_999)),
             Err(RefundProblem::NotPositive)
         );
     }

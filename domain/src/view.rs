@@ -28,6 +28,9 @@ pub struct OrderView {
     #[serde(default)]
     pub shipments: Vec<crate::ParcelView>,
     pub timeline: Vec<TimelineEntry>,
+    /// What was taken off the lines' prices, and where it came from.
+    #[serde(default)]
+    pub discounts: Vec<crate::DiscountLine>,
     /// Refunds staff made of part of the order, oldest first.
     #[serde(default)]
     pub refunds: Vec<crate::RefundView>,

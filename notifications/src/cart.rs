@@ -63,6 +63,7 @@ mod tests {
             version,
             reminder_sent: false,
             checkout: None,
+            coupon: None,
             updated_at: Utc::now(),
             items: vec![
                 CartItem {

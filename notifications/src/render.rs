@@ -98,6 +98,14 @@ struct OrderValues {
     receipt: Vec<EntryValues>,
     /// The shipment this message is about, when the order ships as several.
     parcel: Option<ParcelValues>,
+    /// What was taken off the lines' prices, and where it came from.
+    discounts: Vec<DiscountValues>,
+}
+
+#[derive(Serialize)]
+struct DiscountValues {
+    source: String,
+    amount: String,
 }
 
 #[derive(Serialize)]
@@ -192,6 +200,14 @@ pub(crate) fn order_values(
                 })
                 .collect(),
             parcel: parcel_values(kind, order, focus.shipment()),
+            discounts: order
+                .discounts
+                .iter()
+                .map(|discount| DiscountValues {
+                    source: discount.source.clone(),
+                    amount: discount.amount.to_string(),
+                })
+                .collect(),
         },
         this_refund: this_refund_values(order, focus),
         refund: RefundValues {
@@ -503,6 +519,7 @@ mod tests {
                 at,
                 detail: "order placed".into(),
             }],
+            discounts: Vec::new(),
             refunds: vec![],
             created_at: at,
             updated_at: at,

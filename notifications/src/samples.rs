@@ -6,11 +6,11 @@ use chrono::{TimeZone, Utc};
 use minijinja::Value;
 
 use orderly_domain::{
-    Address, BatchCode, CartStatus, Currency, DEFAULT_WAREHOUSE, Fulfillment, LedgerKind, Money,
-    NotificationKind, OrderId, OrderLine, OrderStatus, OrderView, ParcelLine, ParcelStatus,
-    ParcelView, PaymentMethod, PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry,
-    RefundLine, RefundStatus, RefundView, ShipmentStatus, ShipmentView, Sku, TimelineEntry,
-    TrackingId, UserId, WarehouseId,
+    Address, BatchCode, CartStatus, Currency, DEFAULT_WAREHOUSE, DiscountLine, DiscountShare,
+    Fulfillment, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderStatus, OrderView,
+    ParcelLine, ParcelStatus, ParcelView, PaymentMethod, PaymentStatus, PaymentView, Quantity,
+    Receipt, ReceiptEntry, RefundLine, RefundStatus, RefundView, ShipmentStatus, ShipmentView, Sku,
+    TimelineEntry, TrackingId, UserId, WarehouseId,
 };
 use orderly_store::{BatchKey, Cart, CartItem, LowStockAlert, SpoilingBatch};
 
@@ -126,6 +126,14 @@ fn order() -> OrderView {
             at,
             detail: "a sample reason".into(),
         }],
+        discounts: vec![DiscountLine {
+            source: "coupon:SAMPLE".into(),
+            amount: inr(500),
+            lines: vec![DiscountShare {
+                sku: sku("APPLE-1KG"),
+                amount: inr(500),
+            }],
+        }],
         refunds: vec![RefundView {
             number: 1,
             amount: inr(12_550),
@@ -157,6 +165,7 @@ fn cart() -> Cart {
         version: 1,
         reminder_sent: false,
         checkout: None,
+        coupon: None,
         updated_at: now,
         items: vec![CartItem {
             sku: sku("APPLE-1KG"),

@@ -9,7 +9,9 @@
 //! order's reservation does.
 
 use chrono::{DateTime, Utc};
-use orderly_domain::{CartStatus, Currency, Money, OrderId, Quantity, Shortage, Sku, UserId};
+use orderly_domain::{
+    CartStatus, CouponCode, Currency, Money, OrderId, Quantity, Shortage, Sku, UserId,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
@@ -36,6 +38,8 @@ pub struct Cart {
     pub checkout: Option<CheckoutClaim>,
     /// In the order they were first added.
     pub items: Vec<CartItem>,
+    /// The coupon the shopper applied, re-checked at checkout.
+    pub coupon: Option<CouponCode>,
 }
 
 /// A checkout in progress: the order it is placing, and since when. While
@@ -123,9 +127,29 @@ pub struct CartRequestKey {
     pub request_hash: String,
 }
 
-const CART_COLUMNS: &str = "id, user_id, status, version, reminder_sent, updated_at, checkout_order_id, checkout_claimed_at";
+const CART_COLUMNS: &str = "id, user_id, status, version, reminder_sent, updated_at, checkout_order_id, checkout_claimed_at, coupon_code";
 
 impl Carts {
+    /// Applies `coupon` to (or, `None`, takes it off) the user's active
+    /// cart. Returns false when they have no active cart or it is being
+    /// checked out.
+    pub async fn set_cart_coupon(
+        &self,
+        user: UserId,
+        coupon: Option<&CouponCode>,
+    ) -> Result<bool, StoreError> {
+        let changed = sqlx::query(
+            "UPDATE carts SET coupon_code = $1
+             WHERE user_id = $2 AND status = 'active' AND checkout_order_id IS NULL",
+        )
+        .bind(coupon.map(|c| c.as_str().to_owned()))
+        .bind(user.to_string())
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(changed > 0)
+    }
+
     /// The user's active cart, if they have one.
     pub async fn active_cart(&self, user_id: UserId) -> Result<Option<Cart>, StoreError> {
         let row = sqlx::query(&format!(
@@ -683,6 +707,10 @@ fn cart_from(row: &AnyRow) -> Result<Cart, StoreError> {
         updated_at: timestamp("carts.updated_at", row.try_get("updated_at")?)?,
         checkout: claim_from(row)?,
         items: Vec::new(),
+        coupon: row
+            .try_get::<Option<String>, _>("coupon_code")?
+            .map(|code| parsed("carts.coupon_code", &code, CouponCode::parse))
+            .transpose()?,
     })
 }
 

@@ -18,6 +18,7 @@ mod accounts;
 mod carts;
 mod catalog;
 mod columns;
+mod coupons;
 mod database;
 mod error;
 mod idempotency;
@@ -43,6 +44,7 @@ pub use catalog::{
     Catalog, Category, CreationKey, NewCategory, Product, ProductAttributes, ProductChanges,
     ProductCreation,
 };
+pub use coupons::{CouponRecord, Coupons, Redemption};
 pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
 pub use inventory::{
@@ -84,6 +86,7 @@ pub struct Store {
     sandbox: Sandbox,
     warehouses: Warehouses,
     suppliers: Suppliers,
+    coupons: Coupons,
 }
 
 impl Store {
@@ -106,6 +109,7 @@ impl Store {
             sandbox: Sandbox { db: db.clone() },
             warehouses: Warehouses { db: db.clone() },
             suppliers: Suppliers { db: db.clone() },
+            coupons: Coupons { db: db.clone() },
             db,
         })
     }
@@ -186,6 +190,10 @@ impl Store {
 
     pub fn suppliers(&self) -> &Suppliers {
         &self.suppliers
+    }
+
+    pub fn coupons(&self) -> &Coupons {
+        &self.coupons
     }
 
     pub fn sandbox(&self) -> &Sandbox {

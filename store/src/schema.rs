@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "expiry_sweep",
         include_str!("../migrations/0013_expiry_sweep.sql"),
     ),
+    (
+        14,
+        "coupons",
+        include_str!("../migrations/0014_coupons.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.

@@ -20,7 +20,7 @@ async fn send(request: reqwest::RequestBuilder) -> Answer {
     Answer::read(request.send().await.expect("the request")).await
 }
 
-async fn add(app: &TestApp, token: &str, sku: &str, quantity: i64) -> Answer {
+pub(crate) async fn add(app: &TestApp, token: &str, sku: &str, quantity: i64) -> Answer {
     app.post(
         "/v1/cart/items",
         Some(token),
@@ -48,7 +48,7 @@ async fn cart(app: &TestApp, token: &str) -> Value {
     answer.body
 }
 
-fn home_delivery(payment: Value) -> Value {
+pub(crate) fn home_delivery(payment: Value) -> Value {
     json!({
         "fulfillment": "delivery",
         "address": {"name": "Asha Rao", "line1": "12 MG Road", "city": "Pune",
@@ -57,7 +57,7 @@ fn home_delivery(payment: Value) -> Value {
     })
 }
 
-async fn checkout(app: &TestApp, token: &str, key: &str, body: &Value) -> Answer {
+pub(crate) async fn checkout(app: &TestApp, token: &str, key: &str, body: &Value) -> Answer {
     let request = app
         .http
         .post(app.url("/v1/checkout"))
@@ -67,7 +67,7 @@ async fn checkout(app: &TestApp, token: &str, key: &str, body: &Value) -> Answer
     send(request).await
 }
 
-fn money(amount: i64) -> Value {
+pub(crate) fn money(amount: i64) -> Value {
     json!({"amount": amount, "currency": "INR"})
 }
 

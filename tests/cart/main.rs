@@ -1,3 +1,4 @@
 //! The cart and checkout through the REST API.
 
 mod cart;
+mod coupons;

@@ -83,6 +83,7 @@ fn shipped_order(customer: UserId) -> OrderView {
             at,
             detail: "handed to the carrier".into(),
         }],
+        discounts: Vec::new(),
         refunds: Vec::new(),
         created_at: at,
         updated_at: at,

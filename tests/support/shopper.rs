@@ -716,6 +716,7 @@ impl TestApp {
             shipment: None,
             shipments: Vec::new(),
             timeline: Vec::new(),
+            discounts: Vec::new(),
             refunds: Vec::new(),
             created_at: now,
             updated_at: now,

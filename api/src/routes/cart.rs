@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use orderly_domain::{CartStatus, Currency, Money, Quantity, Sku};
+use orderly_domain::{CartStatus, CouponCode, Currency, Money, Quantity, Sku};
 use orderly_store::{
     Cart, CartAdd, CartChange, CartItem, CartRequestKey, CheckoutClaim, StoreError,
 };
@@ -90,6 +90,8 @@ pub struct CartBody {
     pub total_price: Money,
     /// In the order they were first added.
     pub items: Vec<CartLine>,
+    /// The coupon applied (`POST /v1/cart/coupon`), checked again at checkout.
+    pub coupon: Option<CouponCode>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -115,6 +117,7 @@ pub async fn view_cart(
         total_items,
         total_price,
         items,
+        coupon: cart.coupon,
         updated_at: cart.updated_at,
     }))
 }

@@ -38,6 +38,7 @@ use crate::checkout_claims::{self, Holder};
 use crate::json::ValidJson;
 use crate::order_placement::{self, NewOrder, idempotency_key};
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::routes::coupons;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -154,6 +155,7 @@ pub async fn checkout(
                 (claimed, matches!(error, ApiError::ServiceUnavailable(_)))
             {
                 state.store.carts().release_checkout(order_id).await?;
+                state.store.coupons().release_redemption(order_id).await?;
             }
             return Err(error);
         }
@@ -266,10 +268,20 @@ async fn prepare(
             "the cart holds items priced in different currencies".into(),
         ));
     }
+    let discounts = match &cart.coupon {
+        Some(code) => {
+            vec![
+                coupons::redeem_for_order(state, code, &lines, &products, order_id, user.id)
+                    .await?,
+            ]
+        }
+        None => Vec::new(),
+    };
     Ok(NewOrder {
         items: lines,
         payment: card_tokens::payment_details(state, &request.payment).await?,
         fulfillment,
+        discounts,
     })
 }
 

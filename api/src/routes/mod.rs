@@ -6,6 +6,7 @@ pub mod categories;
 pub mod checkout;
 pub mod codec;
 pub mod codec_session;
+pub mod coupons;
 pub mod expiry_sweep;
 pub mod inventory;
 pub mod me;

@@ -134,6 +134,7 @@ pub async fn place_order(
                 items,
                 payment: card_tokens::payment_details(&state, &request.payment).await?,
                 fulfillment: request.fulfillment.clone(),
+                discounts: Vec::new(),
             })
         },
     )

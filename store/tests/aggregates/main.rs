@@ -14,6 +14,7 @@ mod allocation;
 mod batches;
 mod carts;
 mod catalog;
+mod coupons;
 mod database;
 mod expiry;
 mod idempotency;

@@ -148,6 +148,7 @@ pub fn order_view(id: OrderId, customer: UserId, status: OrderStatus, version: u
         shipment: None,
         shipments: Vec::new(),
         timeline: Vec::new(),
+        discounts: Vec::new(),
         refunds: Vec::new(),
         created_at: at,
         updated_at: at,

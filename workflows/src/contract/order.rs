@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use orderly_domain::{
-    Fulfillment, Money, OrderId, OrderLine, OrderView, PaymentDetails, PaymentWebhookStatus,
-    RefundLineRequest, RefundProblem, RefundView, Shortage, UserId,
+    DiscountLine, Fulfillment, Money, OrderId, OrderLine, OrderView, PaymentDetails,
+    PaymentWebhookStatus, RefundLineRequest, RefundProblem, RefundView, Shortage, UserId,
 };
 
 /// The customer an order belongs to, as notifications address them.
@@ -78,6 +78,9 @@ pub struct PlaceOrder {
     pub payment: PaymentDetails,
     pub fulfillment: Fulfillment,
     pub timings: OrderTimings,
+    /// Discounts taken off `total` (coupons), each spread over its lines.
+    #[serde(default)]
+    pub discounts: Vec<DiscountLine>,
 }
 
 /// The synchronous answer to placing an order (the `admit` update sent with

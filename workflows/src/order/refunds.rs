@@ -93,6 +93,7 @@ async fn make(ctx: &mut Ctx, request: RefundRequest) -> Result<RefundOutcome, Re
     let priced = ctx.state_mut(|s| {
         let (lines, amount) = price_refund(
             &s.order.items,
+            &s.order.discounts,
             &s.refunds,
             &request.lines,
             request.extra,

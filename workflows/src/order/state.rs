@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use orderly_domain::{
     LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderView, ParcelStatus, ParcelView,
     PaymentStatus, PaymentView, Receipt, ReceiptEntry, RefundStatus, RefundView, ShipmentView,
-    TimelineEntry,
+    TimelineEntry, discount_on_units,
 };
 
 use temporalio_macros::workflow;
@@ -197,7 +197,17 @@ impl OrderWorkflow {
                     .map(|l| l.quantity)
                     .sum();
                 let units = line.quantity.saturating_sub(refunded);
-                item.unit_price.amount.checked_mul(i64::from(units))
+                let discount = discount_on_units(
+                    &self.order.discounts,
+                    &line.sku,
+                    item.quantity.get(),
+                    refunded,
+                    units,
+                );
+                item.unit_price
+                    .amount
+                    .checked_mul(i64::from(units))
+                    .map(|price| price - discount)
             })
             .sum();
         Money::new(amount, currency)
@@ -242,6 +252,7 @@ impl OrderWorkflow {
             shipment: self.shipment.clone(),
             shipments: self.parcels.clone(),
             timeline: self.timeline.clone(),
+            discounts: self.order.discounts.clone(),
             refunds: self.refunds.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
