@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(provider_routes)
         .merge(routes::cart::router())
         .merge(routes::coupons::router())
+        .merge(routes::offers::router())
         .merge(routes::checkout::router())
         .merge(routes::search::router())
         .merge(routes::reviews::router())

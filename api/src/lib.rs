@@ -17,6 +17,7 @@ pub mod json;
 pub mod openapi;
 mod order_placement;
 pub mod pagination;
+mod pricing;
 pub mod problem;
 pub mod rate_limits;
 pub mod rejections;

@@ -11,9 +11,9 @@ use crate::auth::password_reset;
 use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, profile, push_devices};
 use crate::routes::{
-    cart, categories, checkout, codec, coupons, expiry_sweep, inventory, ops, ops_alerts, orders,
-    products, recommendations, refunds, reports, reviews, sandbox_cards, sandbox_outbox, search,
-    staff, suppliers, warehouse_shipments, warehouses, webhooks,
+    cart, categories, checkout, codec, coupons, expiry_sweep, inventory, offers, ops, ops_alerts,
+    orders, products, recommendations, refunds, reports, reviews, sandbox_cards, sandbox_outbox,
+    search, staff, suppliers, warehouse_shipments, warehouses, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -69,6 +69,10 @@ use crate::routes::{
         coupons::list_coupons,
         coupons::apply_to_cart,
         coupons::remove_from_cart,
+        offers::get_bulk_tiers,
+        offers::set_bulk_tiers,
+        offers::create_offer,
+        offers::list_offers,
         refunds::record_payout,
         webhooks::carrier_webhook,
         webhooks::payment_webhook,

@@ -27,6 +27,7 @@ mod ledger;
 mod notifications;
 mod ops_alerts;
 mod orders;
+mod price_rules;
 mod reviews;
 mod sandbox;
 mod schema;
@@ -58,6 +59,7 @@ pub use notifications::{
 };
 pub use ops_alerts::{OpsAlert, OpsAlerts};
 pub use orders::{CoPurchase, OrderFilter, Orders, ParcelBooking, ShipmentRecord};
+pub use price_rules::{OfferRecord, PriceRules};
 pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite, Reviews};
 pub use sandbox::{NewSandboxMessage, Sandbox, SandboxAttempt, SandboxCard, SandboxMessage};
 pub use suppliers::{
@@ -87,6 +89,7 @@ pub struct Store {
     warehouses: Warehouses,
     suppliers: Suppliers,
     coupons: Coupons,
+    price_rules: PriceRules,
 }
 
 impl Store {
@@ -110,6 +113,7 @@ impl Store {
             warehouses: Warehouses { db: db.clone() },
             suppliers: Suppliers { db: db.clone() },
             coupons: Coupons { db: db.clone() },
+            price_rules: PriceRules { db: db.clone() },
             db,
         })
     }
@@ -194,6 +198,10 @@ impl Store {
 
     pub fn coupons(&self) -> &Coupons {
         &self.coupons
+    }
+
+    pub fn price_rules(&self) -> &PriceRules {
+        &self.price_rules
     }
 
     pub fn sandbox(&self) -> &Sandbox {

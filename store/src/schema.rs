@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "coupons",
         include_str!("../migrations/0014_coupons.sql"),
     ),
+    (
+        15,
+        "price_rules",
+        include_str!("../migrations/0015_price_rules.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.

@@ -237,3 +237,47 @@ async fn refunds_of_a_discounted_order_give_back_what_each_unit_was_paid_to_the_
     assert_eq!(order["payment"]["receipt"]["refunded"], money(paid_total));
     assert_eq!(order["payment"]["status"], "refunded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_takes_its_percent_off_what_a_bulk_tier_left() {
+    let app = spawn_app().await;
+    app.stock_product(MANGO, PRICE, 20).await;
+    let admin = app.admin().await;
+    let tiers = json!({"tiers": [{"min_quantity": 5, "percent_off": 10}]});
+    let set = app
+        .put(
+            &format!("/v1/products/{MANGO}/bulk-tiers"),
+            Some(&admin),
+            &tiers,
+        )
+        .await;
+    assert_eq!(set.status, 200, "{:#}", set.body);
+    let ten = json!({"code": "TENMORE", "percent_off": 10});
+    assert_eq!(create(&app, &admin, &ten).await.status, 201);
+    let customer = shopper_with(&app, "Divya", 5, "TENMORE").await;
+    let placed = checkout(
+        &app,
+        &customer,
+        "stacked",
+        &home_delivery(card(CARD_APPROVED)),
+    )
+    .await;
+    assert_eq!(placed.status, 201, "{:#}", placed.body);
+    let lines = 5 * PRICE;
+    let bulk = lines / 10;
+    let coupon = (lines - bulk) / 10;
+    let sources: Vec<_> = placed.body["discounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["source"].clone(), d["amount"]["amount"].clone()))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            (json!(format!("bulk:{MANGO}")), json!(bulk)),
+            (json!("coupon:TENMORE"), json!(coupon)),
+        ]
+    );
+    assert_eq!(placed.body["total"], money(lines - bulk - coupon));
+}

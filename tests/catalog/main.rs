@@ -3,6 +3,7 @@
 
 mod catalog;
 mod expiry;
+mod offers;
 mod sellers;
 mod split_fulfilment;
 mod warehouses;

@@ -21,12 +21,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use orderly_domain::{
     Address, DomainError, Fulfillment, OrderId, OrderLine, OrderView, PaymentInstruction,
-    PriceChange, WarehouseId,
+    PriceChange, WarehouseId, after_discounts,
 };
 
 use orderly_store::{Cart, CheckoutClaimOutcome};
@@ -37,6 +38,7 @@ use crate::cart_reminders;
 use crate::checkout_claims::{self, Holder};
 use crate::json::ValidJson;
 use crate::order_placement::{self, NewOrder, idempotency_key};
+use crate::pricing;
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::routes::coupons;
 use crate::state::AppState;
@@ -268,15 +270,13 @@ async fn prepare(
             "the cart holds items priced in different currencies".into(),
         ));
     }
-    let discounts = match &cart.coupon {
-        Some(code) => {
-            vec![
-                coupons::redeem_for_order(state, code, &lines, &products, order_id, user.id)
-                    .await?,
-            ]
-        }
-        None => Vec::new(),
-    };
+    let mut discounts = pricing::offers_on(state, &lines, &products, Utc::now()).await?;
+    if let Some(code) = &cart.coupon {
+        let left = after_discounts(&lines, &discounts);
+        let coupon =
+            coupons::redeem_for_order(state, code, &left, &products, order_id, user.id).await?;
+        discounts.push(coupon);
+    }
     Ok(NewOrder {
         items: lines,
         payment: card_tokens::payment_details(state, &request.payment).await?,

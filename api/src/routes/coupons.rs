@@ -12,12 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use orderly_domain::{
     Coupon, CouponCode, CouponValue, Currency, DiscountLine, Money, OrderId, OrderLine, Role, Sku,
-    UserId,
+    UserId, after_discounts,
 };
 use orderly_store::{CouponRecord, Product, Redemption};
 
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
+use crate::pricing::{category_of, offers_on};
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
 
@@ -221,9 +222,12 @@ pub async fn apply_to_cart(
             })
         })
         .collect();
+    let now = Utc::now();
+    let offers = offers_on(&state, &lines, &products, now).await?;
+    let left = after_discounts(&lines, &offers);
     let coupon = known_coupon(&state, &code).await?;
     let discount = coupon
-        .discount(&lines, category_of(&products), Utc::now())
+        .discount(&left, category_of(&products), now)
         .map_err(|problem| ApiError::UnprocessableEntity(problem.to_string()))?;
     if !state
         .store
@@ -257,9 +261,9 @@ pub async fn remove_from_cart(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The discount `code` gives the order being placed from `lines`, with one
-/// of its uses redeemed for `order_id`; a checkout that then places nothing
-/// releases it.
+/// The discount `code` gives the order being placed from `lines` (what the
+/// price rules left of them), with one of its uses redeemed for
+/// `order_id`; a checkout that then places nothing releases it.
 pub(crate) async fn redeem_for_order(
     state: &AppState,
     code: &CouponCode,
@@ -299,13 +303,4 @@ async fn known_coupon(state: &AppState, code: &CouponCode) -> Result<Coupon, Api
         .await?
         .map(|record| record.coupon)
         .ok_or(ApiError::NotFound)
-}
-
-fn category_of(products: &[Product]) -> impl Fn(&Sku) -> Option<String> + '_ {
-    |sku| {
-        products
-            .iter()
-            .find(|product| &product.sku == sku)
-            .map(|product| product.category.clone())
-    }
 }

@@ -10,6 +10,7 @@ pub mod coupons;
 pub mod expiry_sweep;
 pub mod inventory;
 pub mod me;
+pub mod offers;
 pub mod ops;
 pub mod ops_alerts;
 pub mod orders;

@@ -18,9 +18,10 @@ use serde::{Deserialize, Serialize};
 use temporalio_client::WorkflowExecuteUpdateOptions;
 use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 
+use chrono::Utc;
 use orderly_domain::{
-    DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView, PaymentInstruction,
-    Quantity, Role, ShipmentView, Sku, TimelineEntry, WarehouseId,
+    DiscountLine, DomainError, Fulfillment, OrderId, OrderLine, OrderStatus, OrderView,
+    PaymentInstruction, Quantity, Role, ShipmentView, Sku, TimelineEntry, WarehouseId,
 };
 use orderly_store::OrderFilter;
 use orderly_workflows::{CancelRequest, OrderWorkflow, order_workflow_id};
@@ -29,6 +30,7 @@ use crate::auth::AuthUser;
 use crate::card_tokens;
 use crate::json::ValidJson;
 use crate::order_placement::{self, NewOrder, idempotency_key};
+use crate::pricing;
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
 use crate::workflow_errors::{update_refusal, within};
@@ -129,12 +131,12 @@ pub async fn place_order(
         key.as_deref(),
         &crate::order_placement::request_fingerprint(&state, &request),
         |_| async {
-            let items = price(&state, &request).await?;
+            let (items, discounts) = price(&state, &request).await?;
             Ok(NewOrder {
                 items,
                 payment: card_tokens::payment_details(&state, &request.payment).await?,
                 fulfillment: request.fulfillment.clone(),
-                discounts: Vec::new(),
+                discounts,
             })
         },
     )
@@ -142,9 +144,13 @@ pub async fn place_order(
     Ok(placed.into_response())
 }
 
-/// Prices every line from the catalog as it is now; the order keeps these
-/// prices whatever happens to the catalog later.
-async fn price(state: &AppState, request: &PlaceOrderRequest) -> Result<Vec<OrderLine>, ApiError> {
+/// Prices every line from the catalog as it is now, with the discounts the
+/// price rules in force give it; the order keeps these prices whatever
+/// happens to the catalog later.
+async fn price(
+    state: &AppState,
+    request: &PlaceOrderRequest,
+) -> Result<(Vec<OrderLine>, Vec<DiscountLine>), ApiError> {
     let skus: Vec<Sku> = request.items.iter().map(|i| i.sku.clone()).collect();
     let products = state.store.catalog().products_by_skus(&skus).await?;
     let mut lines = Vec::with_capacity(request.items.len());
@@ -178,11 +184,11 @@ async fn price(state: &AppState, request: &PlaceOrderRequest) -> Result<Vec<Orde
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(ApiError::Validation(errors))
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
     }
+    let discounts = pricing::offers_on(state, &lines, &products, Utc::now()).await?;
+    Ok((lines, discounts))
 }
 
 fn parse_order_id(raw: &str) -> Result<OrderId, ApiError> {

@@ -23,6 +23,7 @@ mod ledger;
 mod notifications;
 mod ops_alerts;
 mod orders;
+mod price_rules;
 mod reviews;
 mod sandbox;
 mod warehouses;
