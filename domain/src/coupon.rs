@@ -236,21 +236,7 @@ pub fn discount_on_units(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Currency, Quantity};
-
-    fn inr(amount: i64) -> Money {
-        Money::new(amount, Currency::INR)
-    }
-
-    fn line(sku: &str, quantity: u32, unit: i64) -> OrderLine {
-        OrderLine {
-            sku: Sku::parse(sku).unwrap(),
-            name: sku.to_owned(),
-            quantity: Quantity::parse(i64::from(quantity)).unwrap(),
-            unit_price: inr(unit),
-            subtotal: inr(unit * i64::from(quantity)),
-        }
-    }
+    use crate::samples::{inr, line};
 
     fn coupon(value: CouponValue) -> Coupon {
         Coupon {

@@ -21,6 +21,8 @@ mod payment;
 mod quantity;
 mod refund;
 mod role;
+#[cfg(test)]
+mod samples;
 mod shipment;
 mod stock;
 mod view;

@@ -124,17 +124,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::{Currency, Quantity};
-
-    fn line(sku: &str, quantity: u32, unit: i64) -> OrderLine {
-        OrderLine {
-            sku: Sku::parse(sku).unwrap(),
-            name: sku.to_owned(),
-            quantity: Quantity::parse(i64::from(quantity)).unwrap(),
-            unit_price: Money::new(unit, Currency::INR),
-            subtotal: Money::new(unit * i64::from(quantity), Currency::INR),
-        }
-    }
+    use crate::samples::line;
 
     fn diwali() -> FestivalOffer {
         FestivalOffer {

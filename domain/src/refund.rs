@@ -170,21 +170,7 @@ pub fn price_refund(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Currency;
-
-    fn inr(amount: i64) -> Money {
-        Money::new(amount, Currency::INR)
-    }
-
-    fn line(sku: &str, quantity: u32, unit: i64) -> OrderLine {
-        OrderLine {
-            sku: Sku::parse(sku).unwrap(),
-            name: sku.to_owned(),
-            quantity: Quantity::parse(i64::from(quantity)).unwrap(),
-            unit_price: inr(unit),
-            subtotal: inr(unit * i64::from(quantity)),
-        }
-    }
+    use crate::samples::{inr, line};
 
     fn ask(sku: &str, quantity: u32) -> RefundLineRequest {
         RefundLineRequest {

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
 use crate::problem::{ApiError, Problem};
-use crate::routes::sku_in_path;
 use crate::routes::warehouses::BatchBody;
+use crate::routes::{managed_product, sku_in_path};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -156,15 +156,9 @@ pub async fn get_inventory(
 ) -> Result<Json<StockBody>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let sku = sku_in_path(&sku)?;
-    let product = state
-        .store
-        .catalog()
-        .product(&sku)
-        .await?
-        .ok_or(ApiError::NotFound)?;
     // Batches carry what the stock cost and who supplied it: a seller's
     // business, not other sellers'.
-    caller.ensure_manages(&product)?;
+    managed_product(&state, &caller, &sku).await?;
     // A product that was never counted simply has nothing in stock.
     let stock = state
         .store
@@ -203,13 +197,7 @@ pub async fn list_movements(
 ) -> Result<Json<MovementsBody>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let sku = sku_in_path(&sku)?;
-    let product = state
-        .store
-        .catalog()
-        .product(&sku)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.ensure_manages(&product)?;
+    managed_product(&state, &caller, &sku).await?;
     let totals = state.store.inventory().ledger_totals(&sku).await?;
     let movements = state.store.inventory().movements(&sku).await?;
     Ok(Json(MovementsBody {
@@ -248,13 +236,7 @@ pub async fn set_inventory(
     let sku = sku_in_path(&sku)?;
     orderly_domain::check_on_hand(request.on_hand)
         .map_err(|message| ApiError::validation("on_hand", message))?;
-    let product = state
-        .store
-        .catalog()
-        .product(&sku)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.ensure_manages(&product)?;
+    managed_product(&state, &caller, &sku).await?;
     state
         .store
         .inventory()

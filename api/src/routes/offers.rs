@@ -16,7 +16,7 @@ use orderly_store::OfferRecord;
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
 use crate::problem::{ApiError, FieldError};
-use crate::routes::sku_in_path;
+use crate::routes::{managed_product, sku_in_path};
 use crate::state::AppState;
 
 /// The largest percentage a rule may take off.
@@ -86,13 +86,7 @@ pub async fn set_bulk_tiers(
 ) -> Result<Json<BulkTiers>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let sku = sku_in_path(&sku)?;
-    let product = state
-        .store
-        .catalog()
-        .product(&sku)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.ensure_manages(&product)?;
+    managed_product(&state, &caller, &sku).await?;
     let mut problems = Vec::new();
     if body.tiers.len() > MAX_TIERS {
         problems.push(FieldError::new(

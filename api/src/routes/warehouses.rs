@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::AuthUser;
 use crate::json::ValidJson;
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::routes::managed_product;
 use crate::routes::me::addresses::field_of;
 use crate::state::AppState;
 
@@ -310,13 +311,7 @@ pub async fn receive_batch(
 ) -> Result<impl IntoResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let warehouse = warehouse_in_path(&state, &id).await?;
-    let product = state
-        .store
-        .catalog()
-        .product(&request.sku)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.ensure_manages(&product)?;
+    let product = managed_product(&state, &caller, &request.sku).await?;
     let mut errors = Vec::new();
     if !(1..=MAX_ON_HAND).contains(&request.quantity) {
         errors.push(FieldError::new(
@@ -395,13 +390,7 @@ pub async fn write_off(
 ) -> Result<Json<BatchBody>, ApiError> {
     caller.require(&[Role::Admin, Role::Seller])?;
     let warehouse = warehouse_in_path(&state, &id).await?;
-    let product = state
-        .store
-        .catalog()
-        .product(&request.sku)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.ensure_manages(&product)?;
+    managed_product(&state, &caller, &request.sku).await?;
     if !(1..=MAX_ON_HAND).contains(&request.quantity) {
         return Err(ApiError::validation(
             "quantity",

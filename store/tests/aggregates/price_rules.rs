@@ -65,10 +65,10 @@ async fn an_offer_holds_from_its_start_until_just_before_its_end() {
             "names are unique"
         );
         let at = |moment| rules.offers_at(moment);
-        assert_eq!(at(starts_at).await.unwrap(), [diwali.clone()]);
+        assert_eq!(at(starts_at).await.unwrap(), std::slice::from_ref(&diwali));
         assert_eq!(
             at(ends_at - Duration::milliseconds(1)).await.unwrap(),
-            [diwali.clone()]
+            std::slice::from_ref(&diwali)
         );
         assert!(at(ends_at).await.unwrap().is_empty());
         assert!(

@@ -23,7 +23,7 @@ use crate::auth::AuthUser;
 use crate::json::ValidJson;
 use crate::order_placement::idempotency_key;
 use crate::problem::{ApiError, FieldError, Problem};
-use crate::routes::sku_in_path;
+use crate::routes::{managed_product, sku_in_path};
 use crate::state::AppState;
 
 const MAX_NAME_CHARS: usize = 200;
@@ -250,13 +250,7 @@ pub async fn update_product(
 ) -> Result<Json<ListingBody>, ApiError> {
     caller.require(&[Role::Seller, Role::Admin])?;
     let sku = sku_in_path(&sku)?;
-    let product = state
-        .store
-        .catalog()
-        .product(&sku)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.ensure_manages(&product)?;
+    managed_product(&state, &caller, &sku).await?;
 
     let mut errors = Vec::new();
     let name = request
