@@ -12,8 +12,9 @@ use crate::columns::millis;
 impl Notifications {
     /// Holds up to `limit` channel rows that are due (never delivered, not
     /// given up, not held by another relay) until `lease_until`, and
-    /// returns them. Two relays never hold the same row: on PostgreSQL the
-    /// second update waits for the first and then finds the row held.
+    /// returns them, oldest first. Two relays never hold the same row: on
+    /// PostgreSQL the second update waits for the first and then finds the
+    /// row held.
     pub async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
@@ -34,7 +35,14 @@ impl Notifications {
         .bind(limit)
         .fetch_all(&self.db.pool)
         .await?;
-        rows.iter().map(notification_from).collect()
+        let mut claimed = rows
+            .iter()
+            .map(notification_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        // RETURNING gives rows in no particular order; a customer's
+        // messages go out in the order they were written (ids are UUIDv7).
+        claimed.sort_by_key(|n| (n.created_at, n.id));
+        Ok(claimed)
     }
 
     /// The row was sent.
