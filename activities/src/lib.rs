@@ -85,6 +85,13 @@ impl Activities {
         self
     }
 
+    /// Gives received orders `points` loyalty points per ₹100 paid instead
+    /// of the default (`ORDERLY_LOYALTY_POINTS_PER_100`).
+    pub fn with_loyalty_rate(mut self, points: u32) -> Self {
+        self.records.points_per_100 = points;
+        self
+    }
+
     /// Registers every activity on a worker's options.
     pub fn register(self, options: &mut WorkerOptions) {
         options

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use orderly_domain::OrderView;
+use orderly_domain::{DEFAULT_POINTS_PER_100, OrderView};
 use orderly_store::Store;
 use orderly_workflows::contract::OpsAlertInput;
 use orderly_workflows::contract::definitions::{AlertOps, RecordOrder};
@@ -15,18 +15,25 @@ use crate::retryable;
 
 pub struct RecordActivities {
     store: Store,
+    /// Loyalty points a received order earns per ₹100 paid.
+    pub(crate) points_per_100: u32,
 }
 
 impl RecordActivities {
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self {
+            store,
+            points_per_100: DEFAULT_POINTS_PER_100,
+        }
     }
 }
 
 #[activities]
 impl RecordActivities {
     /// The store keeps only the highest version, so a retried or replayed
-    /// write never moves an order backwards.
+    /// write never moves an order backwards. A received order's loyalty
+    /// points follow what was paid for it, and a cancelled one gives back
+    /// the points spent on it.
     #[activity(definition = RecordOrder)]
     pub async fn record_order(
         self: Arc<Self>,
@@ -36,6 +43,11 @@ impl RecordActivities {
         self.store
             .orders()
             .upsert_order(&view)
+            .await
+            .map_err(retryable)?;
+        self.store
+            .loyalty()
+            .settle_order(&view, self.points_per_100)
             .await
             .map_err(retryable)
     }

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::auth::password_reset;
 use crate::auth::routes as auth;
-use crate::routes::me::{addresses, notifications, profile, push_devices};
+use crate::routes::me::{addresses, notifications, points, profile, push_devices};
 use crate::routes::{
     cart, categories, checkout, codec, coupons, expiry_sweep, inventory, offers, ops, ops_alerts,
     orders, products, recommendations, refunds, reports, reviews, sandbox_cards, sandbox_outbox,
@@ -65,6 +65,7 @@ use crate::routes::{
         orders::picked_up,
         orders::release_hold,
         refunds::refund_order,
+        points::my_points,
         coupons::create_coupon,
         coupons::list_coupons,
         coupons::apply_to_cart,

@@ -116,6 +116,18 @@ pub struct DiscountLine {
     pub lines: Vec<DiscountShare>,
 }
 
+impl DiscountLine {
+    /// `amount` from `source`, spread over `lines` by what they cost.
+    pub fn spread(source: String, amount: Money, lines: &[OrderLine]) -> Self {
+        let lines: Vec<&OrderLine> = lines.iter().collect();
+        Self {
+            source,
+            amount,
+            lines: spread(amount.amount, &lines),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DiscountShare {
     pub sku: Sku,

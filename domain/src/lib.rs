@@ -40,7 +40,10 @@ pub use events::{CarrierEvent, Location, PaymentWebhook, PaymentWebhookStatus};
 pub use ids::{EventId, OrderId, Sku, SupplierId, TrackingId, UserId, WarehouseId, new_v7};
 pub use money::{Currency, Money};
 pub use notification::NotificationKind;
-pub use offer::{BulkTier, FestivalOffer, after_discounts, offer_discounts};
+pub use offer::{
+    BulkTier, DEFAULT_POINTS_PER_100, FestivalOffer, POINT_VALUE_PAISE, after_discounts,
+    offer_discounts,
+};
 pub use order::{OrderLine, OrderStatus, TimelineEntry};
 pub use order_actions::{OrderAction, OrderStage, pack_shipment_refusal};
 pub use parcel::{ParcelLine, ParcelStatus, ParcelView};

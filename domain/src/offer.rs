@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{DiscountLine, DiscountShare, Money, OrderLine, Sku};
 
+/// Loyalty points a received order earns per ₹100 paid, unless configured.
+pub const DEFAULT_POINTS_PER_100: u32 = 1;
+/// What one loyalty point is worth at checkout, in paise.
+pub const POINT_VALUE_PAISE: i64 = 100;
+
 /// From `min_quantity` units of a SKU on one line, `percent_off` its price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BulkTier {

@@ -107,7 +107,8 @@ pub fn order_activities(
         notifier,
         StockPolicy::new(settings.freshness),
     )
-    .with_expiry_warning(settings.expiry_warning))
+    .with_expiry_warning(settings.expiry_warning)
+    .with_loyalty_rate(settings.loyalty_points_per_100))
 }
 
 /// Keeps the expiry sweep's schedule on the order task queue at

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use orderly_api::rate_limits::{LoginLimits, RateLimitSettings};
 use orderly_api::state::AccountSettings;
-use orderly_domain::{DEFAULT_EXPIRY_WARNING, Freshness};
+use orderly_domain::{DEFAULT_EXPIRY_WARNING, DEFAULT_POINTS_PER_100, Freshness};
 use orderly_notifications::TEMPLATES_DIR_ENV;
 use orderly_rate_limits::{FailurePolicy, Quota};
 use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, RETIRED_KEYS_ENV};
@@ -64,6 +64,9 @@ pub struct Settings {
     /// How long a delivered or collected order can still be refunded
     /// (`ORDERLY_REFUND_WINDOW`).
     pub refund_window: Duration,
+    /// Loyalty points a received order earns per ₹100 paid
+    /// (`ORDERLY_LOYALTY_POINTS_PER_100`).
+    pub loyalty_points_per_100: u32,
     /// How fresh reserved stock must be (`ORDERLY_DELIVERY_TIME`,
     /// `ORDERLY_MIN_SHELF_LIFE`).
     pub freshness: Freshness,
@@ -358,6 +361,11 @@ impl Settings {
             payment_timeout: duration_var("ORDERLY_PAYMENT_TIMEOUT", "15m")?,
             pickup_window: duration_var("ORDERLY_PICKUP_WINDOW", "3d")?,
             refund_window: duration_var("ORDERLY_REFUND_WINDOW", "30d")?,
+            loyalty_points_per_100: count_in(
+                &var,
+                "ORDERLY_LOYALTY_POINTS_PER_100",
+                DEFAULT_POINTS_PER_100,
+            )?,
             freshness: Freshness {
                 delivery_time: duration_var("ORDERLY_DELIVERY_TIME", "1d")?,
                 min_shelf_life: duration_var("ORDERLY_MIN_SHELF_LIFE", "2d")?,

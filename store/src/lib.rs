@@ -24,6 +24,7 @@ mod error;
 mod idempotency;
 mod inventory;
 mod ledger;
+mod loyalty;
 mod notifications;
 mod ops_alerts;
 mod orders;
@@ -53,6 +54,7 @@ pub use inventory::{
     Sourcing, SpoilingBatch, StaleHold, StockLevel, StockMovement, WriteOff,
 };
 pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
+pub use loyalty::{Loyalty, PointsEntry, PointsKind};
 pub use notifications::{
     MAX_PUSH_DEVICES, NewNotification, Notification, Notifications, PushDevice,
     PushDeviceRegistration,
@@ -90,6 +92,7 @@ pub struct Store {
     suppliers: Suppliers,
     coupons: Coupons,
     price_rules: PriceRules,
+    loyalty: Loyalty,
 }
 
 impl Store {
@@ -114,6 +117,7 @@ impl Store {
             suppliers: Suppliers { db: db.clone() },
             coupons: Coupons { db: db.clone() },
             price_rules: PriceRules { db: db.clone() },
+            loyalty: Loyalty { db: db.clone() },
             db,
         })
     }
@@ -202,6 +206,10 @@ impl Store {
 
     pub fn price_rules(&self) -> &PriceRules {
         &self.price_rules
+    }
+
+    pub fn loyalty(&self) -> &Loyalty {
+        &self.loyalty
     }
 
     pub fn sandbox(&self) -> &Sandbox {

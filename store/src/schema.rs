@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "price_rules",
         include_str!("../migrations/0015_price_rules.sql"),
     ),
+    (
+        16,
+        "loyalty",
+        include_str!("../migrations/0016_loyalty.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.

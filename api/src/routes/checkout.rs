@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use orderly_domain::{
-    Address, DomainError, Fulfillment, OrderId, OrderLine, OrderView, PaymentInstruction,
-    PriceChange, WarehouseId, after_discounts,
+    Address, DiscountLine, DomainError, Fulfillment, Money, OrderId, OrderLine, OrderView,
+    POINT_VALUE_PAISE, PaymentInstruction, PriceChange, WarehouseId, after_discounts,
 };
 
 use orderly_store::{Cart, CheckoutClaimOutcome};
@@ -71,6 +71,10 @@ pub struct CheckoutRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warehouse_id: Option<WarehouseId>,
     pub payment: PaymentInstruction,
+    /// Loyalty points to pay part of the order with (each worth ₹1); no
+    /// more are used than the order costs after its discounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<u32>,
 }
 
 impl CheckoutRequest {
@@ -158,6 +162,7 @@ pub async fn checkout(
             {
                 state.store.carts().release_checkout(order_id).await?;
                 state.store.coupons().release_redemption(order_id).await?;
+                state.store.loyalty().give_back(order_id).await?;
             }
             return Err(error);
         }
@@ -277,12 +282,46 @@ async fn prepare(
             coupons::redeem_for_order(state, code, &left, &products, order_id, user.id).await?;
         discounts.push(coupon);
     }
+    if let Some(points) = request.points.filter(|points| *points > 0) {
+        discounts.extend(pay_with_points(state, user, &lines, &discounts, order_id, points).await?);
+    }
     Ok(NewOrder {
         items: lines,
         payment: card_tokens::payment_details(state, &request.payment).await?,
         fulfillment,
         discounts,
     })
+}
+
+/// Spends up to `points` of the caller's loyalty points on what `lines`
+/// cost after `discounts`, as a discount of its own (`points`).
+async fn pay_with_points(
+    state: &AppState,
+    user: &AuthUser,
+    lines: &[OrderLine],
+    discounts: &[DiscountLine],
+    order_id: OrderId,
+    points: u32,
+) -> Result<Option<DiscountLine>, ApiError> {
+    let left = after_discounts(lines, discounts);
+    let owed: i64 = left.iter().map(|line| line.subtotal.amount).sum();
+    let used = i64::from(points).min(owed / POINT_VALUE_PAISE);
+    if used == 0 {
+        return Ok(None);
+    }
+    let loyalty = state.store.loyalty();
+    if !loyalty.spend(user.id, order_id, used).await? {
+        let balance = loyalty.balance(user.id).await?;
+        return Err(ApiError::Conflict(format!(
+            "you have {balance} loyalty points; this checkout asked for {used}"
+        )));
+    }
+    let currency = left[0].subtotal.currency;
+    Ok(Some(DiscountLine::spread(
+        "points".into(),
+        Money::new(used * POINT_VALUE_PAISE, currency),
+        &left,
+    )))
 }
 
 async fn fulfillment(

@@ -20,6 +20,7 @@ mod expiry;
 mod idempotency;
 mod inventory;
 mod ledger;
+mod loyalty;
 mod notifications;
 mod ops_alerts;
 mod orders;

@@ -1,0 +1,175 @@
+//! Loyalty points through the REST API: earned on a received order, taken
+//! back by its refund, spent at checkout as part of the payment, and given
+//! back when the order is not placed or is cancelled.
+
+use std::time::Duration;
+
+use orderly_providers::sandbox_values::CARD_APPROVED;
+use serde_json::{Value, json};
+
+use orderly_tests::app::{TestApp, TestOptions, fast_timings, spawn_app, spawn_app_with};
+use orderly_tests::shopper::{card, delivery_order, placed_id};
+use orderly_workflows::OrderTimings;
+
+use crate::cart::{add, checkout, home_delivery, money};
+
+const MANGO: &str = "ALPHONSO-1KG";
+/// ₹899.00 a box.
+const PRICE: i64 = 89_900;
+
+async fn points(app: &TestApp, token: &str) -> Value {
+    let answer = app.get("/v1/me/points", Some(token)).await;
+    assert_eq!(answer.status, 200, "{:#}", answer.body);
+    answer.body
+}
+
+/// Polls the caller's balance until it is `expected`.
+async fn wait_for_balance(app: &TestApp, token: &str, expected: i64) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let body = points(app, token).await;
+        if body["balance"] == expected {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the balance stayed {:#}",
+            body
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Gives `token`'s customer `amount` points, as a received order earns them.
+async fn earned(app: &TestApp, token: &str, amount: u32) {
+    let customer = app.account_id(token).await;
+    let id = app.deliver_directly(customer, &["EARNED-BOX"]).await;
+    let view = app.store.orders().order(id).await.unwrap().unwrap();
+    // deliver_directly's order paid ₹10.00: a rate of 10 per ₹100 per point.
+    app.store
+        .loyalty()
+        .settle_order(&view, amount * 10)
+        .await
+        .unwrap();
+    wait_for_balance(app, token, i64::from(amount)).await;
+}
+
+fn with_points(points: u32) -> Value {
+    let mut body = home_delivery(card(CARD_APPROVED));
+    body["points"] = json!(points);
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_received_order_earns_points_and_its_refund_takes_back_what_it_earned() {
+    let app = spawn_app_with(TestOptions {
+        timings: OrderTimings {
+            refund_window_secs: 10,
+            ..fast_timings()
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    app.stock_product(MANGO, PRICE, 20).await;
+    let admin = app.admin().await;
+    let customer = app.customer("Suresh").await;
+    let order = delivery_order(json!([{"sku": MANGO, "quantity": 3}]), card(CARD_APPROVED));
+    let id = placed_id(&app.place(&customer, &order).await);
+    app.wait_for_status(&customer, &id, "paid").await;
+    let tracking = app.ship(&admin, &customer, &id).await;
+    app.carrier_delivers(&tracking).await;
+    // One point per ₹100 paid: ₹2,697.00 earns 26.
+    wait_for_balance(&app, &customer, 26).await;
+
+    let refund = json!({"lines": [{"sku": MANGO, "quantity": 1}], "reason": "bruised"});
+    let refunded = app
+        .post(&format!("/v1/orders/{id}/refunds"), Some(&admin), &refund)
+        .await;
+    assert_eq!(refunded.status, 201, "{:#}", refunded.body);
+    // ₹1,798.00 is left paid: 17 points.
+    let body = wait_for_balance(&app, &customer, 17).await;
+    let kinds: Vec<_> = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].clone(), e["points"].clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(json!("revoked"), json!(-9)), (json!("earned"), json!(26))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn points_pay_part_of_a_checkout_and_come_back_when_it_places_nothing() {
+    let app = spawn_app().await;
+    app.stock_product(MANGO, PRICE, 2).await;
+    let admin = app.admin().await;
+    let customer = app.customer("Geeta").await;
+    earned(&app, &customer, 500).await;
+
+    assert_eq!(add(&app, &customer, MANGO, 1).await.status, 200);
+    let placed = checkout(&app, &customer, "points-1", &with_points(300)).await;
+    assert_eq!(placed.status, 201, "{:#}", placed.body);
+    assert_eq!(placed.body["total"], money(PRICE - 30_000));
+    assert_eq!(placed.body["discounts"][0]["source"], "points");
+    assert_eq!(placed.body["discounts"][0]["amount"], money(30_000));
+    wait_for_balance(&app, &customer, 200).await;
+
+    let too_many = {
+        assert_eq!(add(&app, &customer, MANGO, 1).await.status, 200);
+        checkout(&app, &customer, "points-2", &with_points(900)).await
+    };
+    too_many.assert_complete_problem(409);
+    assert!(
+        too_many.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("200 loyalty points"),
+        "{:#}",
+        too_many.body
+    );
+
+    // The box sells out while it sits in the cart: nothing is placed and
+    // the points spent on it come back.
+    let counted = app
+        .put(
+            &format!("/v1/inventory/{MANGO}"),
+            Some(&admin),
+            &json!({"on_hand": 1}),
+        )
+        .await;
+    assert_eq!(counted.status, 200, "{:#}", counted.body);
+    let refused = checkout(&app, &customer, "points-3", &with_points(150)).await;
+    assert_eq!(refused.status, 409, "{:#}", refused.body);
+    let body = wait_for_balance(&app, &customer, 200).await;
+    assert_eq!(body["entries"][0]["kind"], "returned");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_an_order_paid_partly_with_points_gives_them_back() {
+    let app = spawn_app().await;
+    app.stock_product(MANGO, PRICE, 5).await;
+    let customer = app.customer("Imran").await;
+    earned(&app, &customer, 100).await;
+    assert_eq!(add(&app, &customer, MANGO, 1).await.status, 200);
+    let placed = checkout(&app, &customer, "cancel-me", &with_points(60)).await;
+    assert_eq!(placed.status, 201, "{:#}", placed.body);
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    app.wait_for_status(&customer, &id, "paid").await;
+    wait_for_balance(&app, &customer, 40).await;
+    let cancelled = app
+        .post(
+            &format!("/v1/orders/{id}/cancel"),
+            Some(&customer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
+    assert_eq!(
+        cancelled.body["payment"]["receipt"]["refunded"],
+        money(PRICE - 6_000),
+        "the money paid comes back as money"
+    );
+    wait_for_balance(&app, &customer, 100).await;
+}
