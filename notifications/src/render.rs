@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use orderly_domain::{
     NotificationKind, OrderStatus, OrderView, ParcelStatus, PaymentMethod, PaymentStatus,
-    RefundStatus,
+    RefundStatus, Sku,
 };
 use orderly_store::{Cart, LowStockAlert, SpoilingBatch};
 
@@ -250,15 +250,7 @@ fn parcel_values(
         items: parcel
             .items
             .iter()
-            .map(|line| ParcelLineValues {
-                quantity: line.quantity,
-                name: order
-                    .items
-                    .iter()
-                    .find(|item| item.sku == line.sku)
-                    .map_or_else(|| line.sku.to_string(), |item| item.name.clone()),
-                sku: line.sku.to_string(),
-            })
+            .map(|line| line_values(order, &line.sku, line.quantity))
             .collect(),
         tracking: parcel
             .tracking_id
@@ -269,6 +261,19 @@ fn parcel_values(
             }),
         refunded: parcel.refunded.map(|money| money.to_string()),
     })
+}
+
+/// `quantity` of the order's line of `sku`, by the name it was ordered under.
+fn line_values(order: &OrderView, sku: &Sku, quantity: u32) -> ParcelLineValues {
+    ParcelLineValues {
+        quantity,
+        name: order
+            .items
+            .iter()
+            .find(|item| &item.sku == sku)
+            .map_or_else(|| sku.to_string(), |item| item.name.clone()),
+        sku: sku.to_string(),
+    }
 }
 
 fn this_refund_values(order: &OrderView, focus: Focus) -> Option<ThisRefundValues> {
@@ -283,15 +288,7 @@ fn this_refund_values(order: &OrderView, focus: Focus) -> Option<ThisRefundValue
         lines: refund
             .lines
             .iter()
-            .map(|line| ParcelLineValues {
-                quantity: line.quantity,
-                name: order
-                    .items
-                    .iter()
-                    .find(|item| item.sku == line.sku)
-                    .map_or_else(|| line.sku.to_string(), |item| item.name.clone()),
-                sku: line.sku.to_string(),
-            })
+            .map(|line| line_values(order, &line.sku, line.quantity))
             .collect(),
         payout: refund.status == RefundStatus::PayoutDue,
     })

@@ -264,6 +264,7 @@ async fn return_spend(
     )?;
     let points: i64 = spent.try_get("points")?;
     let key = format!("{}:returned", spend_key(order_id));
+    lock_account(tx, customer).await?;
     append(
         tx,
         customer,
@@ -275,7 +276,8 @@ async fn return_spend(
     .await
 }
 
-/// Records an entry, once per key, and moves the balance by it.
+/// Records an entry, once per key, and moves the balance by it; the
+/// customer's account is locked already.
 async fn append(
     tx: &mut Transaction<'static, Any>,
     customer: UserId,
@@ -302,7 +304,6 @@ async fn insert_entry(
     points: i64,
     key: &str,
 ) -> Result<bool, StoreError> {
-    lock_account(tx, customer).await?;
     let inserted = sqlx::query(
         "INSERT INTO loyalty_points
              (id, customer_id, order_id, kind, points, idempotency_key, created_at)
