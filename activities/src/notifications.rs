@@ -48,10 +48,11 @@ impl NotificationActivities {
             name: input.recipient.name,
             email: input.recipient.email,
         };
-        let focus = match (input.refund, input.shipment) {
-            (Some(number), _) => Focus::Refund(number),
-            (None, Some(number)) => Focus::Shipment(number),
-            (None, None) => Focus::Order,
+        let focus = match (input.return_number, input.refund, input.shipment) {
+            (Some(number), _, _) => Focus::Return(number),
+            (None, Some(number), _) => Focus::Refund(number),
+            (None, None, Some(number)) => Focus::Shipment(number),
+            (None, None, None) => Focus::Order,
         };
         self.notifier
             .notify_about(input.kind, &input.order, focus, &recipient)

@@ -1,5 +1,6 @@
-//! Shipping activities: booking the parcel with the carrier and recording
-//! the status the shipment workflow accepted.
+//! Shipping activities: booking the parcel (or a return's pickup) with the
+//! carrier and recording the status the shipment (or return) workflow
+//! accepted.
 
 use std::sync::Arc;
 
@@ -8,9 +9,12 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use orderly_providers::carriers::{self, Carrier, CarrierError};
 use orderly_store::Store;
-use orderly_workflows::contract::definitions::{BookShipment, CancelParcel, RecordShipmentStatus};
+use orderly_workflows::contract::definitions::{
+    BookReturnPickup, BookShipment, CancelParcel, RecordPickupStatus, RecordShipmentStatus,
+};
 use orderly_workflows::contract::{
-    BookedShipment, BookingOutcome, BookingRequest, ShipmentStatusInput,
+    BookedPickup, BookedShipment, BookingOutcome, BookingRequest, PickupOutcome,
+    ReturnPickupRequest, ShipmentStatusInput,
 };
 
 use crate::retryable;
@@ -81,6 +85,42 @@ impl ShippingActivities {
         self.store
             .orders()
             .set_shipment_status(input.tracking_id, input.status)
+            .await
+            .map_err(retryable)
+    }
+
+    #[activity(definition = BookReturnPickup)]
+    pub async fn book_return_pickup(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        request: ReturnPickupRequest,
+    ) -> Result<PickupOutcome, ActivityError> {
+        let request = carriers::PickupRequest {
+            order_id: request.order_id,
+            return_number: request.number,
+            warehouse_id: request.warehouse_id,
+            address: request.address,
+            idempotency_key: request.idempotency_key,
+        };
+        match self.carrier.book_return(&request).await {
+            Ok(pickup) => Ok(PickupOutcome::Booked(BookedPickup {
+                tracking_id: pickup.tracking_id,
+                carrier: pickup.carrier,
+            })),
+            Err(CarrierError::Rejected(reason)) => Ok(PickupOutcome::Rejected { reason }),
+            Err(CarrierError::Transient(reason)) => Err(retryable(reason)),
+        }
+    }
+
+    #[activity(definition = RecordPickupStatus)]
+    pub async fn record_pickup_status(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ShipmentStatusInput,
+    ) -> Result<(), ActivityError> {
+        self.store
+            .orders()
+            .set_return_pickup_status(input.tracking_id, input.status)
             .await
             .map_err(retryable)
     }

@@ -14,13 +14,14 @@ use orderly_domain::{
     WarehouseSite,
 };
 use orderly_notifications::Notifier;
-use orderly_store::{Sourcing, Store, StoreError};
+use orderly_store::{ReturnedLine, Sourcing, Store, StoreError};
 use orderly_workflows::contract::definitions::{
     CommitParcel, CommitStock, ReleaseParcel, ReleaseStock, ReserveStock, Restock, RestockParcel,
+    TakeBackReturn,
 };
-use orderly_workflows::contract::{ParcelStock, ReserveInput};
+use orderly_workflows::contract::{ParcelStock, ReserveInput, ReturnedStock};
 
-use crate::retryable;
+use crate::{final_failure, retryable};
 
 /// The rules stock is held by: how fresh it must be, and which warehouse
 /// is nearest a customer.
@@ -237,5 +238,34 @@ impl StockActivities {
             .await
             .map(drop)
             .map_err(retryable)
+    }
+
+    #[activity(definition = TakeBackReturn)]
+    pub async fn take_back_return(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        stock: ReturnedStock,
+    ) -> Result<(), ActivityError> {
+        let lines: Vec<ReturnedLine> = stock
+            .lines
+            .into_iter()
+            .map(|line| ReturnedLine {
+                sku: line.sku,
+                restocked: line.restocked,
+                written_off: line.written_off,
+            })
+            .collect();
+        match self
+            .store
+            .inventory()
+            .take_back_return(stock.order_id, stock.number, &lines)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::NotFound) => Err(final_failure(
+                "the order holds no batch of a returned line to restock",
+            )),
+            Err(err) => Err(retryable(err)),
+        }
     }
 }

@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::me::router())
         .merge(routes::orders::router())
         .merge(routes::refunds::router())
+        .merge(routes::returns::router())
         .merge(provider_routes)
         .merge(routes::cart::router())
         .merge(routes::coupons::router())

@@ -12,8 +12,8 @@ use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, points, profile, push_devices};
 use crate::routes::{
     cart, categories, checkout, codec, coupons, expiry_sweep, inventory, offers, ops, ops_alerts,
-    orders, products, recommendations, refunds, reports, reviews, sandbox_cards, sandbox_outbox,
-    search, staff, suppliers, warehouse_shipments, warehouses, webhooks,
+    orders, products, recommendations, refunds, reports, returns, reviews, sandbox_cards,
+    sandbox_outbox, search, staff, suppliers, warehouse_shipments, warehouses, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -75,6 +75,10 @@ use crate::routes::{
         offers::create_offer,
         offers::list_offers,
         refunds::record_payout,
+        returns::request_return,
+        returns::review_return,
+        returns::receive_return,
+        returns::inspect_return,
         webhooks::carrier_webhook,
         webhooks::payment_webhook,
         ops::healthz,

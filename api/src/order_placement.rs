@@ -32,8 +32,8 @@ use orderly_domain::{
 };
 use orderly_store::IdempotencyClaim;
 use orderly_workflows::{
-    Admission, CUSTOMER_ID_ATTRIBUTE, Customer, ORDER_STATUS_ATTRIBUTE, OrderWorkflow, PlaceOrder,
-    order_workflow_id,
+    Admission, CUSTOMER_ID_ATTRIBUTE, Customer, ORDER_STATUS_ATTRIBUTE, OrderTimings,
+    OrderWorkflow, PlaceOrder, order_workflow_id,
 };
 use temporalio_common::search_attributes::SearchAttributes;
 
@@ -200,7 +200,10 @@ where
         total,
         payment: order.payment,
         fulfillment: order.fulfillment,
-        timings: state.settings.order_timings.clone(),
+        timings: OrderTimings {
+            return_window_secs: state.settings.return_windows.longest(),
+            ..state.settings.order_timings.clone()
+        },
         discounts: order.discounts,
     };
     // The start publishes the first status itself: the workflow then skips

@@ -9,6 +9,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use sha2::Sha256;
 use temporalio_client::Client;
 
+use orderly_domain::ReturnWindows;
 use orderly_notifications::Templates;
 use orderly_providers::EmailSender;
 use orderly_providers::payments::CardVault;
@@ -39,6 +40,8 @@ pub struct ApiSettings {
     pub webhook_tolerance: Duration,
     /// Timings every new order starts with.
     pub order_timings: OrderTimings,
+    /// How long after delivery lines may be returned, by category.
+    pub return_windows: ReturnWindows,
     /// Temporal namespace of the order workflows.
     pub namespace: String,
     /// Task queue new orders are started on (`ORDER_TASK_QUEUE` in production;

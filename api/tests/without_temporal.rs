@@ -65,6 +65,7 @@ async fn api() -> Api {
         payment_webhook_secret: "payment-secret".to_owned(),
         webhook_tolerance: Duration::from_secs(300),
         order_timings: OrderTimings::default(),
+        return_windows: Default::default(),
         namespace: "default".to_owned(),
         task_queue: "orders-without-temporal".to_owned(),
         worker_metrics_url: None,

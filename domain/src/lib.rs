@@ -20,6 +20,7 @@ mod parcel;
 mod payment;
 mod quantity;
 mod refund;
+mod returns;
 mod role;
 #[cfg(test)]
 mod samples;
@@ -54,6 +55,9 @@ pub use payment::{
 pub use quantity::Quantity;
 pub use refund::{
     RefundLine, RefundLineRequest, RefundProblem, RefundStatus, RefundView, price_refund,
+};
+pub use returns::{
+    InspectedLine, ReturnLine, ReturnStatus, ReturnStep, ReturnView, ReturnWindows, return_refusal,
 };
 pub use role::Role;
 pub use shipment::ShipmentStatus;

@@ -17,6 +17,9 @@ pub enum NotificationKind {
     ShipmentReturned,
     /// Staff refunded part of the order (or, cash on delivery, owe a payout).
     Refunded,
+    /// A return moved on: requested, approved or rejected, pickup booked,
+    /// received, inspected.
+    ReturnUpdated,
     /// A cart left untouched for the configured time (not about an order).
     CartReminder,
     /// A seller's SKU fell below its low-stock threshold (not about an order).
@@ -27,7 +30,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 14] = [
         NotificationKind::OrderConfirmed,
         NotificationKind::PaymentReceipt,
         NotificationKind::ReadyForPickup,
@@ -38,6 +41,7 @@ impl NotificationKind {
         NotificationKind::PaymentFailed,
         NotificationKind::ShipmentReturned,
         NotificationKind::Refunded,
+        NotificationKind::ReturnUpdated,
         NotificationKind::CartReminder,
         NotificationKind::LowStock,
         NotificationKind::SpoilageAlert,
@@ -65,6 +69,7 @@ impl NotificationKind {
             NotificationKind::PaymentFailed => "payment_failed",
             NotificationKind::ShipmentReturned => "shipment_returned",
             NotificationKind::Refunded => "refunded",
+            NotificationKind::ReturnUpdated => "return_updated",
             NotificationKind::CartReminder => "cart_reminder",
             NotificationKind::LowStock => "low_stock",
             NotificationKind::SpoilageAlert => "spoilage_alert",

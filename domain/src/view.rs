@@ -34,6 +34,9 @@ pub struct OrderView {
     /// Refunds staff made of part of the order, oldest first.
     #[serde(default)]
     pub refunds: Vec<crate::RefundView>,
+    /// Returns the customer asked for, oldest first.
+    #[serde(default)]
+    pub returns: Vec<crate::ReturnView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Increases with every transition; the read model keeps the highest.

@@ -131,7 +131,8 @@ impl Notifier {
     /// (`{order}:{kind}:shipment-{n}`), so the second parcel leaving is not
     /// taken for a resend of the first; the first keeps the order's key, so
     /// an order shipped whole reads as it always did. Each refund is news
-    /// of its own too (`{order}:{kind}:refund-{n}`).
+    /// of its own too (`{order}:{kind}:refund-{n}`), and so is every step
+    /// of each return (`{order}:{kind}:return-{n}:{status}`).
     pub async fn notify_about(
         &self,
         kind: NotificationKind,
@@ -145,6 +146,15 @@ impl Notifier {
                 format!("{}:{}:shipment-{number}", order.id, kind.as_str())
             }
             Focus::Refund(number) => format!("{}:{}:refund-{number}", order.id, kind.as_str()),
+            // Every step of a return is news of its own.
+            Focus::Return(number) => {
+                let status = order
+                    .returns
+                    .iter()
+                    .find(|r| r.number == number)
+                    .map_or("unknown", |r| r.status.as_str());
+                format!("{}:{}:return-{number}:{status}", order.id, kind.as_str())
+            }
             _ => format!("{}:{}", order.id, kind.as_str()),
         };
         self.deliver(&Message {

@@ -39,6 +39,8 @@ pub enum Focus {
     Shipment(u32),
     /// One refund of the order, by number.
     Refund(u32),
+    /// One return of the order, by number.
+    Return(u32),
 }
 
 impl Focus {
@@ -74,6 +76,23 @@ struct OrderMessage<'a> {
     /// The refund a `refunded` message is about (the latest when the
     /// message does not name one).
     this_refund: Option<ThisRefundValues>,
+    /// The return a `return_updated` message is about (the latest when the
+    /// message does not name one).
+    this_return: Option<ThisReturnValues>,
+}
+
+#[derive(Serialize)]
+struct ThisReturnValues {
+    number: u32,
+    /// `requested`, `pickup_booked`, … as the API shows it.
+    status: &'static str,
+    /// The status in words: `pickup booked`.
+    label: String,
+    /// What the latest step was, in words.
+    step: String,
+    lines: Vec<ParcelLineValues>,
+    collect: bool,
+    tracking: Option<TrackingValues>,
 }
 
 #[derive(Serialize)]
@@ -210,6 +229,7 @@ pub(crate) fn order_values(
                 .collect(),
         },
         this_refund: this_refund_values(order, focus),
+        this_return: this_return_values(order, focus),
         refund: RefundValues {
             refunded: nonzero(receipt.refunded),
             captured: nonzero(receipt.captured),
@@ -274,6 +294,36 @@ fn line_values(order: &OrderView, sku: &Sku, quantity: u32) -> ParcelLineValues 
             .map_or_else(|| sku.to_string(), |item| item.name.clone()),
         sku: sku.to_string(),
     }
+}
+
+fn this_return_values(order: &OrderView, focus: Focus) -> Option<ThisReturnValues> {
+    let found = match focus {
+        Focus::Return(number) => order.returns.iter().find(|r| r.number == number),
+        _ => order.returns.last(),
+    }?;
+    Some(ThisReturnValues {
+        number: found.number,
+        status: found.status.as_str(),
+        label: found.status.as_str().replace('_', " "),
+        step: found
+            .steps
+            .last()
+            .map(|step| step.detail.clone())
+            .unwrap_or_default(),
+        lines: found
+            .lines
+            .iter()
+            .map(|line| line_values(order, &line.sku, line.quantity))
+            .collect(),
+        collect: found.collect,
+        tracking: found
+            .tracking_id
+            .zip(found.carrier.clone())
+            .map(|(id, carrier)| TrackingValues {
+                id: id.to_string(),
+                carrier,
+            }),
+    })
 }
 
 fn this_refund_values(order: &OrderView, focus: Focus) -> Option<ThisRefundValues> {
@@ -518,6 +568,7 @@ mod tests {
             }],
             discounts: Vec::new(),
             refunds: vec![],
+            returns: Vec::new(),
             created_at: at,
             updated_at: at,
             version: 1,

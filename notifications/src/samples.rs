@@ -9,8 +9,9 @@ use orderly_domain::{
     Address, BatchCode, CartStatus, Currency, DEFAULT_WAREHOUSE, DiscountLine, DiscountShare,
     Fulfillment, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderStatus, OrderView,
     ParcelLine, ParcelStatus, ParcelView, PaymentMethod, PaymentStatus, PaymentView, Quantity,
-    Receipt, ReceiptEntry, RefundLine, RefundStatus, RefundView, ShipmentStatus, ShipmentView, Sku,
-    TimelineEntry, TrackingId, UserId, WarehouseId,
+    Receipt, ReceiptEntry, RefundLine, RefundStatus, RefundView, ReturnLine, ReturnStatus,
+    ReturnStep, ReturnView, ShipmentStatus, ShipmentView, Sku, TimelineEntry, TrackingId, UserId,
+    WarehouseId,
 };
 use orderly_store::{BatchKey, Cart, CartItem, LowStockAlert, SpoilingBatch};
 
@@ -149,6 +150,27 @@ fn order() -> OrderView {
             settled_at: Some(at),
             reference: Some("sample-refund".into()),
             failure: None,
+        }],
+        returns: vec![ReturnView {
+            number: 1,
+            lines: vec![ReturnLine {
+                sku: sku("APPLE-1KG"),
+                quantity: 1,
+            }],
+            reason: "bruised".into(),
+            photos: Vec::new(),
+            status: ReturnStatus::PickupBooked,
+            collect: true,
+            tracking_id: Some(TrackingId::new()),
+            carrier: Some("sandbox".into()),
+            decision: Some("photos show the bruise".into()),
+            inspection: Vec::new(),
+            refund: None,
+            steps: vec![ReturnStep {
+                status: ReturnStatus::PickupBooked,
+                at,
+                detail: "pickup booked with sandbox".into(),
+            }],
         }],
         created_at: at,
         updated_at: at,

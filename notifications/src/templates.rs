@@ -63,6 +63,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("refunded.txt", include_str!("../templates/refunded.txt")),
     (
+        "return_updated.txt",
+        include_str!("../templates/return_updated.txt"),
+    ),
+    (
         "cart_reminder.txt",
         include_str!("../templates/cart_reminder.txt"),
     ),

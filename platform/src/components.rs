@@ -186,6 +186,7 @@ pub async fn api_state(
         )?,
         webhook_tolerance: Duration::from_secs(300),
         order_timings: order_timings(settings),
+        return_windows: settings.return_windows.clone(),
         namespace: settings.temporal_namespace.clone(),
         task_queue: orderly_workflows::ORDER_TASK_QUEUE.to_owned(),
         worker_metrics_url: settings

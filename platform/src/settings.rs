@@ -3,6 +3,7 @@
 //! default outside `orderly dev`, which generates them once and keeps them in
 //! the data directory so that tokens and signatures survive a restart.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,7 +12,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use orderly_api::rate_limits::{LoginLimits, RateLimitSettings};
 use orderly_api::state::AccountSettings;
-use orderly_domain::{DEFAULT_EXPIRY_WARNING, DEFAULT_POINTS_PER_100, Freshness};
+use orderly_domain::{DEFAULT_EXPIRY_WARNING, DEFAULT_POINTS_PER_100, Freshness, ReturnWindows};
 use orderly_notifications::TEMPLATES_DIR_ENV;
 use orderly_rate_limits::{FailurePolicy, Quota};
 use orderly_workers::payload_codec::{PAYLOAD_KEY_ENV, RETIRED_KEYS_ENV};
@@ -64,6 +65,10 @@ pub struct Settings {
     /// How long a delivered or collected order can still be refunded
     /// (`ORDERLY_REFUND_WINDOW`).
     pub refund_window: Duration,
+    /// How long after delivery lines may be returned
+    /// (`ORDERLY_RETURN_WINDOW`), and the categories with a window of
+    /// their own (`ORDERLY_CATEGORY_RETURN_WINDOWS`, e.g. `fruit=48h`).
+    pub return_windows: ReturnWindows,
     /// Loyalty points a received order earns per ₹100 paid
     /// (`ORDERLY_LOYALTY_POINTS_PER_100`).
     pub loyalty_points_per_100: u32,
@@ -150,6 +155,23 @@ fn gateway(name: &str, raw: Option<&str>) -> anyhow::Result<Gateway> {
 fn duration_var(name: &str, default: &str) -> anyhow::Result<Duration> {
     let raw = var(name).unwrap_or_else(|| default.to_owned());
     parse_duration(&raw).with_context(|| name.to_owned())
+}
+
+/// `fruit=48h,vegetables=2d`: categories (by name, any case) with a
+/// return window of their own.
+pub fn category_windows(raw: &str) -> anyhow::Result<BTreeMap<String, u64>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let (category, window) = entry
+                .split_once('=')
+                .with_context(|| format!("{entry:?} is not category=duration"))?;
+            let category = category.trim().to_lowercase();
+            anyhow::ensure!(!category.is_empty(), "{entry:?} names no category");
+            Ok((category, parse_duration(window)?.as_secs()))
+        })
+        .collect()
 }
 
 /// A duration that `off` turns off (`None`).
@@ -361,6 +383,15 @@ impl Settings {
             payment_timeout: duration_var("ORDERLY_PAYMENT_TIMEOUT", "15m")?,
             pickup_window: duration_var("ORDERLY_PICKUP_WINDOW", "3d")?,
             refund_window: duration_var("ORDERLY_REFUND_WINDOW", "30d")?,
+            return_windows: ReturnWindows {
+                default_secs: duration_var("ORDERLY_RETURN_WINDOW", "7d")?.as_secs(),
+                by_category: category_windows(
+                    var("ORDERLY_CATEGORY_RETURN_WINDOWS")
+                        .as_deref()
+                        .unwrap_or(""),
+                )
+                .context("ORDERLY_CATEGORY_RETURN_WINDOWS")?,
+            },
             loyalty_points_per_100: count_in(
                 &var,
                 "ORDERLY_LOYALTY_POINTS_PER_100",
@@ -474,6 +505,16 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5w").is_err());
+    }
+
+    #[test]
+    fn category_return_windows_are_read_by_name_in_any_case() {
+        let windows = category_windows(" Fruit=48h, vegetables = 2d ,").unwrap();
+        assert_eq!(windows.get("fruit"), Some(&(48 * 3600)));
+        assert_eq!(windows.get("vegetables"), Some(&(2 * 86_400)));
+        assert!(category_windows("fruit").is_err());
+        assert!(category_windows("=48h").is_err());
+        assert!(category_windows("fruit=soon").is_err());
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
 pub use inventory::{
     Batch, BatchKey, GoodsReceipt, HoldKey, HoldMove, Inventory, LedgerTotals, LowStockAlert,
-    Sourcing, SpoilingBatch, StaleHold, StockLevel, StockMovement, WriteOff,
+    ReturnedLine, Sourcing, SpoilingBatch, StaleHold, StockLevel, StockMovement, WriteOff,
 };
 pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
 pub use loyalty::{Loyalty, PointsEntry, PointsKind};
@@ -60,7 +60,10 @@ pub use notifications::{
     PushDeviceRegistration,
 };
 pub use ops_alerts::{OpsAlert, OpsAlerts};
-pub use orders::{CoPurchase, OrderFilter, Orders, ParcelBooking, ShipmentRecord};
+pub use orders::{
+    CoPurchase, OrderFilter, Orders, ParcelBooking, PickupBooking, ReturnPickupRecord,
+    ShipmentRecord,
+};
 pub use price_rules::{OfferRecord, PriceRules};
 pub use reviews::{HelpfulVote, Review, ReviewDraft, ReviewOrder, ReviewWrite, Reviews};
 pub use sandbox::{NewSandboxMessage, Sandbox, SandboxAttempt, SandboxCard, SandboxMessage};

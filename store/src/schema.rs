@@ -89,6 +89,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "loyalty",
         include_str!("../migrations/0016_loyalty.sql"),
     ),
+    (
+        17,
+        "returns",
+        include_str!("../migrations/0017_returns.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.

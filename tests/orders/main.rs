@@ -15,4 +15,5 @@ mod privacy;
 mod refunds;
 mod replay;
 mod replicas;
+mod returns;
 mod shipping;

@@ -18,11 +18,11 @@ use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOption
 
 use orderly_tests::app::payload_cipher;
 use orderly_tests::histories::histories_dir;
-use orderly_workflows::{OrderWorkflow, ShipmentWorkflow};
+use orderly_workflows::{OrderWorkflow, ReturnWorkflow, ShipmentWorkflow};
 
 /// The order paths worth guarding and a shipment, sealed and plain: fewer
 /// files means histories went missing.
-const AT_LEAST: usize = 29;
+const AT_LEAST: usize = 32;
 
 /// Every `.json` under `dir`, in subfolders too, in path order.
 fn recorded_histories(dir: &Path) -> Vec<PathBuf> {
@@ -47,6 +47,8 @@ fn replayer() -> WorkflowReplayer {
         .expect("registering OrderWorkflow")
         .register_workflow::<ShipmentWorkflow>()
         .expect("registering ShipmentWorkflow")
+        .register_workflow::<ReturnWorkflow>()
+        .expect("registering ReturnWorkflow")
         // Histories recorded since payloads are encrypted are sealed with
         // the tests' key; older ones are plain and pass through.
         .data_converter(payload_cipher().data_converter())

@@ -15,7 +15,7 @@ use orderly_api::rate_limits::RateLimitSettings;
 use orderly_api::state::{
     AccountSettings, ApiSettings, AppState, device_key, fingerprint_key, rate_limit_key,
 };
-use orderly_domain::Freshness;
+use orderly_domain::{Freshness, ReturnWindows};
 use orderly_notifications::{Notifier, Templates};
 use orderly_providers::EmailSender;
 use orderly_providers::carriers::SandboxCarrier;
@@ -66,6 +66,7 @@ pub fn fast_timings() -> OrderTimings {
         settle_pause_secs: 1,
         shipment_history_limit: orderly_workflows::DEFAULT_SHIPMENT_HISTORY_LIMIT,
         refund_window_secs: 0,
+        return_window_secs: 0,
     }
 }
 
@@ -92,6 +93,9 @@ pub struct TestOptions {
     pub temporal_timeout: Duration,
     /// A fault of the card provider the worker uses.
     pub payment_fault: Option<PaymentFault>,
+    /// How long delivered lines may be returned; none by default, so
+    /// delivered orders close at once.
+    pub return_windows: ReturnWindows,
 }
 
 impl Default for TestOptions {
@@ -107,6 +111,7 @@ impl Default for TestOptions {
             cart_reminder: Duration::from_secs(3600),
             temporal_timeout: Duration::from_secs(10),
             payment_fault: None,
+            return_windows: ReturnWindows::default(),
         }
     }
 }
@@ -307,6 +312,7 @@ impl ApiSpec {
                 payment_webhook_secret: PAYMENT_SECRET.into(),
                 webhook_tolerance: Duration::from_secs(300),
                 order_timings: self.timings.clone(),
+                return_windows: options.return_windows.clone(),
                 namespace: "default".into(),
                 task_queue: self.task_queue.clone(),
                 worker_metrics_url: None,

@@ -505,6 +505,7 @@ impl TestApp {
             .orders()
             .list_orders(&OrderFilter {
                 limit: 1000,
+                open_returns: false,
                 ..OrderFilter::default()
             })
             .await
@@ -718,6 +719,7 @@ impl TestApp {
             timeline: Vec::new(),
             discounts: Vec::new(),
             refunds: Vec::new(),
+            returns: Vec::new(),
             created_at: now,
             updated_at: now,
             version: 7,

@@ -21,7 +21,8 @@ use orderly_activities::Activities;
 
 use crate::payload_codec::PayloadCipher;
 use orderly_workflows::{
-    CartReminderWorkflow, ExpirySweepWorkflow, ORDER_TASK_QUEUE, OrderWorkflow, ShipmentWorkflow,
+    CartReminderWorkflow, ExpirySweepWorkflow, ORDER_TASK_QUEUE, OrderWorkflow, ReturnWorkflow,
+    ShipmentWorkflow,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +113,8 @@ impl OrderWorker {
             .register_workflow::<OrderWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .register_workflow::<ShipmentWorkflow>()
+            .map_err(|e| WorkerError::Start(e.to_string()))?
+            .register_workflow::<ReturnWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?
             .register_workflow::<CartReminderWorkflow>()
             .map_err(|e| WorkerError::Start(e.to_string()))?

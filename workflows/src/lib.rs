@@ -1,7 +1,7 @@
 //! orderly's workflows: deterministic code only.
 //!
 //! An order's whole life is one [`OrderWorkflow`]; its parcel is a child
-//! [`ShipmentWorkflow`]; a cart left alone gets a [`CartReminderWorkflow`];
+//! [`ShipmentWorkflow`], and each return of it a child [`ReturnWorkflow`]; a cart left alone gets a [`CartReminderWorkflow`];
 //! perishable stock is swept by [`ExpirySweepWorkflow`] on a schedule.
 //! Nothing here reads a clock, a random number generator, the network or
 //! the database: time comes from `ctx.workflow_time()`, and every effect is
@@ -17,10 +17,12 @@ mod cart_reminder;
 pub mod contract;
 mod expiry_sweep;
 mod order;
+mod returns;
 mod shipment;
 
 pub use cart_reminder::CartReminderWorkflow;
 pub use contract::*;
 pub use expiry_sweep::ExpirySweepWorkflow;
 pub use order::OrderWorkflow;
+pub use returns::ReturnWorkflow;
 pub use shipment::ShipmentWorkflow;

@@ -18,6 +18,7 @@ pub mod products;
 pub mod recommendations;
 pub mod refunds;
 pub mod reports;
+pub mod returns;
 pub mod reviews;
 pub mod sandbox_cards;
 pub mod sandbox_outbox;

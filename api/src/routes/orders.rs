@@ -234,7 +234,7 @@ pub(crate) async fn staff_warehouse(
 /// An order as warehouse staff see it: one whose shipment `shipment` leaves
 /// from their warehouse, or (without a shipment) one whose every reserved
 /// unit is there; any other is answered like an unknown one.
-async fn warehouse_order(
+pub(crate) async fn warehouse_order(
     state: &AppState,
     user: &AuthUser,
     raw_id: &str,
@@ -286,6 +286,8 @@ pub async fn get_order(
 pub struct ListOrdersQuery {
     /// Only orders in this status.
     pub status: Option<String>,
+    /// `true`: only orders with a return still in progress.
+    pub open_returns: Option<bool>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1-100, default 20.
@@ -342,6 +344,7 @@ pub async fn list_orders(
             customer,
             warehouse,
             status,
+            open_returns: query.open_returns.unwrap_or(false),
             before,
             limit,
         })

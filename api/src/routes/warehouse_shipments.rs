@@ -99,6 +99,7 @@ pub async fn list_shipments(
             warehouse: Some(warehouse.id),
             before,
             limit,
+            open_returns: false,
             ..OrderFilter::default()
         })
         .await?;

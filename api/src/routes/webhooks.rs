@@ -19,7 +19,8 @@ use temporalio_client::WorkflowSignalOptions;
 use orderly_domain::{CarrierEvent, PaymentWebhook};
 use orderly_providers::signature::{self, SIGNATURE_HEADER};
 use orderly_workflows::{
-    OrderWorkflow, PaymentConfirmation, ShipmentWorkflow, order_workflow_id, shipment_workflow_id,
+    OrderWorkflow, PaymentConfirmation, ReturnWorkflow, ShipmentWorkflow, order_workflow_id,
+    return_workflow_id, shipment_workflow_id,
 };
 
 use crate::json::parse_json_bytes;
@@ -59,7 +60,13 @@ fn verify(
     })
 }
 
-/// A carrier reports progress on a shipment.
+/// The workflow a tracking id's carrier events go to.
+enum Tracked {
+    Shipment(String),
+    ReturnPickup(String),
+}
+
+/// A carrier reports progress on a shipment, or on the pickup of a return.
 #[utoipa::path(
     post, path = "/v1/webhooks/carriers/{carrier}", tag = "webhooks",
     params(("carrier" = String, Path, description = "Carrier name, e.g. sandbox"),
@@ -80,33 +87,64 @@ pub async fn carrier_webhook(
     let tolerance = state.settings.webhook_tolerance.as_secs() as i64;
     verify(&state.settings.carrier_secret, &headers, &body, tolerance)?;
     let event: CarrierEvent = parse_json_bytes(&body)?;
-    let shipment = state
-        .store
-        .orders()
-        .shipment_by_tracking(event.tracking_id)
-        .await?
-        .filter(|s| s.carrier == carrier)
-        .ok_or(ApiError::NotFound)?;
-    let handle = state
-        .temporal
-        .get_workflow_handle::<ShipmentWorkflow>(shipment_workflow_id(
-            shipment.order_id,
-            shipment.shipment_number,
-        ));
-    let signalled = within(
-        &state,
-        handle.signal(
-            ShipmentWorkflow::carrier_event,
-            event,
-            WorkflowSignalOptions::default(),
+    let orders = state.store.orders();
+    let (target, finished) = match orders.shipment_by_tracking(event.tracking_id).await? {
+        Some(shipment) if shipment.carrier == carrier => (
+            Tracked::Shipment(shipment_workflow_id(
+                shipment.order_id,
+                shipment.shipment_number,
+            )),
+            shipment.status.is_final(),
         ),
-    )
-    .await?;
+        Some(_) => return Err(ApiError::NotFound),
+        // Not a shipment: the pickup of a return, on its way back.
+        None => {
+            let pickup = orders
+                .return_pickup_by_tracking(event.tracking_id)
+                .await?
+                .filter(|p| p.carrier == carrier)
+                .ok_or(ApiError::NotFound)?;
+            (
+                Tracked::ReturnPickup(return_workflow_id(pickup.order_id, pickup.return_number)),
+                true,
+            )
+        }
+    };
+    let signalled = match target {
+        Tracked::ReturnPickup(workflow_id) => {
+            let handle = state
+                .temporal
+                .get_workflow_handle::<ReturnWorkflow>(workflow_id);
+            within(
+                &state,
+                handle.signal(
+                    ReturnWorkflow::carrier_event,
+                    event,
+                    WorkflowSignalOptions::default(),
+                ),
+            )
+            .await?
+        }
+        Tracked::Shipment(workflow_id) => {
+            let handle = state
+                .temporal
+                .get_workflow_handle::<ShipmentWorkflow>(workflow_id);
+            within(
+                &state,
+                handle.signal(
+                    ShipmentWorkflow::carrier_event,
+                    event,
+                    WorkflowSignalOptions::default(),
+                ),
+            )
+            .await?
+        }
+    };
     match signalled {
         Ok(()) => Ok(Json(WebhookAck { status: "accepted" })),
-        Err(err) if is_closed(&err) && shipment.status.is_final() => {
-            Ok(Json(WebhookAck { status: "ignored" }))
-        }
+        // A return's workflow ends once its goods were inspected, whatever
+        // the carrier still reports.
+        Err(err) if is_closed(&err) && finished => Ok(Json(WebhookAck { status: "ignored" })),
         Err(err) => Err(workflow_unavailable(err)),
     }
 }

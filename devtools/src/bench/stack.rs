@@ -81,6 +81,10 @@ impl Stack {
             payment_timeout: std::time::Duration::from_secs(900),
             pickup_window: std::time::Duration::from_secs(3 * 86_400),
             refund_window: std::time::Duration::from_secs(30 * 86_400),
+            return_windows: orderly_domain::ReturnWindows {
+                default_secs: 7 * 86_400,
+                by_category: Default::default(),
+            },
             loyalty_points_per_100: orderly_domain::DEFAULT_POINTS_PER_100,
             freshness: orderly_domain::Freshness::default(),
             expiry_warning: orderly_domain::DEFAULT_EXPIRY_WARNING,

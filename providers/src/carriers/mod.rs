@@ -3,7 +3,8 @@
 //! carrier's side of the conversation.
 //!
 //! Booking happens in an activity, so it is retried: a carrier must book at
-//! most one shipment per order however often it is asked. What happens to
+//! most one shipment per parcel, and one pickup per return, however often
+//! it is asked. What happens to
 //! the parcel afterwards arrives as signed webhooks, never as return values,
 //! because in reality it takes days.
 
@@ -14,7 +15,7 @@ use async_trait::async_trait;
 use orderly_domain::{Address, OrderId, TrackingId, WarehouseId};
 use serde::{Deserialize, Serialize};
 
-use orderly_store::ShipmentRecord;
+use orderly_store::{ReturnPickupRecord, ShipmentRecord};
 
 pub use sandbox::SandboxCarrier;
 pub use simulator::CarrierSimulator;
@@ -35,6 +36,20 @@ pub struct BookingRequest {
     pub idempotency_key: String,
 }
 
+/// A request to collect the goods of a return from `address` and bring
+/// them to the warehouse they left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupRequest {
+    pub order_id: OrderId,
+    /// Which return of the order (1, 2, …).
+    pub return_number: u32,
+    pub warehouse_id: Option<WarehouseId>,
+    pub address: Address,
+    /// Passed on to carriers whose API takes one; the sandbox carrier is
+    /// idempotent per return instead.
+    pub idempotency_key: String,
+}
+
 /// How a carrier call failed, which decides whether the workflow retries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CarrierError {
@@ -52,6 +67,8 @@ pub trait Carrier: Send + Sync {
     fn name(&self) -> &'static str;
     /// Books the order's shipment, or returns the one already booked.
     async fn book(&self, req: &BookingRequest) -> Result<ShipmentRecord, CarrierError>;
+    /// Books the pickup of a return, or returns the one already booked.
+    async fn book_return(&self, req: &PickupRequest) -> Result<ReturnPickupRecord, CarrierError>;
     /// Calls off a shipment that has not left the warehouse yet.
     async fn cancel(&self, tracking_id: TrackingId) -> Result<(), CarrierError>;
 }

@@ -3,14 +3,15 @@
 //!
 //! The test postal codes ([`crate::sandbox_values`]) are refused as
 //! undeliverable, or fail transiently on every attempt, a carrier outage
-//! that outlasts the workflow's retries; any other address is booked. The parcel's progress is then simulated by
+//! that outlasts the workflow's retries; any other address is booked, for
+//! a delivery or for the pickup of a return. The parcel's progress is then simulated by
 //! [`super::CarrierSimulator`].
 
 use async_trait::async_trait;
-use orderly_domain::{ShipmentStatus, TrackingId};
+use orderly_domain::{Address, ShipmentStatus, TrackingId};
 
-use super::{BookingRequest, Carrier, CarrierError};
-use orderly_store::{ParcelBooking, ShipmentRecord, Store};
+use super::{BookingRequest, Carrier, CarrierError, PickupRequest};
+use orderly_store::{ParcelBooking, PickupBooking, ReturnPickupRecord, ShipmentRecord, Store};
 
 use crate::sandbox_values::{POSTAL_CODE_OUTAGE, POSTAL_CODE_UNDELIVERABLE};
 
@@ -33,17 +34,7 @@ impl Carrier for SandboxCarrier {
     }
 
     async fn book(&self, req: &BookingRequest) -> Result<ShipmentRecord, CarrierError> {
-        match req.address.postal_code.trim() {
-            POSTAL_CODE_UNDELIVERABLE => {
-                return Err(CarrierError::Rejected("undeliverable address".into()));
-            }
-            POSTAL_CODE_OUTAGE => {
-                return Err(CarrierError::Transient(
-                    "sandbox carrier outage for this postal code".into(),
-                ));
-            }
-            _ => {}
-        }
+        reachable(&req.address)?;
         // The store keeps one shipment per parcel, so a retried booking
         // gets the first tracking id back and the fresh one is discarded.
         let parcel = ParcelBooking {
@@ -59,6 +50,23 @@ impl Carrier for SandboxCarrier {
             .map_err(|e| CarrierError::Transient(format!("booking shipment: {e}")))?;
         tracing::info!(order_id = %req.order_id, tracking_id = %shipment.tracking_id, idempotency_key = %req.idempotency_key, "sandbox shipment booked");
         Ok(shipment)
+    }
+
+    async fn book_return(&self, req: &PickupRequest) -> Result<ReturnPickupRecord, CarrierError> {
+        reachable(&req.address)?;
+        let pickup = PickupBooking {
+            order_id: req.order_id,
+            return_number: req.return_number,
+            warehouse_id: req.warehouse_id,
+        };
+        let booked = self
+            .store
+            .orders()
+            .book_return_pickup(pickup, NAME, TrackingId::new())
+            .await
+            .map_err(|e| CarrierError::Transient(format!("booking return pickup: {e}")))?;
+        tracing::info!(order_id = %req.order_id, tracking_id = %booked.tracking_id, idempotency_key = %req.idempotency_key, "sandbox return pickup booked");
+        Ok(booked)
     }
 
     async fn cancel(&self, tracking_id: TrackingId) -> Result<(), CarrierError> {
@@ -86,5 +94,16 @@ impl Carrier for SandboxCarrier {
                 status.as_str()
             ))),
         }
+    }
+}
+
+/// The test postal codes: one the carrier refuses, one it never answers for.
+fn reachable(address: &Address) -> Result<(), CarrierError> {
+    match address.postal_code.trim() {
+        POSTAL_CODE_UNDELIVERABLE => Err(CarrierError::Rejected("undeliverable address".into())),
+        POSTAL_CODE_OUTAGE => Err(CarrierError::Transient(
+            "sandbox carrier outage for this postal code".into(),
+        )),
+        _ => Ok(()),
     }
 }

@@ -9,6 +9,7 @@ mod expiry;
 mod low_stock;
 mod movements;
 mod reports;
+mod returns;
 mod stock;
 
 pub use allocation::Sourcing;
@@ -19,6 +20,7 @@ pub use low_stock::LowStockAlert;
 pub(crate) use low_stock::rearm_low_stock;
 pub use movements::{LedgerTotals, StockMovement};
 pub use reports::WriteOff;
+pub use returns::ReturnedLine;
 pub use stock::StockLevel;
 pub(crate) use stock::count_stock;
 

@@ -18,6 +18,8 @@ pub struct OrderFilter {
     /// Only orders holding (or having held) stock of this warehouse.
     pub warehouse: Option<WarehouseId>,
     pub status: Option<OrderStatus>,
+    /// Only orders with a return still in progress.
+    pub open_returns: bool,
     pub before: Option<OrderId>,
     pub limit: u32,
 }
@@ -32,11 +34,14 @@ impl Orders {
         })?;
         let body = serde_json::to_string(view)
             .map_err(|e| StoreError::Invalid(format!("encoding order {}: {e}", view.id)))?;
+        let open_returns = view.returns.iter().filter(|r| r.status.is_open()).count() as i64;
         let write = sqlx::query(
-            "INSERT INTO orders (id, customer_id, status, version, created_at, updated_at, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO orders (id, customer_id, status, version, created_at, updated_at, body,
+                                 open_returns)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (id) DO UPDATE SET
                  status = excluded.status,
+                 open_returns = excluded.open_returns,
                  version = excluded.version,
                  updated_at = excluded.updated_at,
                  body = excluded.body
@@ -48,7 +53,8 @@ impl Orders {
         .bind(version)
         .bind(millis(view.created_at))
         .bind(millis(view.updated_at))
-        .bind(body);
+        .bind(body)
+        .bind(open_returns);
         if !received::is_received(view.status) {
             write.execute(&self.db.pool).await?;
             return Ok(());
@@ -89,6 +95,9 @@ impl Orders {
         if let Some(status) = filter.status {
             values.push(status.as_str().to_owned());
             conditions.push(format!("status = ${}", values.len()));
+        }
+        if filter.open_returns {
+            conditions.push("open_returns > 0".to_owned());
         }
         if let Some(before) = filter.before {
             values.push(before.to_string());

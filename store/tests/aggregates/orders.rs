@@ -102,6 +102,7 @@ async fn orders_are_listed_newest_first_page_by_page_and_filtered() {
                     status: None,
                     before,
                     limit: 2,
+                    open_returns: false,
                 })
                 .await
                 .unwrap();
@@ -123,6 +124,7 @@ async fn orders_are_listed_newest_first_page_by_page_and_filtered() {
                 status: Some(OrderStatus::Delivered),
                 before: None,
                 limit: 10,
+                open_returns: false,
             })
             .await
             .unwrap();

@@ -150,6 +150,7 @@ pub fn order_view(id: OrderId, customer: UserId, status: OrderStatus, version: u
         timeline: Vec::new(),
         discounts: Vec::new(),
         refunds: Vec::new(),
+        returns: Vec::new(),
         created_at: at,
         updated_at: at,
         version,

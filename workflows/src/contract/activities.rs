@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use temporalio_macros::activity_definitions;
 use temporalio_sdk::activities::ActivityError;
 
+use super::returns::{PickupOutcome, ReturnPickupRequest, ReturnedStock};
 use orderly_domain::{
     Address, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderView, PaymentDetails,
     ReceiptEntry, ReserveOutcome, ShipmentStatus, StockSource, TrackingId, UserId, WarehouseId,
@@ -103,6 +104,28 @@ impl OrderActivities {
     /// before the parcel went out); idempotent.
     #[activity]
     pub async fn cancel_parcel(parcel: BookedShipment) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Books the carrier to collect a return from the customer;
+    /// idempotent per return.
+    #[activity]
+    pub async fn book_return_pickup(
+        request: ReturnPickupRequest,
+    ) -> Result<PickupOutcome, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Records the status of a return pickup the return workflow accepted.
+    #[activity]
+    pub async fn record_pickup_status(input: ShipmentStatusInput) -> Result<(), ActivityError> {
+        unimplemented!()
+    }
+
+    /// Puts inspected returned goods back into the batches they came from
+    /// or writes them off, through the stock ledger; once per return.
+    #[activity]
+    pub async fn take_back_return(stock: ReturnedStock) -> Result<(), ActivityError> {
         unimplemented!()
     }
 
@@ -303,6 +326,9 @@ pub struct NotifyInput {
     /// The refund the news is about (by its number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund: Option<u32>,
+    /// The return the news is about (by its number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_number: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

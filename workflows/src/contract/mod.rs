@@ -19,6 +19,7 @@ mod cart_reminder;
 mod expiry_sweep;
 mod names;
 mod order;
+mod returns;
 mod shipment;
 
 pub use activities::{
@@ -33,13 +34,17 @@ pub use expiry_sweep::{
 };
 pub use names::{
     CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE, ORDER_TASK_QUEUE, SEARCH_ATTRIBUTES,
-    cart_reminder_workflow_id, order_workflow_id, shipment_workflow_id,
+    cart_reminder_workflow_id, order_workflow_id, return_workflow_id, shipment_workflow_id,
 };
 pub use order::{
     Admission, CancelRequest, Customer, OrderOutcome, OrderTimings, PaymentConfirmation,
     PayoutRecord, PlaceOrder, RefundOutcome, RefundRequest,
 };
 pub use orderly_domain::{Allocation, ReserveOutcome, Shortage, StockSource};
+pub use returns::{
+    BookedPickup, PickupOutcome, ReturnDecision, ReturnInput, ReturnInspection, ReturnMove,
+    ReturnPickupRequest, ReturnProgress, ReturnRequest, ReturnReview, ReturnedGoods, ReturnedStock,
+};
 pub use shipment::{
     DEFAULT_SHIPMENT_HISTORY_LIMIT, ShipmentInput, ShipmentProgress, ShipmentResume,
 };

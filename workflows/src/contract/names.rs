@@ -4,7 +4,7 @@ use orderly_domain::OrderId;
 use temporalio_common::search_attributes::SearchAttributeKey;
 use uuid::Uuid;
 
-/// The task queue of the order and shipment workflows and their activities.
+/// The task queue of the order, shipment and return workflows and their activities.
 pub const ORDER_TASK_QUEUE: &str = "orderly-orders";
 
 /// Search attribute an operator filters on in the Web UI:
@@ -34,6 +34,11 @@ pub fn shipment_workflow_id(order_id: OrderId, shipment_number: u32) -> String {
         0 => format!("shipment-{order_id}"),
         n => format!("shipment-{order_id}-{n}"),
     }
+}
+
+/// The workflow id of return `number` of an order: `return-{order}-{n}`.
+pub fn return_workflow_id(order_id: OrderId, number: u32) -> String {
+    format!("return-{order_id}-{number}")
 }
 
 pub fn cart_reminder_workflow_id(cart_id: Uuid) -> String {

@@ -42,6 +42,11 @@ pub struct OrderTimings {
     /// (orders started before it was an input close at once).
     #[serde(default)]
     pub refund_window_secs: u64,
+    /// How long a delivered or collected order takes return requests: the
+    /// longest return window of its lines (orders started before returns
+    /// take none).
+    #[serde(default)]
+    pub return_window_secs: u64,
 }
 
 fn default_shipment_history_limit() -> u32 {
@@ -63,6 +68,7 @@ impl Default for OrderTimings {
             settle_pause_secs: default_settle_pause_secs(),
             shipment_history_limit: default_shipment_history_limit(),
             refund_window_secs: 30 * 24 * 60 * 60,
+            return_window_secs: 7 * 24 * 60 * 60,
         }
     }
 }

@@ -19,9 +19,9 @@ use orderly_domain::{
     PaymentWebhookStatus, ShipmentStatus, ShipmentView,
 };
 
+use super::after_sale;
 use super::options;
 use super::parcels;
-use super::refunds;
 use super::state::OrderWorkflow;
 use crate::contract::{
     Admission, BookedShipment, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
@@ -88,7 +88,7 @@ pub(super) enum Ending {
 
 async fn finish(ctx: &mut Ctx, ending: Ending) -> WorkflowResult<OrderOutcome> {
     match ending {
-        Ending::Completed => refunds::window(ctx).await,
+        Ending::Completed => after_sale::window(ctx).await,
         Ending::Cancel(reason) => cancel(ctx, reason).await?,
         Ending::PaymentFailed(reason) => payment_failed(ctx, reason).await?,
     }
@@ -772,13 +772,32 @@ pub(super) async fn notify_refund(ctx: &mut Ctx, number: u32) {
     notify_about(ctx, NotificationKind::Refunded, None, Some(number)).await;
 }
 
+/// Tells the customer where one return of the order stands.
+pub(super) async fn notify_return(ctx: &mut Ctx, number: u32) {
+    let input = ctx.state(|s| NotifyInput {
+        return_number: Some(number),
+        ..notice(s, NotificationKind::ReturnUpdated, None, None)
+    });
+    send(ctx, input).await;
+}
+
 async fn notify_about(
     ctx: &mut Ctx,
     kind: NotificationKind,
     shipment: Option<u32>,
     refund: Option<u32>,
 ) {
-    let input = ctx.state(|s| NotifyInput {
+    let input = ctx.state(|s| notice(s, kind, shipment, refund));
+    send(ctx, input).await;
+}
+
+fn notice(
+    s: &OrderWorkflow,
+    kind: NotificationKind,
+    shipment: Option<u32>,
+    refund: Option<u32>,
+) -> NotifyInput {
+    NotifyInput {
         kind,
         order: s.view(),
         recipient: Recipient {
@@ -788,7 +807,11 @@ async fn notify_about(
         },
         shipment,
         refund,
-    });
+        return_number: None,
+    }
+}
+
+async fn send(ctx: &mut Ctx, input: NotifyInput) {
     let _undeliverable = ctx
         .execute_local_activity(OrderActivities::notify, input, options::notification())
         .await;

@@ -13,14 +13,21 @@
 //! - updates `refund` (part of the order, by line and/or amount, while the
 //!   workflow is open: until its refund window after completion ends) and
 //!   `record_payout` (a cash on delivery refund paid back by hand);
+//! - updates `request_return` (a customer sends delivered lines back,
+//!   starting a child `ReturnWorkflow`), `review_return`, `receive_return`
+//!   and `inspect_return` (staff move a return on, validated against its
+//!   status);
+//! - signal `return_progress` (a step a return workflow took);
 //! - signal `payment_result` (a provider's webhook) and `shipment_progress`
 //!   (from the child shipment workflow);
 //! - query `order` returning the full view with its timeline.
 
+mod after_sale;
 mod lifecycle;
 mod options;
 mod parcels;
 mod refunds;
+mod returns;
 mod state;
 
 use chrono::{DateTime, Utc};
@@ -30,12 +37,14 @@ use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowContextView, 
 use std::collections::BTreeSet;
 
 use orderly_domain::{
-    OrderAction, OrderStatus, OrderView, ParcelStatus, RefundView, pack_shipment_refusal,
+    OrderAction, OrderStatus, OrderView, ParcelStatus, RefundView, ReturnView,
+    pack_shipment_refusal,
 };
 
 use crate::contract::{
     Admission, CUSTOMER_ID_ATTRIBUTE, CancelRequest, ORDER_STATUS_ATTRIBUTE, OrderOutcome,
-    PaymentConfirmation, PayoutRecord, PlaceOrder, RefundOutcome, RefundRequest, ShipmentProgress,
+    PaymentConfirmation, PayoutRecord, PlaceOrder, RefundOutcome, RefundRequest, ReturnDecision,
+    ReturnInspection, ReturnProgress, ReturnRequest, ReturnedGoods, ShipmentProgress,
 };
 pub use state::OrderWorkflow;
 
@@ -256,6 +265,92 @@ impl OrderWorkflow {
         refunds::record_payout(ctx, input).await
     }
 
+    #[update_validator(request_return)]
+    fn validate_request_return(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &ReturnRequest,
+    ) -> Result<(), Refusal> {
+        match self.return_refusal(input) {
+            Some(refusal) => Err(refusal.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// A customer asks to send delivered lines back.
+    #[update]
+    pub async fn request_return(
+        ctx: &mut WorkflowContext<Self>,
+        input: ReturnRequest,
+    ) -> Result<ReturnView, Refusal> {
+        returns::request(ctx, input).await
+    }
+
+    #[update_validator(review_return)]
+    fn validate_review_return(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &ReturnDecision,
+    ) -> Result<(), Refusal> {
+        self.return_step_allowed(input.number, &returns::StaffStep::Review)
+    }
+
+    /// Staff approve or reject a return.
+    #[update]
+    pub async fn review_return(
+        ctx: &mut WorkflowContext<Self>,
+        input: ReturnDecision,
+    ) -> Result<ReturnView, Refusal> {
+        returns::review(ctx, input).await
+    }
+
+    #[update_validator(receive_return)]
+    fn validate_receive_return(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &ReturnedGoods,
+    ) -> Result<(), Refusal> {
+        self.return_step_allowed(input.number, &returns::StaffStep::Receive)
+    }
+
+    /// The warehouse has a return's goods back.
+    #[update]
+    pub async fn receive_return(
+        ctx: &mut WorkflowContext<Self>,
+        input: ReturnedGoods,
+    ) -> Result<ReturnView, Refusal> {
+        returns::receive(ctx, input).await
+    }
+
+    #[update_validator(inspect_return)]
+    fn validate_inspect_return(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &ReturnInspection,
+    ) -> Result<(), Refusal> {
+        self.return_step_allowed(input.number, &returns::StaffStep::Inspect(input))
+    }
+
+    /// Staff record what a return's goods were found to be; answers once
+    /// the returned lines were refunded.
+    #[update]
+    pub async fn inspect_return(
+        ctx: &mut WorkflowContext<Self>,
+        input: ReturnInspection,
+    ) -> Result<ReturnView, Refusal> {
+        returns::inspect(ctx, input).await
+    }
+
+    /// A step a child return workflow took.
+    #[signal]
+    pub fn return_progress(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        progress: ReturnProgress,
+    ) {
+        self.return_updates.push_back(progress);
+    }
+
     /// A payment provider's verdict, from its webhook. Duplicate event ids
     /// change nothing. A verdict that arrives before the order awaits it
     /// (the provider was faster than the collect request's bookkeeping) is
@@ -303,6 +398,13 @@ impl OrderWorkflow {
 }
 
 impl OrderWorkflow {
+    fn return_step_allowed(&self, number: u32, step: &returns::StaffStep) -> Result<(), Refusal> {
+        match self.return_step_refusal(number, step) {
+            Some(refusal) => Err(refusal.into()),
+            None => Ok(()),
+        }
+    }
+
     fn allows(&self, action: OrderAction) -> Result<(), Refusal> {
         match action.refusal(&self.stage()) {
             Some(refusal) => Err(refusal.into()),
@@ -347,7 +449,15 @@ impl OrderWorkflow {
     }
 }
 
-/// The retry policy of database activities, shared with the shipment workflow.
+/// The retry policy of database activities, shared with the shipment and
+/// return workflows.
 pub(crate) fn database_options() -> temporalio_sdk::LocalActivityOptions {
     options::database()
+}
+
+/// The retry policy of carrier bookings, shared with the return workflow.
+pub(crate) fn booking_options(
+    timings: &crate::contract::OrderTimings,
+) -> temporalio_sdk::LocalActivityOptions {
+    options::booking(timings)
 }

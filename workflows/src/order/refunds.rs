@@ -3,12 +3,8 @@
 //! refund against it and holding the amount happen in one step that no
 //! other refund, cancellation or returned parcel can interleave with.
 //!
-//! A delivered or collected order stays open for its refund window
-//! (`OrderTimings::refund_window_secs`) so it can still be refunded; cash
-//! on delivery is refunded by hand, as a payout the order keeps owing until
-//! staff record it.
-
-use std::time::Duration;
+//! Cash on delivery is refunded by hand, as a payout the order keeps owing
+//! until staff record it.
 
 use orderly_domain::{
     Money, OrderStatus, PaymentMethod, PaymentStatus, RefundStatus, RefundView, price_refund,
@@ -21,9 +17,6 @@ use crate::contract::{
 };
 
 type Refusal = Box<dyn std::error::Error + Send + Sync>;
-
-/// Patch: a completed order waits out its refund window before it closes.
-const REFUND_WINDOW: &str = "refund-window";
 
 impl OrderWorkflow {
     /// Why the order takes no refund now, if it does not.
@@ -263,26 +256,6 @@ async fn pay_out(ctx: &mut Ctx, payout: PayoutRecord) -> Result<RefundView, Refu
         .map_err(|_| "the order could not be recorded")?;
     ctx.state(|s| s.refund_by_number(payout.number).cloned())
         .ok_or_else(|| "the refund disappeared".into())
-}
-
-/// A completed order stays open for refunds until its window ends, and
-/// until no refund or payout is left half done.
-pub(super) async fn window(ctx: &mut Ctx) {
-    let secs = ctx.state(|s| s.order.timings.refund_window_secs);
-    if secs > 0 && ctx.patched(REFUND_WINDOW) {
-        ctx.timer(Duration::from_secs(secs)).await;
-    }
-    ctx.state_mut(|s| s.refunds_closed = true);
-    let _ = ctx
-        .wait_condition(|s: &OrderWorkflow| {
-            !s.refund_in_flight()
-                && s.refund_handlers == 0
-                && !s
-                    .refunds
-                    .iter()
-                    .any(|r| r.status == RefundStatus::PayoutDue)
-        })
-        .await;
 }
 
 fn refund_part(number: u32) -> String {

@@ -8,13 +8,15 @@ use chrono::{DateTime, Utc};
 
 use orderly_domain::{
     LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderView, ParcelStatus, ParcelView,
-    PaymentStatus, PaymentView, Receipt, ReceiptEntry, RefundStatus, RefundView, ShipmentView,
-    TimelineEntry, discount_on_units,
+    PaymentStatus, PaymentView, Receipt, ReceiptEntry, RefundStatus, RefundView, ReturnView,
+    ShipmentView, TimelineEntry, discount_on_units,
 };
 
 use temporalio_macros::workflow;
 
-use crate::contract::{Admission, PaymentConfirmation, PlaceOrder, ShipmentProgress};
+use crate::contract::{
+    Admission, PaymentConfirmation, PlaceOrder, ReturnProgress, ShipmentProgress,
+};
 
 /// An order in flight. The fields are the workflow's state; Temporal
 /// rebuilds them by replay.
@@ -58,6 +60,14 @@ pub struct OrderWorkflow {
     pub(crate) refunds_closed: bool,
     /// Refund and payout updates still running.
     pub(crate) refund_handlers: u32,
+    /// Returns the customer asked for.
+    pub(crate) returns: Vec<ReturnView>,
+    /// Steps the return workflows reported, not taken in yet.
+    pub(crate) return_updates: VecDeque<ReturnProgress>,
+    /// Returns a staff update is moving on, not answered yet.
+    pub(crate) return_requests: BTreeSet<u32>,
+    /// Set once the order takes no more return requests.
+    pub(crate) returns_closed: bool,
 }
 
 impl OrderWorkflow {
@@ -88,6 +98,10 @@ impl OrderWorkflow {
             refunding: 0,
             refunds_closed: false,
             refund_handlers: 0,
+            returns: Vec::new(),
+            return_updates: VecDeque::new(),
+            return_requests: BTreeSet::new(),
+            returns_closed: false,
         }
     }
 
@@ -254,6 +268,7 @@ impl OrderWorkflow {
             timeline: self.timeline.clone(),
             discounts: self.order.discounts.clone(),
             refunds: self.refunds.clone(),
+            returns: self.returns.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
