@@ -17,9 +17,9 @@ use orderly_notifications::Notifier;
 use orderly_store::{ReturnedLine, Sourcing, Store, StoreError};
 use orderly_workflows::contract::definitions::{
     CommitParcel, CommitStock, ReleaseParcel, ReleaseStock, ReserveStock, Restock, RestockParcel,
-    TakeBackReturn,
+    ReviseStock, TakeBackReturn,
 };
-use orderly_workflows::contract::{ParcelStock, ReserveInput, ReturnedStock};
+use orderly_workflows::contract::{ParcelStock, ReserveInput, ReturnedStock, ReviseInput};
 
 use crate::{final_failure, retryable};
 
@@ -106,6 +106,32 @@ impl StockActivities {
             }
         })
     }
+
+    /// Held stock may have taken SKUs below their threshold; each crossing
+    /// is told to its seller once, retries included.
+    async fn tell_low_stock(
+        &self,
+        outcome: &ReserveOutcome,
+        lines: &[(orderly_domain::Sku, orderly_domain::Quantity)],
+    ) -> Result<(), ActivityError> {
+        if !matches!(outcome, ReserveOutcome::Allocated(_)) {
+            return Ok(());
+        }
+        let skus: Vec<_> = lines.iter().map(|(sku, _)| sku.clone()).collect();
+        let alerts = self
+            .store
+            .inventory()
+            .low_stock_alerts(&skus)
+            .await
+            .map_err(retryable)?;
+        for alert in &alerts {
+            self.notifier
+                .notify_low_stock(alert)
+                .await
+                .map_err(retryable)?;
+        }
+        Ok(())
+    }
 }
 
 #[activities]
@@ -136,23 +162,41 @@ impl StockActivities {
             )
             .await
             .map_err(retryable)?;
-        if matches!(outcome, ReserveOutcome::Allocated(_)) {
-            // Held stock may have taken SKUs below their threshold; each
-            // crossing is told to its seller once, retries included.
-            let skus: Vec<_> = lines.into_iter().map(|(sku, _)| sku).collect();
-            let alerts = self
-                .store
-                .inventory()
-                .low_stock_alerts(&skus)
-                .await
-                .map_err(retryable)?;
-            for alert in &alerts {
-                self.notifier
-                    .notify_low_stock(alert)
-                    .await
-                    .map_err(retryable)?;
-            }
-        }
+        self.tell_low_stock(&outcome, &lines).await?;
+        Ok(outcome)
+    }
+
+    #[activity(definition = ReviseStock)]
+    pub async fn revise_stock(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ReviseInput,
+    ) -> Result<ReserveOutcome, ActivityError> {
+        let lines: Vec<_> = input
+            .lines
+            .iter()
+            .map(|l| (l.sku.clone(), l.quantity))
+            .collect();
+        let sourcing = self
+            .sourcing(Some(&input.source))
+            .await
+            .map_err(retryable)?;
+        let outcome = self
+            .store
+            .inventory()
+            .revise(
+                input.order_id,
+                input.revision,
+                &lines,
+                self.policy.freshness.good_until(Utc::now()),
+                &sourcing,
+            )
+            .await
+            .map_err(|err| match err {
+                StoreError::Conflict(_) => final_failure(err),
+                other => retryable(other),
+            })?;
+        self.tell_low_stock(&outcome, &lines).await?;
         Ok(outcome)
     }
 

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::orders::router())
         .merge(routes::refunds::router())
         .merge(routes::returns::router())
+        .merge(routes::edits::router())
         .merge(provider_routes)
         .merge(routes::cart::router())
         .merge(routes::coupons::router())

@@ -11,9 +11,10 @@ use crate::auth::password_reset;
 use crate::auth::routes as auth;
 use crate::routes::me::{addresses, notifications, points, profile, push_devices};
 use crate::routes::{
-    cart, categories, checkout, codec, coupons, expiry_sweep, inventory, offers, ops, ops_alerts,
-    orders, products, recommendations, refunds, reports, returns, reviews, sandbox_cards,
-    sandbox_outbox, search, staff, suppliers, warehouse_shipments, warehouses, webhooks,
+    cart, categories, checkout, codec, coupons, edits, expiry_sweep, inventory, offers, ops,
+    ops_alerts, orders, products, recommendations, refunds, reports, returns, reviews,
+    sandbox_cards, sandbox_outbox, search, staff, suppliers, warehouse_shipments, warehouses,
+    webhooks,
 };
 
 #[derive(OpenApi)]
@@ -75,6 +76,7 @@ use crate::routes::{
         offers::create_offer,
         offers::list_offers,
         refunds::record_payout,
+        edits::edit_order,
         returns::request_return,
         returns::review_return,
         returns::receive_return,

@@ -181,7 +181,7 @@ where
     if let Err(error) = check_pickup_counter(state, &order.fulfillment).await {
         return refused(error).await;
     }
-    let Some(total) = total(&order.items, &order.discounts) else {
+    let Some(total) = order_total(&order.items, &order.discounts) else {
         return refused(ApiError::validation(
             "items",
             "the order total is too large",
@@ -280,7 +280,7 @@ async fn check_pickup_counter(state: &AppState, fulfillment: &Fulfillment) -> Re
 
 /// The sum of the lines less the discounts; `None` when there are no
 /// lines or it overflows.
-fn total(items: &[OrderLine], discounts: &[DiscountLine]) -> Option<Money> {
+pub(crate) fn order_total(items: &[OrderLine], discounts: &[DiscountLine]) -> Option<Money> {
     let first = items.first()?;
     let lines = items
         .iter()

@@ -153,6 +153,18 @@ impl Coupon {
         if self.ends_at.is_some_and(|end| now >= end) {
             return Err(CouponProblem::Expired(code));
         }
+        self.kept_on(lines, category)
+    }
+
+    /// The discount this coupon gives `lines` of an order that already
+    /// redeemed it (an edited order): its window and whether it is still
+    /// offered no longer matter, what it covers and its minimum basket do.
+    pub fn kept_on(
+        &self,
+        lines: &[OrderLine],
+        category: impl Fn(&Sku) -> Option<String>,
+    ) -> Result<DiscountLine, CouponProblem> {
+        let code = self.code.clone();
         let covers = |line: &OrderLine| {
             (self.skus.is_empty() && self.categories.is_empty())
                 || self.skus.contains(&line.sku)

@@ -16,6 +16,7 @@ mod notification;
 mod offer;
 mod order;
 mod order_actions;
+mod order_edit;
 mod parcel;
 mod payment;
 mod quantity;
@@ -47,6 +48,7 @@ pub use offer::{
 };
 pub use order::{OrderLine, OrderStatus, TimelineEntry};
 pub use order_actions::{OrderAction, OrderStage, pack_shipment_refusal};
+pub use order_edit::{EditLine, EditProblem, EditSettlement, OrderVersion, edited_lines};
 pub use parcel::{ParcelLine, ParcelStatus, ParcelView};
 pub use payment::{
     CardFields, CardInstruction, CardNumber, CardPayment, CardToken, PaymentDetails,

@@ -20,6 +20,8 @@ pub enum NotificationKind {
     /// A return moved on: requested, approved or rejected, pickup booked,
     /// received, inspected.
     ReturnUpdated,
+    /// The order was edited before packing: its lines, total or address.
+    OrderEdited,
     /// A cart left untouched for the configured time (not about an order).
     CartReminder,
     /// A seller's SKU fell below its low-stock threshold (not about an order).
@@ -30,7 +32,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 14] = [
+    pub const ALL: [NotificationKind; 15] = [
         NotificationKind::OrderConfirmed,
         NotificationKind::PaymentReceipt,
         NotificationKind::ReadyForPickup,
@@ -42,6 +44,7 @@ impl NotificationKind {
         NotificationKind::ShipmentReturned,
         NotificationKind::Refunded,
         NotificationKind::ReturnUpdated,
+        NotificationKind::OrderEdited,
         NotificationKind::CartReminder,
         NotificationKind::LowStock,
         NotificationKind::SpoilageAlert,
@@ -70,6 +73,7 @@ impl NotificationKind {
             NotificationKind::ShipmentReturned => "shipment_returned",
             NotificationKind::Refunded => "refunded",
             NotificationKind::ReturnUpdated => "return_updated",
+            NotificationKind::OrderEdited => "order_edited",
             NotificationKind::CartReminder => "cart_reminder",
             NotificationKind::LowStock => "low_stock",
             NotificationKind::SpoilageAlert => "spoilage_alert",

@@ -12,6 +12,8 @@ pub enum OrderAction {
     Pack,
     ReadyForPickup,
     PickedUp,
+    /// The customer or staff change the order's lines or address.
+    Edit,
 }
 
 /// Where an order stands, as far as the rules about actions care.
@@ -44,6 +46,7 @@ impl OrderAction {
             }
             OrderAction::ReadyForPickup => step_refusal(self, stage, OrderStatus::Packed),
             OrderAction::PickedUp => step_refusal(self, stage, OrderStatus::ReadyForPickup),
+            OrderAction::Edit => edit_refusal(stage),
         }
     }
 }
@@ -71,6 +74,31 @@ fn cancel_refusal(stage: &OrderStage) -> Option<String> {
         | OrderStatus::PickedUp
         | OrderStatus::Cancelled
         | OrderStatus::PaymentFailed => Some(format!("the order is already {status}")),
+    }
+}
+
+/// An order is edited once its payment has settled and before anything is
+/// packed: until then the money moved for it is known, and afterwards the
+/// goods are.
+fn edit_refusal(stage: &OrderStage) -> Option<String> {
+    if stage.cancel_requested {
+        return Some("the order is being cancelled".into());
+    }
+    match stage.status {
+        OrderStatus::Paid if stage.handing_over || stage.pending_step.is_some() => {
+            Some("the order is being packed; it can no longer be edited".into())
+        }
+        OrderStatus::Paid => None,
+        OrderStatus::Placed | OrderStatus::AwaitingPayment => Some(format!(
+            "the order is {}: it can be edited once its payment has settled",
+            stage.status
+        )),
+        OrderStatus::OnHold => {
+            Some("the order is on hold for an operator; it cannot be edited".into())
+        }
+        status => Some(format!(
+            "the order is already {status}; only an order not yet packed can be edited"
+        )),
     }
 }
 
@@ -168,6 +196,33 @@ mod tests {
             cancel_requested: false,
             pending_step: None,
         }
+    }
+
+    #[test]
+    fn an_order_is_edited_only_between_payment_and_packing() {
+        assert_eq!(OrderAction::Edit.refusal(&stage(OrderStatus::Paid)), None);
+        for status in [
+            OrderStatus::Placed,
+            OrderStatus::AwaitingPayment,
+            OrderStatus::Packed,
+            OrderStatus::Shipped,
+            OrderStatus::Cancelled,
+        ] {
+            assert!(
+                OrderAction::Edit.refusal(&stage(status)).is_some(),
+                "{status}"
+            );
+        }
+        let packing = OrderStage {
+            pending_step: Some(OrderAction::Pack),
+            ..stage(OrderStatus::Paid)
+        };
+        assert!(OrderAction::Edit.refusal(&packing).is_some());
+        let cancelling = OrderStage {
+            cancel_requested: true,
+            ..stage(OrderStatus::Paid)
+        };
+        assert!(OrderAction::Edit.refusal(&cancelling).is_some());
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub struct OrderView {
     /// Returns the customer asked for, oldest first.
     #[serde(default)]
     pub returns: Vec<crate::ReturnView>,
+    /// The order's versions, oldest first: the order as placed, then one
+    /// per edit. The last is the order as it stands.
+    #[serde(default)]
+    pub versions: Vec<crate::OrderVersion>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Increases with every transition; the read model keeps the highest.

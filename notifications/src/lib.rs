@@ -132,7 +132,8 @@ impl Notifier {
     /// taken for a resend of the first; the first keeps the order's key, so
     /// an order shipped whole reads as it always did. Each refund is news
     /// of its own too (`{order}:{kind}:refund-{n}`), and so is every step
-    /// of each return (`{order}:{kind}:return-{n}:{status}`).
+    /// of each return (`{order}:{kind}:return-{n}:{status}`) and every
+    /// edit (`{order}:{kind}:version-{n}`).
     pub async fn notify_about(
         &self,
         kind: NotificationKind,
@@ -154,6 +155,11 @@ impl Notifier {
                     .find(|r| r.number == number)
                     .map_or("unknown", |r| r.status.as_str());
                 format!("{}:{}:return-{number}:{status}", order.id, kind.as_str())
+            }
+            // Every edit is news of its own.
+            _ if kind == NotificationKind::OrderEdited => {
+                let version = order.versions.last().map_or(1, |v| v.number);
+                format!("{}:{}:version-{version}", order.id, kind.as_str())
             }
             _ => format!("{}:{}", order.id, kind.as_str()),
         };

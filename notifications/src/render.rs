@@ -9,8 +9,8 @@ use minijinja::Value;
 use serde::Serialize;
 
 use orderly_domain::{
-    NotificationKind, OrderStatus, OrderView, ParcelStatus, PaymentMethod, PaymentStatus,
-    RefundStatus, Sku,
+    EditSettlement, Money, NotificationKind, OrderStatus, OrderView, ParcelStatus, PaymentMethod,
+    PaymentStatus, RefundStatus, Sku,
 };
 use orderly_store::{Cart, LowStockAlert, SpoilingBatch};
 
@@ -79,6 +79,19 @@ struct OrderMessage<'a> {
     /// The return a `return_updated` message is about (the latest when the
     /// message does not name one).
     this_return: Option<ThisReturnValues>,
+    /// The order's latest version, once it was edited.
+    this_version: Option<ThisVersionValues>,
+}
+
+#[derive(Serialize)]
+struct ThisVersionValues {
+    number: u32,
+    change: String,
+    /// What the edit added to the total, or took off it.
+    charged: Option<String>,
+    refunded: Option<String>,
+    /// `charged`, `refunded`, `refund_failed`, `on_delivery`, `unchanged`.
+    settlement: &'static str,
 }
 
 #[derive(Serialize)]
@@ -230,6 +243,7 @@ pub(crate) fn order_values(
         },
         this_refund: this_refund_values(order, focus),
         this_return: this_return_values(order, focus),
+        this_version: this_version_values(order),
         refund: RefundValues {
             refunded: nonzero(receipt.refunded),
             captured: nonzero(receipt.captured),
@@ -294,6 +308,25 @@ fn line_values(order: &OrderView, sku: &Sku, quantity: u32) -> ParcelLineValues 
             .map_or_else(|| sku.to_string(), |item| item.name.clone()),
         sku: sku.to_string(),
     }
+}
+
+fn this_version_values(order: &OrderView) -> Option<ThisVersionValues> {
+    let version = order.versions.last().filter(|v| v.number > 1)?;
+    let amount = Money::new(version.difference.amount.abs(), version.difference.currency);
+    let settlement = match version.settlement {
+        EditSettlement::Placed | EditSettlement::Unchanged => "unchanged",
+        EditSettlement::Charged => "charged",
+        EditSettlement::Refunded => "refunded",
+        EditSettlement::RefundFailed => "refund_failed",
+        EditSettlement::OnDelivery => "on_delivery",
+    };
+    Some(ThisVersionValues {
+        number: version.number,
+        change: version.change.clone(),
+        charged: (version.difference.amount > 0).then(|| amount.to_string()),
+        refunded: (version.difference.amount < 0).then(|| amount.to_string()),
+        settlement,
+    })
 }
 
 fn this_return_values(order: &OrderView, focus: Focus) -> Option<ThisReturnValues> {
@@ -569,6 +602,7 @@ mod tests {
             discounts: Vec::new(),
             refunds: vec![],
             returns: Vec::new(),
+            versions: Vec::new(),
             created_at: at,
             updated_at: at,
             version: 1,

@@ -7,11 +7,11 @@ use minijinja::Value;
 
 use orderly_domain::{
     Address, BatchCode, CartStatus, Currency, DEFAULT_WAREHOUSE, DiscountLine, DiscountShare,
-    Fulfillment, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderStatus, OrderView,
-    ParcelLine, ParcelStatus, ParcelView, PaymentMethod, PaymentStatus, PaymentView, Quantity,
-    Receipt, ReceiptEntry, RefundLine, RefundStatus, RefundView, ReturnLine, ReturnStatus,
-    ReturnStep, ReturnView, ShipmentStatus, ShipmentView, Sku, TimelineEntry, TrackingId, UserId,
-    WarehouseId,
+    EditSettlement, Fulfillment, LedgerKind, Money, NotificationKind, OrderId, OrderLine,
+    OrderStatus, OrderVersion, OrderView, ParcelLine, ParcelStatus, ParcelView, PaymentMethod,
+    PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry, RefundLine, RefundStatus,
+    RefundView, ReturnLine, ReturnStatus, ReturnStep, ReturnView, ShipmentStatus, ShipmentView,
+    Sku, TimelineEntry, TrackingId, UserId, WarehouseId,
 };
 use orderly_store::{BatchKey, Cart, CartItem, LowStockAlert, SpoilingBatch};
 
@@ -171,6 +171,17 @@ fn order() -> OrderView {
                 at,
                 detail: "pickup booked with sandbox".into(),
             }],
+        }],
+        versions: vec![OrderVersion {
+            number: 2,
+            at,
+            items: Vec::new(),
+            discounts: Vec::new(),
+            total: inr(24_100),
+            fulfillment: Fulfillment::Pickup { warehouse_id: None },
+            difference: inr(12_050),
+            settlement: EditSettlement::Charged,
+            change: "APPLE-1KG 1 → 2".into(),
         }],
         created_at: at,
         updated_at: at,

@@ -63,6 +63,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("refunded.txt", include_str!("../templates/refunded.txt")),
     (
+        "order_edited.txt",
+        include_str!("../templates/order_edited.txt"),
+    ),
+    (
         "return_updated.txt",
         include_str!("../templates/return_updated.txt"),
     ),

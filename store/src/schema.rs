@@ -94,6 +94,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "returns",
         include_str!("../migrations/0017_returns.sql"),
     ),
+    (
+        18,
+        "order_edits",
+        include_str!("../migrations/0018_order_edits.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.

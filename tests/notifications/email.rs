@@ -86,6 +86,7 @@ fn shipped_order(customer: UserId) -> OrderView {
         discounts: Vec::new(),
         refunds: Vec::new(),
         returns: Vec::new(),
+        versions: Vec::new(),
         created_at: at,
         updated_at: at,
         version: 5,

@@ -5,6 +5,7 @@ mod cancellation;
 mod children;
 mod concurrency;
 mod crash;
+mod edits;
 mod faults;
 mod lifecycle;
 mod money_faults;

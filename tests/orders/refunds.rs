@@ -11,9 +11,10 @@ use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
 use orderly_domain::{LedgerKind, NotificationKind};
-use orderly_store::{LedgerEntry, LedgerStatus};
+use orderly_store::LedgerStatus;
 use orderly_tests::app::{TestApp, TestOptions, fast_timings, spawn_app, spawn_app_with};
 use orderly_tests::faults::PaymentFault;
+use orderly_tests::money::{refunded_total, refunds_in};
 use orderly_tests::shopper::{Answer, card, cash_on_delivery, delivery_order, placed_id};
 use orderly_workflows::OrderTimings;
 
@@ -42,17 +43,6 @@ async fn refund(app: &TestApp, admin: &str, id: &str, key: Option<&str>, body: &
 
 fn amount_of(reason: &str, paise: i64) -> Value {
     json!({"amount": paise, "reason": reason})
-}
-
-fn refunds_in(ledger: &[LedgerEntry]) -> Vec<&LedgerEntry> {
-    ledger
-        .iter()
-        .filter(|e| e.kind == LedgerKind::Refund && e.status != LedgerStatus::Failed)
-        .collect()
-}
-
-fn refunded_total(ledger: &[LedgerEntry]) -> i64 {
-    refunds_in(ledger).iter().map(|e| e.amount.amount).sum()
 }
 
 /// A shop selling the boxes, an admin and a customer with a paid card order.

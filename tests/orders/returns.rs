@@ -11,9 +11,9 @@ use futures::future::join_all;
 use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
-use orderly_domain::{LedgerKind, ReturnWindows};
-use orderly_store::{LedgerEntry, LedgerStatus};
+use orderly_domain::ReturnWindows;
 use orderly_tests::app::{TestApp, TestOptions, spawn_app_with};
+use orderly_tests::money::{refunded_total, refunds_in};
 use orderly_tests::shopper::{Answer, card, cash_on_delivery, delivery_order, placed_id};
 use orderly_workflows::{order_workflow_id, return_workflow_id};
 
@@ -107,17 +107,6 @@ async fn inspect(app: &TestApp, admin: &str, id: &str, restocked: u32, written_o
         &json!({"lines": [{"sku": SKU, "restocked": restocked, "written_off": written_off}]}),
     )
     .await
-}
-
-fn refunds_in(ledger: &[LedgerEntry]) -> Vec<&LedgerEntry> {
-    ledger
-        .iter()
-        .filter(|e| e.kind == LedgerKind::Refund && e.status != LedgerStatus::Failed)
-        .collect()
-}
-
-fn refunded_total(ledger: &[LedgerEntry]) -> i64 {
-    refunds_in(ledger).iter().map(|e| e.amount.amount).sum()
 }
 
 /// The carrier collects the goods of a return and brings them back.

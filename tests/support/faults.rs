@@ -1,7 +1,7 @@
 //! Faults injected where the outside world would cause them: a card
 //! provider whose answers are lost on the way back, one whose refunds keep
-//! failing, a slow UPI provider, and a ledger whose writes of settled
-//! money fail.
+//! failing, one that declines what an edit adds, a slow UPI provider, and
+//! a ledger whose writes of settled money fail.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +27,18 @@ pub enum PaymentFault {
     /// UPI collect requests take seconds to start, so an order stays
     /// `placed` a while before it awaits payment.
     SlowCollectRequests,
+    /// The issuer declines every charge for the difference of an order
+    /// edit (keys `…:edit-{n}`); the order's own charge goes through.
+    DeclineEditCharges,
 }
 
 impl PaymentFault {
     /// The method whose provider the fault is in.
     pub fn method(self) -> PaymentMethod {
         match self {
-            PaymentFault::LoseChargeAnswers | PaymentFault::FailRefunds => PaymentMethod::Card,
+            PaymentFault::LoseChargeAnswers
+            | PaymentFault::FailRefunds
+            | PaymentFault::DeclineEditCharges => PaymentMethod::Card,
             PaymentFault::SlowCollectRequests => PaymentMethod::Upi,
         }
     }
@@ -57,12 +62,20 @@ impl PaymentProvider for FaultyProvider {
     }
 
     async fn charge(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
+        if self.fault == PaymentFault::DeclineEditCharges && req.idempotency_key.contains(":edit-")
+        {
+            return Err(PaymentError::Declined(
+                "injected: the issuer declined the difference".into(),
+            ));
+        }
         let answer = self.inner.charge(req).await;
         match self.fault {
             PaymentFault::LoseChargeAnswers => Err(PaymentError::Transient(
                 "injected: the provider's answer was lost".into(),
             )),
-            PaymentFault::FailRefunds | PaymentFault::SlowCollectRequests => answer,
+            PaymentFault::FailRefunds
+            | PaymentFault::SlowCollectRequests
+            | PaymentFault::DeclineEditCharges => answer,
         }
     }
 
@@ -90,9 +103,9 @@ impl PaymentProvider for FaultyProvider {
             PaymentFault::FailRefunds => Err(PaymentError::Transient(
                 "injected: the provider is down for refunds".into(),
             )),
-            PaymentFault::LoseChargeAnswers | PaymentFault::SlowCollectRequests => {
-                self.inner.refund(req).await
-            }
+            PaymentFault::LoseChargeAnswers
+            | PaymentFault::SlowCollectRequests
+            | PaymentFault::DeclineEditCharges => self.inner.refund(req).await,
         }
     }
 

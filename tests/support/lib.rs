@@ -9,6 +9,7 @@ pub mod app;
 pub mod database;
 pub mod faults;
 pub mod histories;
+pub mod money;
 pub mod shopper;
 pub mod smtp_sink;
 pub mod split_order;

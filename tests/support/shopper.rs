@@ -720,6 +720,7 @@ impl TestApp {
             discounts: Vec::new(),
             refunds: Vec::new(),
             returns: Vec::new(),
+            versions: Vec::new(),
             created_at: now,
             updated_at: now,
             version: 7,

@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod codec;
 pub mod codec_session;
 pub mod coupons;
+pub mod edits;
 pub mod expiry_sweep;
 pub mod inventory;
 pub mod me;

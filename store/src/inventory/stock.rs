@@ -156,11 +156,7 @@ impl Inventory {
         fresh_until: DateTime<Utc>,
         sourcing: &Sourcing,
     ) -> Result<ReserveOutcome, StoreError> {
-        let mut wanted: BTreeMap<&Sku, u32> = BTreeMap::new();
-        for (sku, quantity) in lines {
-            let total = wanted.entry(sku).or_default();
-            *total = total.saturating_add(quantity.get());
-        }
+        let wanted = wanted_units(lines);
         let order = order_id.to_string();
         let now = now_millis();
         let mut tx = self.db.begin_write().await?;
@@ -172,68 +168,168 @@ impl Inventory {
             tx.rollback().await?;
             return self.allocation(order_id, sourcing).await;
         }
-        let mut shelves = Shelves::default();
-        for (sku, requested) in &wanted {
-            let requested_units = i64::from(*requested);
-            // Check the total and take its lock in one statement: the row
-            // lock (PostgreSQL) or the write lock (SQLite) makes it
-            // impossible to oversell, and orders the batch reads below.
-            let taken = sqlx::query(
-                "UPDATE inventory SET reserved = reserved + $1
-                 WHERE sku = $2 AND on_hand - reserved >= $1",
-            )
-            .bind(requested_units)
-            .bind(sku.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let fresh = fresh_batches(&mut tx, sku, fresh_until, sourcing).await?;
-            if taken == 0 {
-                let available = fresh.iter().map(|(_, free)| free).sum();
-                tx.rollback().await?;
-                return Ok(ReserveOutcome::OutOfStock(Shortage {
-                    sku: (*sku).clone(),
-                    requested: *requested,
-                    available,
-                }));
+        match hold_lines(
+            &mut tx,
+            order_id,
+            &format!("order:{order_id}"),
+            &wanted,
+            fresh_until,
+            sourcing,
+            now,
+        )
+        .await?
+        {
+            Held::Planned(plan) => {
+                tx.commit().await?;
+                Ok(ReserveOutcome::Allocated(allocation_of(
+                    plan.iter().map(|(batch, units)| (batch, *units)),
+                    sourcing,
+                )))
             }
-            shelves.batches.insert((*sku).clone(), fresh);
-        }
-        let plan = match shelves.plan(&wanted, sourcing) {
-            Ok(plan) => plan,
-            Err(shortage) => {
+            Held::Short(shortage) => {
                 tx.rollback().await?;
-                return Ok(ReserveOutcome::OutOfStock(shortage));
+                Ok(ReserveOutcome::OutOfStock(shortage))
             }
-        };
-        for (sku, requested) in &wanted {
-            let recorded = sqlx::query(
-                "INSERT INTO reservations (order_id, sku, quantity, state, created_at, updated_at)
-                 VALUES ($1, $2, $3, 'held', $4, $4)
-                 ON CONFLICT (order_id, sku) DO NOTHING",
-            )
-            .bind(&order)
-            .bind(sku.as_str())
-            .bind(i64::from(*requested))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if recorded == 0 {
+            Held::Raced => {
                 // A concurrent call for the same order committed first
                 // (PostgreSQL); its reservation stands, ours is undone.
                 tx.rollback().await?;
-                return self.allocation(order_id, sourcing).await;
+                self.allocation(order_id, sourcing).await
             }
         }
-        for (batch, units) in &plan {
-            hold_batch(&mut tx, order_id, batch, *units).await?;
+    }
+
+    /// Holds the stock of an edited order's `lines` in place of what it
+    /// holds, in one transaction: the old holds are given back and the new
+    /// ones taken as [`Inventory::reserve`] takes them, so a SKU the edit
+    /// keeps can use its own stock again, and when any line cannot be had
+    /// nothing changes. Once per (`order_id`, `revision`): a repeat answers
+    /// the allocation the order holds. `Conflict` once any of the order's
+    /// stock is no longer merely held (packed, released).
+    pub async fn revise(
+        &self,
+        order_id: OrderId,
+        revision: u32,
+        lines: &[(Sku, Quantity)],
+        fresh_until: DateTime<Utc>,
+        sourcing: &Sourcing,
+    ) -> Result<ReserveOutcome, StoreError> {
+        let wanted = wanted_units(lines);
+        let order = order_id.to_string();
+        let now = now_millis();
+        let mut tx = self.db.begin_write().await?;
+        let first = sqlx::query(
+            "INSERT INTO reservation_revisions (order_id, revision, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (order_id, revision) DO NOTHING",
+        )
+        .bind(&order)
+        .bind(i64::from(revision))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if first == 0 {
+            tx.rollback().await?;
+            return self.allocation(order_id, sourcing).await;
         }
-        tx.commit().await?;
-        Ok(ReserveOutcome::Allocated(allocation_of(
-            plan.iter().map(|(batch, units)| (batch, *units)),
+        let rows = sqlx::query(
+            "SELECT sku, warehouse_id, batch_code, quantity, state FROM reservation_batches
+             WHERE order_id = $1 ORDER BY sku, warehouse_id, batch_code",
+        )
+        .bind(&order)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut held = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get::<String, _>("state")? != "held" {
+                tx.rollback().await?;
+                return Err(StoreError::Conflict(format!(
+                    "the stock of order {order_id} is no longer only held; it cannot be revised"
+                )));
+            }
+            held.push((batch_key_from(row)?, row.try_get::<i64, _>("quantity")?));
+        }
+        let mut skus: Vec<Sku> = held.iter().map(|(batch, _)| batch.sku.clone()).collect();
+        skus.extend(wanted.keys().map(|sku| (*sku).clone()));
+        skus.sort();
+        skus.dedup();
+        // Every SKU's lock first, in sku order, as every other writer
+        // takes them: the release below and the holds after it then wait
+        // on nobody.
+        for sku in &skus {
+            sqlx::query("UPDATE inventory SET on_hand = on_hand WHERE sku = $1")
+                .bind(sku.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let stamp = format!("order:{order_id}:r{revision}");
+        for (batch, units) in &held {
+            sqlx::query(RELEASE.inventory)
+                .bind(*units)
+                .bind(batch.sku.as_str())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(RELEASE.batch)
+                .bind(*units)
+                .bind(batch.sku.as_str())
+                .bind(batch.warehouse_id.to_string())
+                .bind(batch.batch_code.as_str())
+                .execute(&mut *tx)
+                .await?;
+            record(
+                &mut tx,
+                Movement {
+                    key: format!(
+                        "{stamp}:released:{}:{}:{}",
+                        batch.sku, batch.warehouse_id, batch.batch_code
+                    ),
+                    batch,
+                    reason: StockReason::Released,
+                    on_hand_change: 0,
+                    reserved_change: -units,
+                    order_id: Some(order_id),
+                },
+            )
+            .await?;
+        }
+        for table in ["reservation_batches", "reservations"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE order_id = $1"))
+                .bind(&order)
+                .execute(&mut *tx)
+                .await?;
+        }
+        match hold_lines(
+            &mut tx,
+            order_id,
+            &stamp,
+            &wanted,
+            fresh_until,
             sourcing,
-        )))
+            now,
+        )
+        .await?
+        {
+            Held::Planned(plan) => {
+                for sku in &skus {
+                    rearm_low_stock(&mut tx, sku).await?;
+                }
+                tx.commit().await?;
+                Ok(ReserveOutcome::Allocated(allocation_of(
+                    plan.iter().map(|(batch, units)| (batch, *units)),
+                    sourcing,
+                )))
+            }
+            Held::Short(shortage) => {
+                tx.rollback().await?;
+                Ok(ReserveOutcome::OutOfStock(shortage))
+            }
+            Held::Raced => {
+                tx.rollback().await?;
+                Err(StoreError::Conflict(format!(
+                    "the reservation of order {order_id} changed while it was revised"
+                )))
+            }
+        }
     }
 
     /// What an order's reservation holds, by warehouse, in the order of
@@ -398,6 +494,91 @@ impl Inventory {
     }
 }
 
+/// The units wanted of each SKU, lines of one SKU added up.
+fn wanted_units(lines: &[(Sku, Quantity)]) -> BTreeMap<&Sku, u32> {
+    let mut wanted: BTreeMap<&Sku, u32> = BTreeMap::new();
+    for (sku, quantity) in lines {
+        let total = wanted.entry(sku).or_default();
+        *total = total.saturating_add(quantity.get());
+    }
+    wanted
+}
+
+/// What holding an order's lines came to.
+enum Held {
+    /// Held, from these batches.
+    Planned(Vec<(BatchKey, i64)>),
+    /// A line could not be had; the caller rolls back.
+    Short(Shortage),
+    /// Another call for the same order recorded its reservation first; the
+    /// caller rolls back.
+    Raced,
+}
+
+/// Holds `wanted` for an order inside `tx`, taking each SKU's total and its
+/// lock in one conditional statement (the row lock on PostgreSQL, the
+/// write lock on SQLite: it is impossible to oversell), then the batches
+/// the plan picks. `stamp` starts the keys of the stock movements, one per
+/// reservation of the order.
+async fn hold_lines(
+    tx: &mut Transaction<'static, Any>,
+    order_id: OrderId,
+    stamp: &str,
+    wanted: &BTreeMap<&Sku, u32>,
+    fresh_until: DateTime<Utc>,
+    sourcing: &Sourcing,
+    now: i64,
+) -> Result<Held, StoreError> {
+    let mut shelves = Shelves::default();
+    for (sku, requested) in wanted {
+        let requested_units = i64::from(*requested);
+        let taken = sqlx::query(
+            "UPDATE inventory SET reserved = reserved + $1
+             WHERE sku = $2 AND on_hand - reserved >= $1",
+        )
+        .bind(requested_units)
+        .bind(sku.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        let fresh = fresh_batches(tx, sku, fresh_until, sourcing).await?;
+        if taken == 0 {
+            let available = fresh.iter().map(|(_, free)| free).sum();
+            return Ok(Held::Short(Shortage {
+                sku: (*sku).clone(),
+                requested: *requested,
+                available,
+            }));
+        }
+        shelves.batches.insert((*sku).clone(), fresh);
+    }
+    let plan = match shelves.plan(wanted, sourcing) {
+        Ok(plan) => plan,
+        Err(shortage) => return Ok(Held::Short(shortage)),
+    };
+    for (sku, requested) in wanted {
+        let recorded = sqlx::query(
+            "INSERT INTO reservations (order_id, sku, quantity, state, created_at, updated_at)
+             VALUES ($1, $2, $3, 'held', $4, $4)
+             ON CONFLICT (order_id, sku) DO NOTHING",
+        )
+        .bind(order_id.to_string())
+        .bind(sku.as_str())
+        .bind(i64::from(*requested))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if recorded == 0 {
+            return Ok(Held::Raced);
+        }
+    }
+    for (batch, units) in &plan {
+        hold_batch(tx, order_id, stamp, batch, *units).await?;
+    }
+    Ok(Held::Planned(plan))
+}
+
 /// The free stock of each batch of `sku` in an active warehouse that
 /// `sourcing` allows and that is still good at `fresh_until`, first to
 /// expire first.
@@ -433,6 +614,7 @@ async fn fresh_batches(
 async fn hold_batch(
     tx: &mut Transaction<'static, Any>,
     order_id: OrderId,
+    stamp: &str,
     batch: &BatchKey,
     units: i64,
 ) -> Result<(), StoreError> {
@@ -468,7 +650,7 @@ async fn hold_batch(
         tx,
         Movement {
             key: format!(
-                "order:{order_id}:reserved:{}:{}:{}",
+                "{stamp}:reserved:{}:{}:{}",
                 batch.sku, batch.warehouse_id, batch.batch_code
             ),
             batch,

@@ -385,3 +385,182 @@ async fn setting_on_hand_below_reserved_is_a_conflict() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn revising_a_reservation_swaps_its_holds_once_per_revision() {
+    on_both(|store| async move {
+        let inventory = store.inventory();
+        inventory.set_on_hand(&sku("APPLE"), 5).await.unwrap();
+        inventory.set_on_hand(&sku("PEAR"), 5).await.unwrap();
+        let order = OrderId::new();
+        inventory
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(2)), (sku("PEAR"), qty(1))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
+            .await
+            .unwrap();
+        let edited = [(sku("APPLE"), qty(4))];
+        for _ in 0..2 {
+            assert!(
+                inventory
+                    .revise(order, 1, &edited, Utc::now(), &Sourcing::anywhere())
+                    .await
+                    .unwrap()
+                    .is_held()
+            );
+        }
+        assert_eq!(stock_of(&store, "APPLE").await, (5, 4));
+        assert_eq!(stock_of(&store, "PEAR").await, (5, 0));
+        // The SKU the order keeps counts its own holds as free: 5 of 5.
+        assert!(
+            inventory
+                .revise(
+                    order,
+                    2,
+                    &[(sku("APPLE"), qty(5))],
+                    Utc::now(),
+                    &Sourcing::anywhere()
+                )
+                .await
+                .unwrap()
+                .is_held()
+        );
+        assert_eq!(stock_of(&store, "APPLE").await, (5, 5));
+        assert_eq!(inventory.commit_reservation(order, None).await.unwrap(), 1);
+        assert_eq!(stock_of(&store, "APPLE").await, (0, 0));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revision_that_cannot_be_had_leaves_the_old_reservation() {
+    on_both(|store| async move {
+        let inventory = store.inventory();
+        inventory.set_on_hand(&sku("APPLE"), 5).await.unwrap();
+        inventory.set_on_hand(&sku("PEAR"), 1).await.unwrap();
+        let order = OrderId::new();
+        inventory
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(2))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
+            .await
+            .unwrap();
+        let outcome = inventory
+            .revise(
+                order,
+                1,
+                &[(sku("APPLE"), qty(1)), (sku("PEAR"), qty(2))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
+            .await
+            .unwrap();
+        assert!(!outcome.is_held(), "{outcome:?}");
+        assert_eq!(stock_of(&store, "APPLE").await, (5, 2));
+        assert_eq!(stock_of(&store, "PEAR").await, (1, 0));
+        // The refused revision left no mark: the same number can be tried
+        // again with what can be had.
+        assert!(
+            inventory
+                .revise(
+                    order,
+                    1,
+                    &[(sku("PEAR"), qty(1))],
+                    Utc::now(),
+                    &Sourcing::anywhere()
+                )
+                .await
+                .unwrap()
+                .is_held()
+        );
+        assert_eq!(stock_of(&store, "APPLE").await, (5, 0));
+        assert_eq!(stock_of(&store, "PEAR").await, (1, 1));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn revisions_of_orders_racing_for_the_last_units_never_oversell() {
+    on_both(|store| async move {
+        let inventory = store.inventory();
+        inventory.set_on_hand(&sku("APPLE"), 6).await.unwrap();
+        let orders: Vec<OrderId> = (0..4).map(|_| OrderId::new()).collect();
+        for order in &orders {
+            inventory
+                .reserve(
+                    *order,
+                    &[(sku("APPLE"), qty(1))],
+                    Utc::now(),
+                    &Sourcing::anywhere(),
+                )
+                .await
+                .unwrap();
+        }
+        // Each order wants 3: only one can have them (1 + 3 + 1 + 1 = 6).
+        let revised = futures::future::join_all(orders.iter().map(|order| {
+            let inventory = store.inventory();
+            let order = *order;
+            async move {
+                inventory
+                    .revise(
+                        order,
+                        1,
+                        &[(sku("APPLE"), qty(3))],
+                        Utc::now(),
+                        &Sourcing::anywhere(),
+                    )
+                    .await
+                    .unwrap()
+                    .is_held()
+            }
+        }))
+        .await;
+        assert_eq!(
+            revised.iter().filter(|held| **held).count(),
+            1,
+            "{revised:?}"
+        );
+        assert_eq!(stock_of(&store, "APPLE").await, (6, 6));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_packed_reservation_cannot_be_revised() {
+    on_both(|store| async move {
+        let inventory = store.inventory();
+        inventory.set_on_hand(&sku("APPLE"), 5).await.unwrap();
+        let order = OrderId::new();
+        inventory
+            .reserve(
+                order,
+                &[(sku("APPLE"), qty(2))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
+            .await
+            .unwrap();
+        inventory.commit_reservation(order, None).await.unwrap();
+        let refused = inventory
+            .revise(
+                order,
+                1,
+                &[(sku("APPLE"), qty(1))],
+                Utc::now(),
+                &Sourcing::anywhere(),
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        assert_eq!(stock_of(&store, "APPLE").await, (3, 0));
+    })
+    .await;
+}

@@ -151,6 +151,7 @@ pub fn order_view(id: OrderId, customer: UserId, status: OrderStatus, version: u
         discounts: Vec::new(),
         refunds: Vec::new(),
         returns: Vec::new(),
+        versions: Vec::new(),
         created_at: at,
         updated_at: at,
         version,

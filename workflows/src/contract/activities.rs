@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use temporalio_macros::activity_definitions;
 use temporalio_sdk::activities::ActivityError;
 
+use super::edits::ReviseInput;
 use super::returns::{PickupOutcome, ReturnPickupRequest, ReturnedStock};
 use orderly_domain::{
     Address, LedgerKind, Money, NotificationKind, OrderId, OrderLine, OrderView, PaymentDetails,
@@ -26,6 +27,14 @@ impl OrderActivities {
     /// the sellers of SKUs that fell below their low-stock threshold.
     #[activity]
     pub async fn reserve_stock(input: ReserveInput) -> Result<ReserveOutcome, ActivityError> {
+        unimplemented!()
+    }
+
+    /// Holds the stock of an edited order's lines in place of what it held,
+    /// all or nothing: an out-of-stock answer leaves the old reservation
+    /// as it was. Once per revision.
+    #[activity]
+    pub async fn revise_stock(input: ReviseInput) -> Result<ReserveOutcome, ActivityError> {
         unimplemented!()
     }
 

@@ -16,6 +16,7 @@
 
 mod activities;
 mod cart_reminder;
+mod edits;
 mod expiry_sweep;
 mod names;
 mod order;
@@ -28,6 +29,7 @@ pub use activities::{
     Recipient, ReserveInput, ShipmentStatusInput, definitions,
 };
 pub use cart_reminder::{CartReminderInput, CartReminderOutcome};
+pub use edits::{EditOutcome, OrderEdit, ReviseInput};
 pub use expiry_sweep::{
     AlertsRaised, BatchPage, BatchRef, ExpirySweepActivities, ExpirySweepReport, HoldPage, HoldRef,
     HoldsMoved, WrittenOff, expiry_definitions, expiry_sweep_schedule_id, expiry_sweep_workflow_id,

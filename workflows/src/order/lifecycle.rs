@@ -662,6 +662,9 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
     let _ = ctx
         .wait_condition(|s: &OrderWorkflow| !s.refund_in_flight())
         .await;
+    // An edit being applied finishes first, so what is given back is what
+    // the order holds and was charged once the edit is done.
+    let _ = ctx.wait_condition(|s: &OrderWorkflow| !s.editing).await;
     if ctx.patched(RECONCILE_BEFORE_COMPENSATING) {
         // Money whose answer was lost (the provider took it, the activity
         // never heard) is found here, so it is refunded like the rest.

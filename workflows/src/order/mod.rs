@@ -17,12 +17,16 @@
 //!   starting a child `ReturnWorkflow`), `review_return`, `receive_return`
 //!   and `inspect_return` (staff move a return on, validated against its
 //!   status);
+//! - update `edit` (the customer or staff change lines or the delivery
+//!   address between payment and packing; validated against the status
+//!   and the version the edit was priced from);
 //! - signal `return_progress` (a step a return workflow took);
 //! - signal `payment_result` (a provider's webhook) and `shipment_progress`
 //!   (from the child shipment workflow);
 //! - query `order` returning the full view with its timeline.
 
 mod after_sale;
+mod edits;
 mod lifecycle;
 mod options;
 mod parcels;
@@ -42,9 +46,10 @@ use orderly_domain::{
 };
 
 use crate::contract::{
-    Admission, CUSTOMER_ID_ATTRIBUTE, CancelRequest, ORDER_STATUS_ATTRIBUTE, OrderOutcome,
-    PaymentConfirmation, PayoutRecord, PlaceOrder, RefundOutcome, RefundRequest, ReturnDecision,
-    ReturnInspection, ReturnProgress, ReturnRequest, ReturnedGoods, ShipmentProgress,
+    Admission, CUSTOMER_ID_ATTRIBUTE, CancelRequest, EditOutcome, ORDER_STATUS_ATTRIBUTE,
+    OrderEdit, OrderOutcome, PaymentConfirmation, PayoutRecord, PlaceOrder, RefundOutcome,
+    RefundRequest, ReturnDecision, ReturnInspection, ReturnProgress, ReturnRequest, ReturnedGoods,
+    ShipmentProgress,
 };
 pub use state::OrderWorkflow;
 
@@ -148,6 +153,7 @@ impl OrderWorkflow {
 
     #[update_validator(pack)]
     fn validate_pack(&self, _ctx: &WorkflowContextView, _input: &()) -> Result<(), Refusal> {
+        self.not_editing()?;
         self.allows(OrderAction::Pack)
     }
 
@@ -175,6 +181,7 @@ impl OrderWorkflow {
         _ctx: &WorkflowContextView,
         number: &u32,
     ) -> Result<(), Refusal> {
+        self.not_editing()?;
         let parcel = self.parcel(*number).map(|p| p.status);
         let requested = self.pack_requests.contains(number);
         match pack_shipment_refusal(&self.stage(), *number, parcel, requested) {
@@ -263,6 +270,24 @@ impl OrderWorkflow {
         input: PayoutRecord,
     ) -> Result<RefundView, Refusal> {
         refunds::record_payout(ctx, input).await
+    }
+
+    #[update_validator(edit)]
+    fn validate_edit(&self, _ctx: &WorkflowContextView, input: &OrderEdit) -> Result<(), Refusal> {
+        match self.edit_refusal(input) {
+            Some(refusal) => Err(refusal.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Changes the order's lines or delivery address before packing;
+    /// answers once its stock and money have moved.
+    #[update]
+    pub async fn edit(
+        ctx: &mut WorkflowContext<Self>,
+        input: OrderEdit,
+    ) -> Result<EditOutcome, Refusal> {
+        edits::edit(ctx, input).await
     }
 
     #[update_validator(request_return)]
@@ -403,6 +428,15 @@ impl OrderWorkflow {
             Some(refusal) => Err(refusal.into()),
             None => Ok(()),
         }
+    }
+
+    /// Packing waits for an edit being applied: what is packed is the
+    /// edited order.
+    fn not_editing(&self) -> Result<(), Refusal> {
+        if self.editing {
+            return Err("the order is being edited; pack it once the edit is done".into());
+        }
+        Ok(())
     }
 
     fn allows(&self, action: OrderAction) -> Result<(), Refusal> {

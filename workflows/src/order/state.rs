@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use orderly_domain::{
-    LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderView, ParcelStatus, ParcelView,
-    PaymentStatus, PaymentView, Receipt, ReceiptEntry, RefundStatus, RefundView, ReturnView,
-    ShipmentView, TimelineEntry, discount_on_units,
+    EditSettlement, LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderVersion,
+    OrderView, ParcelStatus, ParcelView, PaymentStatus, PaymentView, Receipt, ReceiptEntry,
+    RefundStatus, RefundView, ReturnView, ShipmentView, TimelineEntry, discount_on_units,
 };
 
 use temporalio_macros::workflow;
@@ -68,6 +68,16 @@ pub struct OrderWorkflow {
     pub(crate) return_requests: BTreeSet<u32>,
     /// Set once the order takes no more return requests.
     pub(crate) returns_closed: bool,
+    /// The order's versions once it was edited: as placed, then one per
+    /// edit. Empty for an order never edited.
+    pub(crate) versions: Vec<OrderVersion>,
+    /// Each applied edit's idempotency key and request fingerprint.
+    pub(crate) edit_keys: BTreeMap<String, String>,
+    /// Set while an edit is being applied.
+    pub(crate) editing: bool,
+    /// Revisions of the order's reservation asked for so far (an edit, and
+    /// the undoing of one whose difference could not be charged).
+    pub(crate) stock_revisions: u32,
 }
 
 impl OrderWorkflow {
@@ -102,7 +112,31 @@ impl OrderWorkflow {
             return_updates: VecDeque::new(),
             return_requests: BTreeSet::new(),
             returns_closed: false,
+            versions: Vec::new(),
+            edit_keys: BTreeMap::new(),
+            editing: false,
+            stock_revisions: 0,
         }
+    }
+
+    /// The order as it was placed: its first version.
+    pub(crate) fn placed_version(&self) -> OrderVersion {
+        OrderVersion {
+            number: 1,
+            at: self.created_at,
+            items: self.order.items.clone(),
+            discounts: self.order.discounts.clone(),
+            total: self.order.total,
+            fulfillment: self.order.fulfillment.clone(),
+            difference: Money::zero(self.order.total.currency),
+            settlement: EditSettlement::Placed,
+            change: "placed".into(),
+        }
+    }
+
+    /// The number of the order's current version.
+    pub(crate) fn current_version(&self) -> u32 {
+        self.versions.last().map_or(1, |v| v.number)
     }
 
     /// Records a step of the order's history, with or without a status change.
@@ -269,6 +303,11 @@ impl OrderWorkflow {
             discounts: self.order.discounts.clone(),
             refunds: self.refunds.clone(),
             returns: self.returns.clone(),
+            versions: if self.versions.is_empty() {
+                vec![self.placed_version()]
+            } else {
+                self.versions.clone()
+            },
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
