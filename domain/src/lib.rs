@@ -43,8 +43,8 @@ pub use ids::{EventId, OrderId, Sku, SupplierId, TrackingId, UserId, WarehouseId
 pub use money::{Currency, Money};
 pub use notification::NotificationKind;
 pub use offer::{
-    BulkTier, DEFAULT_POINTS_PER_100, FestivalOffer, POINT_VALUE_PAISE, after_discounts,
-    offer_discounts,
+    BulkTier, DEFAULT_POINTS_PER_100, FestivalOffer, POINT_VALUE_PAISE, POINTS_SOURCE,
+    after_discounts, offer_discounts, points_refunded,
 };
 pub use order::{OrderLine, OrderStatus, TimelineEntry};
 pub use order_actions::{OrderAction, OrderStage, pack_shipment_refusal};
@@ -57,9 +57,11 @@ pub use payment::{
 pub use quantity::Quantity;
 pub use refund::{
     RefundLine, RefundLineRequest, RefundProblem, RefundStatus, RefundView, price_refund,
+    refunded_units,
 };
 pub use returns::{
     InspectedLine, ReturnLine, ReturnStatus, ReturnStep, ReturnView, ReturnWindows, return_refusal,
+    units_in_open_returns,
 };
 pub use role::Role;
 pub use shipment::ShipmentStatus;

@@ -15,6 +15,50 @@ use crate::{DiscountLine, DiscountShare, Money, OrderLine, Sku};
 pub const DEFAULT_POINTS_PER_100: u32 = 1;
 /// What one loyalty point is worth at checkout, in paise.
 pub const POINT_VALUE_PAISE: i64 = 100;
+/// The `source` of the discount line that loyalty points paid.
+pub const POINTS_SOURCE: &str = "points";
+
+/// The loyalty points to give back for the units of an order that were
+/// refunded: what of the points spent at checkout those units carried (as
+/// refunds prorate every discount), in whole points. Only refunds that
+/// went through count.
+pub fn points_refunded(
+    items: &[OrderLine],
+    discounts: &[DiscountLine],
+    refunds: &[crate::RefundView],
+) -> i64 {
+    let points: Vec<DiscountLine> = discounts
+        .iter()
+        .filter(|d| d.source == POINTS_SOURCE)
+        .cloned()
+        .collect();
+    if points.is_empty() {
+        return 0;
+    }
+    let mut before: std::collections::BTreeMap<&Sku, u32> = Default::default();
+    let mut paise = 0;
+    let done = refunds.iter().filter(|r| {
+        matches!(
+            r.status,
+            crate::RefundStatus::Refunded | crate::RefundStatus::PaidOut
+        )
+    });
+    for line in done.flat_map(|r| &r.lines) {
+        let Some(item) = items.iter().find(|i| i.sku == line.sku) else {
+            continue;
+        };
+        let refunded = before.entry(&line.sku).or_default();
+        paise += crate::discount_on_units(
+            &points,
+            &line.sku,
+            item.quantity.get(),
+            *refunded,
+            line.quantity,
+        );
+        *refunded += line.quantity;
+    }
+    paise / POINT_VALUE_PAISE
+}
 
 /// From `min_quantity` units of a SKU on one line, `percent_off` its price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -86,10 +86,25 @@ pub enum RefundProblem {
     Repeated { sku: Sku },
     #[error("only {left} of {sku} are left to refund")]
     MoreThanOrdered { sku: Sku, left: u32 },
+    #[error(
+        "only {left} of {sku} are left to refund; the others are in a return still open, which refunds them"
+    )]
+    InOpenReturn { sku: Sku, left: u32 },
     #[error("the amount must be positive")]
     NotPositive,
     #[error("{asked} is more than the {left} that was captured and not yet refunded")]
     MoreThanCaptured { asked: Money, left: Money },
+}
+
+/// How many units of `sku` the refunds that did not fail gave back.
+pub fn refunded_units(refunds: &[RefundView], sku: &Sku) -> u32 {
+    refunds
+        .iter()
+        .filter(|refund| refund.status.counts())
+        .flat_map(|refund| &refund.lines)
+        .filter(|refunded| &refunded.sku == sku)
+        .map(|refunded| refunded.quantity)
+        .sum()
 }
 
 /// Prices a refund of `lines` plus `extra` (minor units of the order's
@@ -128,13 +143,7 @@ pub fn price_refund(
             .iter()
             .find(|item| item.sku == line.sku)
             .ok_or_else(|| RefundProblem::NotInOrder(line.sku.clone()))?;
-        let given_back: u32 = earlier
-            .iter()
-            .filter(|refund| refund.status.counts())
-            .flat_map(|refund| &refund.lines)
-            .filter(|refunded| refunded.sku == line.sku)
-            .map(|refunded| refunded.quantity)
-            .sum();
+        let given_back = refunded_units(earlier, &line.sku);
         let left_of_line = item.quantity.get().saturating_sub(given_back);
         if line.quantity.get() > left_of_line {
             return Err(RefundProblem::MoreThanOrdered {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ImageUrl, OrderLine, RefundView, Sku, TrackingId};
+use crate::{ImageUrl, OrderLine, RefundView, Sku, TrackingId, refunded_units};
 
 /// A line of an order being returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -60,6 +60,18 @@ impl ReturnStatus {
             ReturnStatus::Rejected | ReturnStatus::Refunded | ReturnStatus::RefundFailed
         )
     }
+}
+
+/// How many units of `sku` are in returns still open, other than return
+/// `except`: units a return will refund, which no other refund may take.
+pub fn units_in_open_returns(returns: &[ReturnView], sku: &Sku, except: Option<u32>) -> u32 {
+    returns
+        .iter()
+        .filter(|r| r.status.is_open() && Some(r.number) != except)
+        .flat_map(|r| &r.lines)
+        .filter(|returned| &returned.sku == sku)
+        .map(|returned| returned.quantity)
+        .sum()
 }
 
 /// What staff found of one returned line.
@@ -161,13 +173,7 @@ pub fn return_refusal(
         if line.quantity == 0 {
             return Some(format!("the quantity of {} must be at least 1", line.sku));
         }
-        let refunded: u32 = refunds
-            .iter()
-            .filter(|refund| refund.status.counts())
-            .flat_map(|refund| &refund.lines)
-            .filter(|refunded| refunded.sku == line.sku)
-            .map(|refunded| refunded.quantity)
-            .sum();
+        let refunded = refunded_units(refunds, &line.sku);
         let returning: u32 = returns
             .iter()
             .filter(|r| r.status.is_open() || r.status == ReturnStatus::RefundFailed)

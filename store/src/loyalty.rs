@@ -4,10 +4,10 @@
 //! owed now, by an entry of the difference); points spent at checkout are
 //! taken in one conditional update of the balance, so two checkouts cannot
 //! spend the same points, and come back when the order places nothing or
-//! is cancelled.
+//! is cancelled, and for the units of a received order that are refunded.
 
 use chrono::{DateTime, Utc};
-use orderly_domain::{OrderId, OrderStatus, OrderView, UserId};
+use orderly_domain::{OrderId, OrderStatus, OrderView, UserId, points_refunded};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -31,7 +31,8 @@ pub enum PointsKind {
     Revoked,
     /// Spent at checkout.
     Redeemed,
-    /// Spent on an order that was not placed, or was cancelled.
+    /// Spent on an order that was not placed or was cancelled, or on
+    /// units of it that were refunded.
     Returned,
 }
 
@@ -127,6 +128,7 @@ impl Loyalty {
                 let key = format!("order:{order}:points:v{version}");
                 append(&mut tx, view.customer_id, Some(view.id), kind, delta, &key).await?;
             }
+            give_back_refunded(&mut tx, view, version).await?;
         } else {
             return_spend(&mut tx, view.id).await?;
         }
@@ -243,6 +245,40 @@ async fn lock_account(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Brings the points given back for the refunded units of a received
+/// order to what those units carried of the points spent on it.
+async fn give_back_refunded(
+    tx: &mut Transaction<'static, Any>,
+    view: &OrderView,
+    version: i64,
+) -> Result<(), StoreError> {
+    let owed = points_refunded(&view.items, &view.discounts, &view.refunds);
+    if owed == 0 {
+        return Ok(());
+    }
+    let given: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) AS given FROM loyalty_points
+         WHERE order_id = $1 AND kind = 'returned'",
+    )
+    .bind(view.id.to_string())
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("given")?;
+    if owed <= given {
+        return Ok(());
+    }
+    let key = format!("order:{}:points-back:v{version}", view.id);
+    append(
+        tx,
+        view.customer_id,
+        Some(view.id),
+        PointsKind::Returned,
+        owed - given,
+        &key,
+    )
+    .await
 }
 
 async fn return_spend(

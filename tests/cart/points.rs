@@ -173,3 +173,46 @@ async fn cancelling_an_order_paid_partly_with_points_gives_them_back() {
     );
     wait_for_balance(&app, &customer, 100).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunding_a_unit_paid_partly_with_points_gives_its_share_of_the_points_back() {
+    let app = spawn_app_with(TestOptions {
+        timings: OrderTimings {
+            refund_window_secs: 10,
+            ..fast_timings()
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    app.stock_product(MANGO, PRICE, 5).await;
+    let admin = app.admin().await;
+    let customer = app.customer("Lakshmi").await;
+    earned(&app, &customer, 100).await;
+    assert_eq!(add(&app, &customer, MANGO, 2).await.status, 200);
+    let placed = checkout(&app, &customer, "two-boxes", &with_points(60)).await;
+    assert_eq!(placed.status, 201, "{:#}", placed.body);
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    app.wait_for_status(&customer, &id, "paid").await;
+    let tracking = app.ship(&admin, &customer, &id).await;
+    app.carrier_delivers(&tracking).await;
+    // 40 left, and ₹1,738.00 paid earns 17.
+    wait_for_balance(&app, &customer, 57).await;
+
+    let refund = json!({"lines": [{"sku": MANGO, "quantity": 1}], "reason": "bruised"});
+    let refunded = app
+        .post(&format!("/v1/orders/{id}/refunds"), Some(&admin), &refund)
+        .await;
+    assert_eq!(refunded.status, 201, "{:#}", refunded.body);
+    // One of two boxes carried 30 of the 60 points: they come back, the
+    // ₹869.00 refunded in money takes back 9 of the 17 earned (8 left).
+    assert_eq!(refunded.body["amount"], money(PRICE - 3_000));
+    let body = wait_for_balance(&app, &customer, 40 + 30 + 8).await;
+    let returned: i64 = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "returned")
+        .map(|e| e["points"].as_i64().unwrap())
+        .sum();
+    assert_eq!(returned, 30, "{body:#}");
+}

@@ -12,10 +12,10 @@ use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
 use orderly_domain::ReturnWindows;
-use orderly_tests::app::{TestApp, TestOptions, spawn_app_with};
+use orderly_tests::app::{TestApp, TestOptions, fast_timings, spawn_app_with};
 use orderly_tests::money::{refunded_total, refunds_in};
 use orderly_tests::shopper::{Answer, card, cash_on_delivery, delivery_order, placed_id};
-use orderly_workflows::{order_workflow_id, return_workflow_id};
+use orderly_workflows::{OrderTimings, order_workflow_id, return_workflow_id};
 
 const SKU: &str = "ALPHONSO-1KG";
 /// ₹899.00 a box; three boxes per order.
@@ -473,6 +473,40 @@ async fn a_return_refund_and_a_staff_refund_sent_together_never_give_back_more_t
         2 * PRICE
     };
     assert_eq!(refunded_total(&ledger), expected, "{ledger:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_refund_cannot_take_units_an_open_return_will_refund() {
+    let app = spawn_app_with(TestOptions {
+        timings: OrderTimings {
+            refund_window_secs: 3600,
+            ..fast_timings()
+        },
+        ..an_hour_to_return()
+    })
+    .await;
+    let (admin, customer, id) = delivered_order(&app, card(CARD_APPROVED)).await;
+    assert_eq!(ask_return(&app, &customer, &id, 2).await.status, 201);
+    let refunds_path = format!("/v1/orders/{id}/refunds");
+    let two = json!({"lines": [{"sku": SKU, "quantity": 2}], "reason": "goodwill"});
+    let refused = app.post(&refunds_path, Some(&admin), &two).await;
+    refused.assert_complete_problem(422);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("only 1 of"),
+        "{:#}",
+        refused.body
+    );
+    let one = json!({"lines": [{"sku": SKU, "quantity": 1}], "reason": "goodwill"});
+    let refunded = app.post(&refunds_path, Some(&admin), &one).await;
+    assert_eq!(refunded.status, 201, "{:#}", refunded.body);
+    approve(&app, &admin, &id, 1).await;
+    step(&app, &admin, &id, "1/receive", &json!({})).await;
+    let inspected = inspect(&app, &admin, &id, 2, 0).await;
+    assert_eq!(inspected.body["status"], "refunded", "{:#}", inspected.body);
+    assert_eq!(refunded_total(&app.ledger(&id).await), 3 * PRICE);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

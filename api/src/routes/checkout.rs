@@ -27,7 +27,8 @@ use uuid::Uuid;
 
 use orderly_domain::{
     Address, DiscountLine, DomainError, Fulfillment, Money, OrderId, OrderLine, OrderView,
-    POINT_VALUE_PAISE, PaymentInstruction, PriceChange, WarehouseId, after_discounts,
+    POINT_VALUE_PAISE, POINTS_SOURCE, PaymentInstruction, PriceChange, WarehouseId,
+    after_discounts,
 };
 
 use orderly_store::{Cart, CheckoutClaimOutcome};
@@ -318,7 +319,7 @@ async fn pay_with_points(
     }
     let currency = left[0].subtotal.currency;
     Ok(Some(DiscountLine::spread(
-        "points".into(),
+        POINTS_SOURCE.into(),
         Money::new(used * POINT_VALUE_PAISE, currency),
         &left,
     )))

@@ -20,7 +20,7 @@ use temporalio_client::WorkflowExecuteUpdateOptions;
 
 use orderly_domain::{
     Address, CouponCode, DiscountLine, EditLine, EditProblem, Fulfillment, OrderLine, OrderView,
-    Role, Shortage, Sku, after_discounts, edited_lines, new_v7,
+    POINTS_SOURCE, Role, Shortage, Sku, after_discounts, edited_lines, new_v7,
 };
 use orderly_store::Product;
 use orderly_workflows::{EditOutcome, OrderEdit, OrderWorkflow, order_workflow_id};
@@ -206,7 +206,7 @@ async fn repriced(
                     ApiError::Conflict(format!("the edited order loses its coupon: {problem}"))
                 })?;
             discounts.push(discount);
-        } else if kept.source == "points" {
+        } else if kept.source == POINTS_SOURCE {
             let left = after_discounts(items, &discounts);
             let owed: i64 = left.iter().map(|line| line.subtotal.amount).sum();
             if owed < kept.amount.amount {
@@ -215,7 +215,11 @@ async fn repriced(
                     kept.amount
                 )));
             }
-            discounts.push(DiscountLine::spread("points".into(), kept.amount, &left));
+            discounts.push(DiscountLine::spread(
+                POINTS_SOURCE.into(),
+                kept.amount,
+                &left,
+            ));
         }
     }
     Ok(discounts)

@@ -120,6 +120,7 @@ pub async fn refund_order(
         lines: body.lines,
         extra: body.amount,
         reason: body.reason.trim().to_owned(),
+        for_return: None,
     };
     let handle = state
         .temporal

@@ -102,7 +102,8 @@ pub struct CancelRequest {
     pub reason: String,
 }
 
-/// Staff refund part of an order (the `refund` update). `key` is the
+/// Staff refund part of an order (the `refund` update), or the order
+/// refunds a return's lines. `key` is the
 /// client's idempotency key; `fingerprint` tells a retry of the same refund
 /// from another refund under a reused key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +114,10 @@ pub struct RefundRequest {
     /// Minor units of the order's currency, on top of the lines.
     pub extra: i64,
     pub reason: String,
+    /// The return this refund is for; absent for a staff refund, which may
+    /// not take units an open return is to refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_return: Option<u32>,
 }
 
 /// Staff paid a cash on delivery refund back by hand (the `record_payout`

@@ -84,7 +84,19 @@ pub(super) async fn edit(ctx: &mut Ctx, edit: OrderEdit) -> Result<EditOutcome, 
     if ctx.state(|s| s.edit_keys.contains_key(&edit.key)) {
         return Ok(EditOutcome::Applied(Box::new(ctx.state(|s| s.view()))));
     }
-    ctx.state_mut(|s| s.editing = true);
+    // Edits accepted in the same workflow task all passed the validator
+    // before any of them ran: the first to run takes the order, and the
+    // others are refused here, checked again in the same step that takes it.
+    let refusal = ctx.state_mut(|s| {
+        let refusal = s.edit_refusal(&edit);
+        if refusal.is_none() {
+            s.editing = true;
+        }
+        refusal
+    });
+    if let Some(refusal) = refusal {
+        return Err(refusal.into());
+    }
     let outcome = apply(ctx, edit).await;
     ctx.state_mut(|s| s.editing = false);
     outcome

@@ -7,7 +7,8 @@
 //! until staff record it.
 
 use orderly_domain::{
-    Money, OrderStatus, PaymentMethod, PaymentStatus, RefundStatus, RefundView, price_refund,
+    Money, OrderStatus, PaymentMethod, PaymentStatus, RefundProblem, RefundStatus, RefundView,
+    price_refund, refunded_units, units_in_open_returns,
 };
 
 use super::lifecycle::{Ctx, Portion, alert, move_money, notify_refund, now, persist};
@@ -19,6 +20,28 @@ use crate::contract::{
 type Refusal = Box<dyn std::error::Error + Send + Sync>;
 
 impl OrderWorkflow {
+    /// A line `request` asks for more units of than are left once the
+    /// units in open returns (other than its own) are set aside: those
+    /// returns refund them.
+    fn promised_to_returns(&self, request: &RefundRequest) -> Option<RefundProblem> {
+        request.lines.iter().find_map(|line| {
+            let item = self.order.items.iter().find(|i| i.sku == line.sku)?;
+            let promised = units_in_open_returns(&self.returns, &line.sku, request.for_return);
+            if promised == 0 {
+                return None;
+            }
+            let left = item
+                .quantity
+                .get()
+                .saturating_sub(refunded_units(&self.refunds, &line.sku))
+                .saturating_sub(promised);
+            (line.quantity.get() > left).then(|| RefundProblem::InOpenReturn {
+                sku: line.sku.clone(),
+                left,
+            })
+        })
+    }
+
     /// Why the order takes no refund now, if it does not.
     pub(crate) fn refund_refusal(&self) -> Option<&'static str> {
         if self.refunds_closed {
@@ -84,6 +107,9 @@ async fn make(ctx: &mut Ctx, request: RefundRequest) -> Result<RefundOutcome, Re
     let cash = ctx.state(|s| s.order.payment.method() == PaymentMethod::Cod);
     // Priced and held in one step: nothing else runs between the two.
     let priced = ctx.state_mut(|s| {
+        if let Some(problem) = s.promised_to_returns(&request) {
+            return Err(problem);
+        }
         let (lines, amount) = price_refund(
             &s.order.items,
             &s.order.discounts,

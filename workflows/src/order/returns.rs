@@ -443,6 +443,7 @@ async fn refund_return(ctx: &mut Ctx, number: u32) {
         lines,
         extra: 0,
         reason: format!("return {number}: {}", found.reason),
+        for_return: Some(number),
     };
     let outcome = refunds::refund(ctx, request).await;
     let at = now(ctx);

@@ -10,6 +10,7 @@ use orderly_domain::{
     EditSettlement, LedgerKind, Money, OrderAction, OrderStage, OrderStatus, OrderVersion,
     OrderView, ParcelStatus, ParcelView, PaymentStatus, PaymentView, Receipt, ReceiptEntry,
     RefundStatus, RefundView, ReturnView, ShipmentView, TimelineEntry, discount_on_units,
+    refunded_units,
 };
 
 use temporalio_macros::workflow;
@@ -236,14 +237,7 @@ impl OrderWorkflow {
             .iter()
             .filter_map(|line| {
                 let item = self.order.items.iter().find(|i| i.sku == line.sku)?;
-                let refunded: u32 = self
-                    .refunds
-                    .iter()
-                    .filter(|r| r.status.counts())
-                    .flat_map(|r| &r.lines)
-                    .filter(|l| l.sku == line.sku)
-                    .map(|l| l.quantity)
-                    .sum();
+                let refunded = refunded_units(&self.refunds, &line.sku);
                 let units = line.quantity.saturating_sub(refunded);
                 let discount = discount_on_units(
                     &self.order.discounts,
