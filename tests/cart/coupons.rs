@@ -281,3 +281,54 @@ async fn a_coupon_takes_its_percent_off_what_a_bulk_tier_left() {
     );
     assert_eq!(placed.body["total"], money(lines - bulk - coupon));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_order_keeps_its_coupon_worked_out_again_over_the_edited_lines() {
+    let app = spawn_app().await;
+    app.stock_product(MANGO, PRICE, 20).await;
+    let admin = app.admin().await;
+    let ten = json!({"code": "MANGO10", "percent_off": 10, "min_basket": 2 * PRICE});
+    assert_eq!(create(&app, &admin, &ten).await.status, 201);
+    let customer = shopper_with(&app, "Farah", 3, "MANGO10").await;
+    let placed = checkout(
+        &app,
+        &customer,
+        "edit-me",
+        &home_delivery(card(CARD_APPROVED)),
+    )
+    .await;
+    assert_eq!(placed.status, 201, "{:#}", placed.body);
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    app.wait_for_status(&customer, &id, "paid").await;
+
+    let edits = format!("/v1/orders/{id}/edits");
+    let four = json!({"lines": [{"sku": MANGO, "quantity": 4}]});
+    let edited = app.post(&edits, Some(&customer), &four).await;
+    assert_eq!(edited.status, 200, "{:#}", edited.body);
+    assert_eq!(edited.body["discounts"][0]["source"], "coupon:MANGO10");
+    assert_eq!(edited.body["discounts"][0]["amount"], money(4 * PRICE / 10));
+    assert_eq!(edited.body["total"], money(4 * PRICE - 4 * PRICE / 10));
+    // 10% of the added box is charged: ₹809.10.
+    assert_eq!(
+        edited.body["versions"][1]["difference"],
+        money(PRICE - PRICE / 10)
+    );
+    assert_eq!(
+        edited.body["payment"]["receipt"]["captured"],
+        money(4 * PRICE - 4 * PRICE / 10)
+    );
+    assert_eq!(uses(&app, &admin, "MANGO10").await, 1, "no second use");
+
+    // One box is below the coupon's minimum basket of two: refused, and
+    // nothing changes.
+    let one = json!({"lines": [{"sku": MANGO, "quantity": 1}]});
+    let refused = app.post(&edits, Some(&customer), &one).await;
+    refused.assert_complete_problem(409);
+    assert!(
+        refused.body["detail"].as_str().unwrap().contains("MANGO10"),
+        "{:#}",
+        refused.body
+    );
+    let now = app.get(&format!("/v1/orders/{id}"), Some(&customer)).await;
+    assert_eq!(now.body["items"][0]["quantity"], 4);
+}
