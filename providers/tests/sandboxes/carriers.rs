@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use orderly_domain::{Address, CarrierEvent, OrderId, ShipmentStatus};
 use orderly_providers::carriers::{
-    BookingRequest, Carrier, CarrierError, CarrierSimulator, SandboxCarrier,
+    BookingRequest, Carrier, CarrierError, CarrierSimulator, PickupRequest, SandboxCarrier,
 };
 use orderly_providers::sandbox_values::{POSTAL_CODE_OUTAGE, POSTAL_CODE_UNDELIVERABLE};
 use orderly_store::Store;
@@ -243,6 +243,57 @@ async fn the_simulator_walks_a_shipment_to_delivery_one_accepted_step_at_a_time(
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(listener.accepted().len(), settled);
 
+        stop.send(()).expect("the simulator is running");
+        tokio::time::timeout(Duration::from_secs(5), simulator)
+            .await
+            .expect("the simulator stops when told")
+            .expect("the simulator did not panic");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_simulator_brings_a_return_pickup_back_to_the_warehouse() {
+    on_every_backend(|store: Store| async move {
+        let listener = Listener::start().await;
+        let order_id = OrderId::new();
+        let pickup = SandboxCarrier::new(store.clone())
+            .book_return(&PickupRequest {
+                order_id,
+                return_number: 1,
+                warehouse_id: None,
+                address: booking(order_id, "560001").address,
+                idempotency_key: format!("order:{order_id}:return-1:pickup"),
+            })
+            .await
+            .expect("booked");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let simulator = tokio::spawn(
+            CarrierSimulator {
+                store: store.clone(),
+                webhook_url: listener.url(),
+                secret: SECRET.to_owned(),
+                interval: Duration::from_millis(30),
+            }
+            .run(stopped),
+        );
+        for expected in LEGS {
+            let events = events_until(&listener, expected, 1).await;
+            assert!(events.iter().all(|e| e.tracking_id == pickup.tracking_id));
+            store
+                .orders()
+                .set_return_pickup_status(pickup.tracking_id, expected)
+                .await
+                .expect("accepted");
+        }
+        let arrived = events(&listener)
+            .into_iter()
+            .find(|e| e.status == ShipmentStatus::Delivered)
+            .expect("delivered");
+        assert_eq!(
+            arrived.location.map(|l| l.as_str().to_owned()).as_deref(),
+            Some("warehouse returns desk")
+        );
         stop.send(()).expect("the simulator is running");
         tokio::time::timeout(Duration::from_secs(5), simulator)
             .await

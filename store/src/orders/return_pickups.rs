@@ -68,6 +68,23 @@ impl Orders {
         pickup_from(&row)
     }
 
+    /// Pickups of `carrier` still on their way to the warehouse, oldest
+    /// first (the carrier simulator moves them on).
+    pub async fn open_return_pickups(
+        &self,
+        carrier: &str,
+    ) -> Result<Vec<ReturnPickupRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM return_pickups
+             WHERE carrier = $1 AND status NOT IN ('delivered', 'returned')
+             ORDER BY created_at, tracking_id"
+        ))
+        .bind(carrier)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(pickup_from).collect()
+    }
+
     pub async fn return_pickup_by_tracking(
         &self,
         tracking_id: TrackingId,
