@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use futures::future::join_all;
-use orderly_providers::sandbox_values::CARD_APPROVED;
+use orderly_providers::sandbox_values::{CARD_APPROVED, POSTAL_CODE_UNDELIVERABLE};
 use serde_json::{Value, json};
 
 use orderly_domain::NotificationKind;
@@ -449,4 +449,31 @@ async fn an_edit_whose_worker_is_killed_is_charged_once_when_retried() {
     assert_eq!(captured_total(&app.ledger(&id).await), 5 * MANGO_PRICE);
     assert_eq!(app.stock_levels(MANGO).await, (ON_HAND, 5));
     stop_second_worker();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_parcel_is_booked_to_the_address_the_edit_gave() {
+    let app = spawn_app().await;
+    let (admin, customer) = shop(&app, ON_HAND).await;
+    let id = paid_order(&app, &customer, 0, card(CARD_APPROVED)).await;
+    // The sandbox carrier refuses this postal code: only a booking to the
+    // new address is refused.
+    let address = json!({
+        "name": "Meera Iyer", "line1": "1 Nowhere Lane", "city": "Pune",
+        "postal_code": POSTAL_CODE_UNDELIVERABLE, "country": "IN"
+    });
+    let edited = edit(&app, &customer, &id, None, &json!({"address": address})).await;
+    assert_eq!(edited.status, 200, "{:#}", edited.body);
+    let packed = app
+        .post(&format!("/v1/orders/{id}/pack"), Some(&admin), &json!({}))
+        .await;
+    assert_eq!(packed.status, 200, "{:#}", packed.body);
+    let ended = app.wait_for_status(&customer, &id, "cancelled").await;
+    assert!(
+        ended["timeline"].to_string().contains("undeliverable"),
+        "{ended:#}"
+    );
+    let ledger = app.ledger(&id).await;
+    assert_eq!(refunded_total(&ledger), captured_total(&ledger));
+    assert_eq!(app.stock_levels(MANGO).await, (ON_HAND, 0));
 }

@@ -147,7 +147,7 @@ fn set_status(ctx: &mut Ctx, number: u32, status: ParcelStatus) {
 /// off the shelf. `None` when it was not sent.
 async fn pack_and_book(
     ctx: &mut Ctx,
-    address: &Address,
+    placed_address: &Address,
     number: u32,
 ) -> WorkflowResult<Option<BookedShipment>> {
     let Some(parcel) = ctx.state(|s| s.parcel(number).cloned()) else {
@@ -170,12 +170,20 @@ async fn pack_and_book(
     });
     persist(ctx).await?;
 
-    let (order_id, timings) = ctx.state(|s| (s.order.order_id, s.order.timings.clone()));
+    // The address the order has now: an edit before packing may have
+    // changed the one it was placed with.
+    let (order_id, timings, address) = ctx.state(|s| {
+        let address = match &s.order.fulfillment {
+            Fulfillment::Delivery { address } => address.clone(),
+            Fulfillment::Pickup { .. } => placed_address.clone(),
+        };
+        (s.order.order_id, s.order.timings.clone(), address)
+    });
     let request = BookingRequest {
         order_id,
         shipment_number: number,
         warehouse_id: Some(parcel.warehouse_id),
-        address: address.clone(),
+        address,
         idempotency_key: format!("order:{order_id}:shipment:{number}"),
     };
     let booked = ctx
