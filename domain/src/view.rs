@@ -37,8 +37,9 @@ pub struct OrderView {
     /// Returns the customer asked for, oldest first.
     #[serde(default)]
     pub returns: Vec<crate::ReturnView>,
-    /// The order's versions, oldest first: the order as placed, then one
-    /// per edit. The last is the order as it stands.
+    /// Once the order was edited, its versions, oldest first: the order as
+    /// placed, then one per edit; the last is the order as it stands.
+    /// Empty for an order never edited (it is at version 1).
     #[serde(default)]
     pub versions: Vec<crate::OrderVersion>,
     pub created_at: DateTime<Utc>,

@@ -174,7 +174,7 @@ async fn an_added_line_out_of_stock_is_a_409_naming_it_and_changes_nothing() {
     let after = order(&app, &customer, &id).await;
     assert_eq!(after["items"], before["items"]);
     assert_eq!(after["total"], before["total"]);
-    assert_eq!(after["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(after["versions"], json!([]), "never edited");
     assert_eq!(app.stock_levels(MANGO).await, (ON_HAND, 3));
     assert_eq!(app.stock_levels(OKRA).await, (1, 0));
     assert_eq!(app.ledger_entries(&id).await.len(), ledger_before);
@@ -370,7 +370,7 @@ async fn a_declined_difference_leaves_the_order_as_it_was() {
     );
     let now = order(&app, &customer, &id).await;
     assert_eq!(now["items"][0]["quantity"], 3);
-    assert_eq!(now["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(now["versions"], json!([]), "never edited");
     assert_eq!(app.stock_levels(MANGO).await, (ON_HAND, 3));
     assert_eq!(captured_total(&app.ledger(&id).await), 3 * MANGO_PRICE);
     app.assert_stock_ledger_adds_up(&admin, MANGO).await;

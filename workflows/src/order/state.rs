@@ -297,11 +297,7 @@ impl OrderWorkflow {
             discounts: self.order.discounts.clone(),
             refunds: self.refunds.clone(),
             returns: self.returns.clone(),
-            versions: if self.versions.is_empty() {
-                vec![self.placed_version()]
-            } else {
-                self.versions.clone()
-            },
+            versions: self.versions.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
