@@ -14,7 +14,7 @@ use orderly_domain::{
     WarehouseSite,
 };
 use orderly_notifications::Notifier;
-use orderly_store::{ReturnedLine, Sourcing, Store, StoreError};
+use orderly_store::{Holder, ReturnedLine, Sourcing, Store, StoreError};
 use orderly_workflows::contract::definitions::{
     CommitParcel, CommitStock, ReleaseParcel, ReleaseStock, ReserveStock, Restock, RestockParcel,
     ReviseStock, TakeBackReturn,
@@ -68,7 +68,7 @@ impl StockActivities {
         };
         let warehouses = self.store.warehouses().list(false).await?;
         Ok(match source {
-            StockSource::NearestTo { postal_code } => {
+            StockSource::NearestTo { postal_code } | StockSource::OneParcelTo { postal_code } => {
                 let sites: Vec<WarehouseSite> = warehouses
                     .iter()
                     .map(|w| WarehouseSite {
@@ -78,7 +78,7 @@ impl StockActivities {
                     .collect();
                 Sourcing {
                     warehouses: self.policy.ranking.rank(postal_code, &sites),
-                    one_warehouse: false,
+                    one_warehouse: matches!(source, StockSource::OneParcelTo { .. }),
                 }
             }
             StockSource::Pickup {
@@ -155,7 +155,10 @@ impl StockActivities {
             .store
             .inventory()
             .reserve(
-                input.order_id,
+                Holder {
+                    order_id: input.order_id,
+                    part: input.part,
+                },
                 &lines,
                 self.policy.freshness.good_until(Utc::now()),
                 &sourcing,
@@ -250,7 +253,7 @@ impl StockActivities {
     ) -> Result<(), ActivityError> {
         self.store
             .inventory()
-            .release_reservation(parcel.order_id, Some(parcel.warehouse_id))
+            .release_reservation(holder(&parcel), Some(parcel.warehouse_id))
             .await
             .map(drop)
             .map_err(retryable)
@@ -264,7 +267,7 @@ impl StockActivities {
     ) -> Result<(), ActivityError> {
         self.store
             .inventory()
-            .commit_reservation(parcel.order_id, Some(parcel.warehouse_id))
+            .commit_reservation(holder(&parcel), Some(parcel.warehouse_id))
             .await
             .map(drop)
             .map_err(retryable)
@@ -278,7 +281,7 @@ impl StockActivities {
     ) -> Result<(), ActivityError> {
         self.store
             .inventory()
-            .restock_reservation(parcel.order_id, Some(parcel.warehouse_id))
+            .restock_reservation(holder(&parcel), Some(parcel.warehouse_id))
             .await
             .map(drop)
             .map_err(retryable)
@@ -311,5 +314,13 @@ impl StockActivities {
             )),
             Err(err) => Err(retryable(err)),
         }
+    }
+}
+
+/// Whose stock a parcel is: the order's own, or an exchange's replacement.
+fn holder(parcel: &ParcelStock) -> Holder {
+    Holder {
+        order_id: parcel.order_id,
+        part: parcel.part,
     }
 }

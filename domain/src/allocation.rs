@@ -69,6 +69,9 @@ pub enum StockSource {
     /// Collected: all of it from one warehouse, this one if named, else
     /// the first pickup counter that can fill it.
     Pickup { warehouse_id: Option<WarehouseId> },
+    /// An exchange's replacement: all of it from one active warehouse, the
+    /// nearest to this postal code that can fill it, as one parcel.
+    OneParcelTo { postal_code: String },
 }
 
 /// One line of what a warehouse holds for an order.

@@ -10,6 +10,7 @@ mod allocation;
 mod coupon;
 mod error;
 mod events;
+mod exchange;
 mod ids;
 mod money;
 mod notification;
@@ -39,6 +40,7 @@ pub use coupon::{
 };
 pub use error::DomainError;
 pub use events::{CarrierEvent, Location, PaymentWebhook, PaymentWebhookStatus};
+pub use exchange::{ExchangeProblem, ExchangeStatus, ExchangeView, exchange_difference};
 pub use ids::{EventId, OrderId, Sku, SupplierId, TrackingId, UserId, WarehouseId, new_v7};
 pub use money::{Currency, Money};
 pub use notification::NotificationKind;

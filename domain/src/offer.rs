@@ -20,12 +20,14 @@ pub const POINTS_SOURCE: &str = "points";
 
 /// The loyalty points to give back for the units of an order that were
 /// refunded: what of the points spent at checkout those units carried (as
-/// refunds prorate every discount), in whole points. Only refunds that
-/// went through count.
+/// refunds prorate every discount), in whole points. The units are those
+/// of refunds that went through and of shipments that came back and were
+/// refunded (`parcels`), never more than the order had of a line.
 pub fn points_refunded(
     items: &[OrderLine],
     discounts: &[DiscountLine],
     refunds: &[crate::RefundView],
+    parcels: &[crate::ParcelView],
 ) -> i64 {
     let points: Vec<DiscountLine> = discounts
         .iter()
@@ -35,28 +37,38 @@ pub fn points_refunded(
     if points.is_empty() {
         return 0;
     }
-    let mut before: std::collections::BTreeMap<&Sku, u32> = Default::default();
-    let mut paise = 0;
-    let done = refunds.iter().filter(|r| {
-        matches!(
-            r.status,
-            crate::RefundStatus::Refunded | crate::RefundStatus::PaidOut
-        )
-    });
-    for line in done.flat_map(|r| &r.lines) {
-        let Some(item) = items.iter().find(|i| i.sku == line.sku) else {
-            continue;
-        };
-        let refunded = before.entry(&line.sku).or_default();
-        paise += crate::discount_on_units(
-            &points,
-            &line.sku,
-            item.quantity.get(),
-            *refunded,
-            line.quantity,
-        );
-        *refunded += line.quantity;
+    let mut units: std::collections::BTreeMap<&Sku, u32> = Default::default();
+    let refunded = refunds
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.status,
+                crate::RefundStatus::Refunded | crate::RefundStatus::PaidOut
+            )
+        })
+        .flat_map(|r| r.lines.iter().map(|line| (&line.sku, line.quantity)));
+    let came_back = parcels
+        .iter()
+        .filter(|p| p.refunded.is_some_and(|amount| amount.amount > 0))
+        .flat_map(|p| p.items.iter().map(|line| (&line.sku, line.quantity)));
+    for (sku, quantity) in refunded.chain(came_back) {
+        let counted = units.entry(sku).or_default();
+        *counted = counted.saturating_add(quantity);
     }
+    let paise: i64 = units
+        .into_iter()
+        .filter_map(|(sku, refunded)| {
+            let item = items.iter().find(|i| &i.sku == sku)?;
+            let ordered = item.quantity.get();
+            Some(crate::discount_on_units(
+                &points,
+                sku,
+                ordered,
+                0,
+                refunded.min(ordered),
+            ))
+        })
+        .sum();
     paise / POINT_VALUE_PAISE
 }
 
@@ -188,6 +200,40 @@ mod tests {
 
     fn fruit(_: &Sku) -> Option<String> {
         Some("fruit".into())
+    }
+
+    #[test]
+    fn a_shipment_that_came_back_refunded_gives_back_its_share_of_the_points_once() {
+        let items = [line("MANGO-1KG", 3, 10_000)];
+        // 30 points (₹30) spent on the order, ₹10 a box.
+        let spent = DiscountLine::spread(POINTS_SOURCE.into(), crate::samples::inr(3_000), &items);
+        let parcel = crate::ParcelView {
+            id: 1,
+            warehouse_id: crate::DEFAULT_WAREHOUSE,
+            items: vec![crate::ParcelLine {
+                sku: Sku::parse("MANGO-1KG").unwrap(),
+                quantity: 2,
+            }],
+            status: crate::ParcelStatus::Returned,
+            tracking_id: None,
+            carrier: None,
+            last_location: None,
+            refunded: Some(crate::samples::inr(18_000)),
+        };
+        let discounts = [spent];
+        assert_eq!(points_refunded(&items, &discounts, &[], &[]), 0);
+        assert_eq!(
+            points_refunded(&items, &discounts, &[], std::slice::from_ref(&parcel)),
+            20
+        );
+        let not_refunded = crate::ParcelView {
+            refunded: None,
+            ..parcel.clone()
+        };
+        assert_eq!(points_refunded(&items, &discounts, &[], &[not_refunded]), 0);
+        // Two refunded shipments of one line never count past the line.
+        let twice = [parcel.clone(), crate::ParcelView { id: 2, ..parcel }];
+        assert_eq!(points_refunded(&items, &discounts, &[], &twice), 30);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ImageUrl, OrderLine, RefundView, Sku, TrackingId, refunded_units};
+use crate::{ExchangeView, ImageUrl, OrderLine, RefundView, Sku, TrackingId, refunded_units};
 
 /// A line of an order being returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -37,6 +37,9 @@ pub enum ReturnStatus {
     Refunded,
     /// The refund could not be made; ops were alerted.
     RefundFailed,
+    /// A replacement went out instead of a refund, and the returned goods
+    /// are settled (inspected, or perishables not collected).
+    Exchanged,
 }
 
 impl ReturnStatus {
@@ -50,6 +53,7 @@ impl ReturnStatus {
             ReturnStatus::Inspected => "inspected",
             ReturnStatus::Refunded => "refunded",
             ReturnStatus::RefundFailed => "refund_failed",
+            ReturnStatus::Exchanged => "exchanged",
         }
     }
 
@@ -57,17 +61,30 @@ impl ReturnStatus {
     pub fn is_open(self) -> bool {
         !matches!(
             self,
-            ReturnStatus::Rejected | ReturnStatus::Refunded | ReturnStatus::RefundFailed
+            ReturnStatus::Rejected
+                | ReturnStatus::Refunded
+                | ReturnStatus::RefundFailed
+                | ReturnStatus::Exchanged
         )
+    }
+
+    /// Whether the return's units are given back by it (or were, by a
+    /// replacement): no other refund or return may take them. A refunded
+    /// return's units count through its refund instead.
+    pub fn holds_units(self) -> bool {
+        self.is_open() || matches!(self, ReturnStatus::RefundFailed | ReturnStatus::Exchanged)
     }
 }
 
-/// How many units of `sku` are in returns still open, other than return
-/// `except`: units a return will refund, which no other refund may take.
+/// How many units of `sku` are in returns still open (or exchanged),
+/// other than return `except`: units a return will refund, or a
+/// replacement paid for, which no other refund may take.
 pub fn units_in_open_returns(returns: &[ReturnView], sku: &Sku, except: Option<u32>) -> u32 {
     returns
         .iter()
-        .filter(|r| r.status.is_open() && Some(r.number) != except)
+        .filter(|r| {
+            (r.status.is_open() || r.status == ReturnStatus::Exchanged) && Some(r.number) != except
+        })
         .flat_map(|r| &r.lines)
         .filter(|returned| &returned.sku == sku)
         .map(|returned| returned.quantity)
@@ -114,6 +131,9 @@ pub struct ReturnView {
     /// The refund that paid the return back, by its number.
     pub refund: Option<u32>,
     pub steps: Vec<ReturnStep>,
+    /// The replacement the customer takes instead of a refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<ExchangeView>,
 }
 
 impl ReturnView {
@@ -152,8 +172,8 @@ impl ReturnWindows {
 
 /// Why `lines` cannot be returned from an order with `items`, earlier
 /// `refunds` and `returns`, if they cannot. A unit counts as given back
-/// once it is in a refund that holds, or in a return that was not
-/// rejected and whose refund has not been made yet.
+/// once it is in a refund that holds, in a return that was not rejected
+/// and whose refund has not been made yet, or in an exchanged return.
 pub fn return_refusal(
     items: &[OrderLine],
     refunds: &[RefundView],
@@ -176,7 +196,7 @@ pub fn return_refusal(
         let refunded = refunded_units(refunds, &line.sku);
         let returning: u32 = returns
             .iter()
-            .filter(|r| r.status.is_open() || r.status == ReturnStatus::RefundFailed)
+            .filter(|r| r.status.holds_units())
             .flat_map(|r| &r.lines)
             .filter(|returned| returned.sku == line.sku)
             .map(|returned| returned.quantity)
@@ -220,6 +240,7 @@ mod tests {
             inspection: Vec::new(),
             refund: None,
             steps: Vec::new(),
+            exchange: None,
         }
     }
 

@@ -149,12 +149,18 @@ impl Notifier {
             Focus::Refund(number) => format!("{}:{}:refund-{number}", order.id, kind.as_str()),
             // Every step of a return is news of its own.
             Focus::Return(number) => {
-                let status = order
-                    .returns
-                    .iter()
-                    .find(|r| r.number == number)
-                    .map_or("unknown", |r| r.status.as_str());
-                format!("{}:{}:return-{number}:{status}", order.id, kind.as_str())
+                let found = order.returns.iter().find(|r| r.number == number);
+                let status = found.map_or("unknown", |r| r.status.as_str());
+                // So is every step of its replacement.
+                let exchange = found
+                    .and_then(|r| r.exchange.as_ref())
+                    .map(|e| format!(":exchange-{}", e.status.as_str()))
+                    .unwrap_or_default();
+                format!(
+                    "{}:{}:return-{number}:{status}{exchange}",
+                    order.id,
+                    kind.as_str()
+                )
             }
             // Every edit is news of its own.
             _ if kind == NotificationKind::OrderEdited => {

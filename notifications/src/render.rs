@@ -9,8 +9,8 @@ use minijinja::Value;
 use serde::Serialize;
 
 use orderly_domain::{
-    EditSettlement, Money, NotificationKind, OrderStatus, OrderView, ParcelStatus, PaymentMethod,
-    PaymentStatus, RefundStatus, Sku,
+    EditSettlement, ExchangeStatus, ExchangeView, Money, NotificationKind, OrderStatus, OrderView,
+    ParcelStatus, PaymentMethod, PaymentStatus, RefundStatus, Sku,
 };
 use orderly_store::{Cart, LowStockAlert, SpoilingBatch};
 
@@ -106,6 +106,20 @@ struct ThisReturnValues {
     lines: Vec<ParcelLineValues>,
     collect: bool,
     tracking: Option<TrackingValues>,
+    exchange: Option<ExchangeValues>,
+}
+
+/// The replacement a return takes instead of a refund.
+#[derive(Serialize)]
+struct ExchangeValues {
+    /// Where it stands, in words: `on its way`.
+    label: &'static str,
+    lines: Vec<ParcelLineValues>,
+    /// What was charged on top, once it was.
+    difference: Option<String>,
+    tracking: Option<TrackingValues>,
+    /// Why it fell back to a refund.
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -356,7 +370,42 @@ fn this_return_values(order: &OrderView, focus: Focus) -> Option<ThisReturnValue
                 id: id.to_string(),
                 carrier,
             }),
+        exchange: found.exchange.as_ref().map(exchange_values),
     })
+}
+
+fn exchange_values(exchange: &ExchangeView) -> ExchangeValues {
+    ExchangeValues {
+        label: match exchange.status {
+            ExchangeStatus::Requested => "to be sent once the return is approved",
+            ExchangeStatus::Shipped => "on its way",
+            ExchangeStatus::Delivered => "delivered",
+            ExchangeStatus::FellBack => "not coming: the return is refunded instead",
+            ExchangeStatus::CameBack => "back with us: the return is refunded instead",
+        },
+        lines: exchange
+            .lines
+            .iter()
+            .map(|line| ParcelLineValues {
+                sku: line.sku.to_string(),
+                name: line.name.clone(),
+                quantity: line.quantity.get(),
+            })
+            .collect(),
+        difference: (exchange.difference.amount > 0
+            && matches!(
+                exchange.status,
+                ExchangeStatus::Shipped | ExchangeStatus::Delivered
+            ))
+        .then(|| exchange.difference.to_string()),
+        tracking: exchange.parcel.as_ref().and_then(|parcel| {
+            Some(TrackingValues {
+                id: parcel.tracking_id?.to_string(),
+                carrier: parcel.carrier.clone()?,
+            })
+        }),
+        note: exchange.note.clone(),
+    }
 }
 
 fn this_refund_values(order: &OrderView, focus: Focus) -> Option<ThisRefundValues> {

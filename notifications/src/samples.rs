@@ -7,11 +7,11 @@ use minijinja::Value;
 
 use orderly_domain::{
     Address, BatchCode, CartStatus, Currency, DEFAULT_WAREHOUSE, DiscountLine, DiscountShare,
-    EditSettlement, Fulfillment, LedgerKind, Money, NotificationKind, OrderId, OrderLine,
-    OrderStatus, OrderVersion, OrderView, ParcelLine, ParcelStatus, ParcelView, PaymentMethod,
-    PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry, RefundLine, RefundStatus,
-    RefundView, ReturnLine, ReturnStatus, ReturnStep, ReturnView, ShipmentStatus, ShipmentView,
-    Sku, TimelineEntry, TrackingId, UserId, WarehouseId,
+    EditSettlement, ExchangeStatus, ExchangeView, Fulfillment, LedgerKind, Money, NotificationKind,
+    OrderId, OrderLine, OrderStatus, OrderVersion, OrderView, ParcelLine, ParcelStatus, ParcelView,
+    PaymentMethod, PaymentStatus, PaymentView, Quantity, Receipt, ReceiptEntry, RefundLine,
+    RefundStatus, RefundView, ReturnLine, ReturnStatus, ReturnStep, ReturnView, ShipmentStatus,
+    ShipmentView, Sku, TimelineEntry, TrackingId, UserId, WarehouseId,
 };
 use orderly_store::{BatchKey, Cart, CartItem, LowStockAlert, SpoilingBatch};
 
@@ -171,6 +171,19 @@ fn order() -> OrderView {
                 at,
                 detail: "pickup booked with sandbox".into(),
             }],
+            exchange: Some(ExchangeView {
+                lines: vec![OrderLine {
+                    sku: sku("APPLE-1KG"),
+                    name: "Apples, 1 kg".into(),
+                    quantity: Quantity::parse(1).expect("a sample quantity"),
+                    unit_price: inr(12_050),
+                    subtotal: inr(12_050),
+                }],
+                difference: inr(0),
+                status: ExchangeStatus::Shipped,
+                parcel: Some(parcel(3, ParcelStatus::Booked, Some(TrackingId::new()))),
+                note: None,
+            }),
         }],
         versions: vec![OrderVersion {
             number: 2,

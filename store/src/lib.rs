@@ -50,8 +50,9 @@ pub use coupons::{CouponRecord, Coupons, Redemption};
 pub use error::StoreError;
 pub use idempotency::{IdempotencyClaim, IdempotencyKeys};
 pub use inventory::{
-    Batch, BatchKey, GoodsReceipt, HoldKey, HoldMove, Inventory, LedgerTotals, LowStockAlert,
-    ReturnedLine, Sourcing, SpoilingBatch, StaleHold, StockLevel, StockMovement, WriteOff,
+    Batch, BatchKey, GoodsReceipt, HoldKey, HoldMove, Holder, Inventory, LedgerTotals,
+    LowStockAlert, ReturnedLine, Sourcing, SpoilingBatch, StaleHold, StockLevel, StockMovement,
+    WriteOff,
 };
 pub use ledger::{Ledger, LedgerEntry, LedgerStatus};
 pub use loyalty::{Loyalty, PointsEntry, PointsKind};

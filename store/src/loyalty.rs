@@ -254,7 +254,7 @@ async fn give_back_refunded(
     view: &OrderView,
     version: i64,
 ) -> Result<(), StoreError> {
-    let owed = points_refunded(&view.items, &view.discounts, &view.refunds);
+    let owed = points_refunded(&view.items, &view.discounts, &view.refunds, &view.shipments);
     if owed == 0 {
         return Ok(());
     }

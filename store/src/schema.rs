@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "order_edits",
         include_str!("../migrations/0018_order_edits.sql"),
     ),
+    (
+        19,
+        "exchanges",
+        include_str!("../migrations/0019_exchanges.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations SQLite runs in place of the shared one.
@@ -115,6 +120,7 @@ const SQLITE_VERSIONS: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/sqlite/0013_expiry_sweep.sql"),
     ),
+    (19, include_str!("../migrations/sqlite/0019_exchanges.sql")),
 ];
 
 #[derive(Debug)]

@@ -1,13 +1,16 @@
 //! Coupons through the REST API: created by admins, applied in the cart,
 //! checked again and redeemed at checkout, the last use going to exactly
-//! one of the checkouts racing for it, and refunds of a discounted order
-//! giving back what was paid, to the paisa.
+//! one of the checkouts racing for it, and refunds and returns of a
+//! discounted order giving back what was paid, to the paisa.
+
+use std::time::Duration;
 
 use futures::future::join_all;
 use orderly_providers::sandbox_values::CARD_APPROVED;
 use serde_json::{Value, json};
 
-use orderly_tests::app::{TestApp, spawn_app};
+use orderly_domain::ReturnWindows;
+use orderly_tests::app::{TestApp, TestOptions, spawn_app, spawn_app_with};
 use orderly_tests::shopper::{Answer, card};
 
 use crate::cart::{add, checkout, home_delivery, money};
@@ -236,6 +239,72 @@ async fn refunds_of_a_discounted_order_give_back_what_each_unit_was_paid_to_the_
         .body;
     assert_eq!(order["payment"]["receipt"]["refunded"], money(paid_total));
     assert_eq!(order["payment"]["status"], "refunded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_return_of_a_discounted_order_refunds_what_the_returned_unit_was_paid_to_the_paisa()
+ {
+    let app = spawn_app_with(TestOptions {
+        return_windows: ReturnWindows {
+            default_secs: 3600,
+            by_category: Default::default(),
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    app.stock_product(MANGO, PRICE, 20).await;
+    let admin = app.admin().await;
+    let odd = json!({"code": "ODD", "amount_off": 10_001});
+    assert_eq!(create(&app, &admin, &odd).await.status, 201);
+    let customer = shopper_with(&app, "Kiran", 3, "ODD").await;
+    let placed = checkout(&app, &customer, "odd", &home_delivery(card(CARD_APPROVED))).await;
+    assert_eq!(placed.status, 201, "{:#}", placed.body);
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    app.wait_for_status(&customer, &id, "paid").await;
+    let tracking = app.ship(&admin, &customer, &id).await;
+    app.carrier_delivers(&tracking).await;
+    app.wait_for(&customer, &id, Duration::from_secs(30), |o| {
+        o["status"] == "delivered"
+    })
+    .await;
+
+    let returns = format!("/v1/orders/{id}/returns");
+    let one_box = json!({"lines": [{"sku": MANGO, "quantity": 1}], "reason": "bruised"});
+    let asked = app.post(&returns, Some(&customer), &one_box).await;
+    assert_eq!(asked.status, 201, "{:#}", asked.body);
+    let approval = json!({"approve": true, "reason": "the photo shows it"});
+    let approved = app
+        .post(&format!("{returns}/1/review"), Some(&admin), &approval)
+        .await;
+    assert_eq!(approved.status, 200, "{:#}", approved.body);
+    let received = app
+        .post(&format!("{returns}/1/receive"), Some(&admin), &json!({}))
+        .await;
+    assert_eq!(received.status, 200, "{:#}", received.body);
+    let inspection = json!({"lines": [{"sku": MANGO, "restocked": 0, "written_off": 1}]});
+    let inspected = app
+        .post(
+            &format!("{returns}/1/inspection"),
+            Some(&admin),
+            &inspection,
+        )
+        .await;
+    assert_eq!(inspected.body["status"], "refunded", "{:#}", inspected.body);
+
+    // ₹100.01 over three boxes: the first box returned carried 33.33 of it.
+    let order = app
+        .get(&format!("/v1/orders/{id}"), Some(&customer))
+        .await
+        .body;
+    assert_eq!(
+        order["refunds"][0]["amount"],
+        money(PRICE - 3_333),
+        "{order:#}"
+    );
+    assert_eq!(
+        order["payment"]["receipt"]["refunded"],
+        money(PRICE - 3_333)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -216,3 +216,46 @@ async fn refunding_a_unit_paid_partly_with_points_gives_its_share_of_the_points_
         .sum();
     assert_eq!(returned, 30, "{body:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_sent_together_give_back_the_points_of_each_unit_exactly_once() {
+    let app = spawn_app_with(TestOptions {
+        timings: OrderTimings {
+            refund_window_secs: 10,
+            ..fast_timings()
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    app.stock_product(MANGO, PRICE, 5).await;
+    let admin = app.admin().await;
+    let customer = app.customer("Lakshmi").await;
+    earned(&app, &customer, 100).await;
+    assert_eq!(add(&app, &customer, MANGO, 2).await.status, 200);
+    let placed = checkout(&app, &customer, "two-boxes", &with_points(60)).await;
+    assert_eq!(placed.status, 201, "{:#}", placed.body);
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    app.wait_for_status(&customer, &id, "paid").await;
+    let tracking = app.ship(&admin, &customer, &id).await;
+    app.carrier_delivers(&tracking).await;
+    wait_for_balance(&app, &customer, 57).await;
+
+    let one_box = json!({"lines": [{"sku": MANGO, "quantity": 1}], "reason": "bruised"});
+    let path = format!("/v1/orders/{id}/refunds");
+    let (first, second) = tokio::join!(
+        app.post(&path, Some(&admin), &one_box),
+        app.post(&path, Some(&admin), &one_box)
+    );
+    assert_eq!(first.status, 201, "{:#}", first.body);
+    assert_eq!(second.status, 201, "{:#}", second.body);
+    // Both boxes refunded: all 60 points come back, all 17 earned go.
+    let body = wait_for_balance(&app, &customer, 40 + 60).await;
+    let returned: i64 = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "returned")
+        .map(|e| e["points"].as_i64().unwrap())
+        .sum();
+    assert_eq!(returned, 60, "{body:#}");
+}

@@ -352,7 +352,7 @@ async fn edits_and_cancels_sent_together_leave_no_stock_held_and_no_money_kept()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_difference_leaves_the_order_as_it_was() {
     let app = spawn_app_with(TestOptions {
-        payment_fault: Some(PaymentFault::DeclineEditCharges),
+        payment_fault: Some(PaymentFault::DeclineAddedCharges),
         ..TestOptions::default()
     })
     .await;

@@ -6,6 +6,7 @@ mod children;
 mod concurrency;
 mod crash;
 mod edits;
+mod exchanges;
 mod faults;
 mod lifecycle;
 mod money_faults;

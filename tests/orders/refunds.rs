@@ -189,6 +189,10 @@ async fn refunds_the_order_does_not_allow_are_refused_and_change_nothing() {
     assert_eq!(unexplained.fields(), ["reason"]);
     let negative = refund(&app, &admin, &id, None, &amount_of("oops", -100)).await;
     assert_eq!(negative.fields(), ["amount"]);
+    // The key of a return's own refund is not for staff refunds.
+    let return_key = refund(&app, &admin, &id, Some("return-1"), &amount_of("x", 100)).await;
+    return_key.assert_complete_problem(422);
+    assert_eq!(return_key.fields(), ["Idempotency-Key"]);
     refund(&app, &customer, &id, None, &amount_of("mine", 100))
         .await
         .assert_problem(403);

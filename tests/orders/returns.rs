@@ -17,19 +17,19 @@ use orderly_tests::money::{refunded_total, refunds_in};
 use orderly_tests::shopper::{Answer, card, cash_on_delivery, delivery_order, placed_id};
 use orderly_workflows::{OrderTimings, order_workflow_id, return_workflow_id};
 
-const SKU: &str = "ALPHONSO-1KG";
+pub(crate) const SKU: &str = "ALPHONSO-1KG";
 /// ₹899.00 a box; three boxes per order.
-const PRICE: i64 = 89_900;
-const ON_HAND: i64 = 50;
+pub(crate) const PRICE: i64 = 89_900;
+pub(crate) const ON_HAND: i64 = 50;
 /// Recovery from a dead worker waits out its sticky queue and task timeouts.
-const RECOVERY: Duration = Duration::from_secs(120);
+pub(crate) const RECOVERY: Duration = Duration::from_secs(120);
 
 /// Returns taken for an hour after delivery, fruit included.
-fn an_hour_to_return() -> TestOptions {
+pub(crate) fn an_hour_to_return() -> TestOptions {
     windows(3600, &[])
 }
 
-fn windows(default_secs: u64, by_category: &[(&str, u64)]) -> TestOptions {
+pub(crate) fn windows(default_secs: u64, by_category: &[(&str, u64)]) -> TestOptions {
     TestOptions {
         return_windows: ReturnWindows {
             default_secs,
@@ -48,7 +48,7 @@ fn three_boxes(payment: Value) -> Value {
 
 /// A shop selling the boxes, an admin, and a customer whose card order of
 /// three boxes was delivered.
-async fn delivered_order(app: &TestApp, payment: Value) -> (String, String, String) {
+pub(crate) async fn delivered_order(app: &TestApp, payment: Value) -> (String, String, String) {
     let sku = orderly_domain::Sku::parse(SKU).unwrap();
     if app.store.catalog().product(&sku).await.unwrap().is_none() {
         app.stock_product(SKU, PRICE, ON_HAND).await;
@@ -78,7 +78,7 @@ async fn ask_return(app: &TestApp, customer: &str, id: &str, quantity: u32) -> A
     .await
 }
 
-async fn step(app: &TestApp, token: &str, id: &str, path: &str, body: &Value) -> Answer {
+pub(crate) async fn step(app: &TestApp, token: &str, id: &str, path: &str, body: &Value) -> Answer {
     app.post(
         &format!("/v1/orders/{id}/returns/{path}"),
         Some(token),
@@ -87,7 +87,7 @@ async fn step(app: &TestApp, token: &str, id: &str, path: &str, body: &Value) ->
     .await
 }
 
-async fn approve(app: &TestApp, admin: &str, id: &str, number: u32) -> Answer {
+pub(crate) async fn approve(app: &TestApp, admin: &str, id: &str, number: u32) -> Answer {
     step(
         app,
         admin,
@@ -98,7 +98,13 @@ async fn approve(app: &TestApp, admin: &str, id: &str, number: u32) -> Answer {
     .await
 }
 
-async fn inspect(app: &TestApp, admin: &str, id: &str, restocked: u32, written_off: u32) -> Answer {
+pub(crate) async fn inspect(
+    app: &TestApp,
+    admin: &str,
+    id: &str,
+    restocked: u32,
+    written_off: u32,
+) -> Answer {
     step(
         app,
         admin,
@@ -110,7 +116,7 @@ async fn inspect(app: &TestApp, admin: &str, id: &str, restocked: u32, written_o
 }
 
 /// The carrier collects the goods of a return and brings them back.
-async fn carrier_brings_back(app: &TestApp, tracking: &str) {
+pub(crate) async fn carrier_brings_back(app: &TestApp, tracking: &str) {
     for status in ["in_transit", "delivered"] {
         let answer = app
             .carrier_event(tracking, &format!("{tracking}-back-{status}"), status)
@@ -120,7 +126,12 @@ async fn carrier_brings_back(app: &TestApp, tracking: &str) {
     }
 }
 
-async fn return_status(app: &TestApp, customer: &str, id: &str, status: &'static str) -> Value {
+pub(crate) async fn return_status(
+    app: &TestApp,
+    customer: &str,
+    id: &str,
+    status: &'static str,
+) -> Value {
     app.wait_for(customer, id, Duration::from_secs(30), move |o| {
         o["returns"][0]["status"] == status
     })

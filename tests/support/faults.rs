@@ -27,9 +27,10 @@ pub enum PaymentFault {
     /// UPI collect requests take seconds to start, so an order stays
     /// `placed` a while before it awaits payment.
     SlowCollectRequests,
-    /// The issuer declines every charge for the difference of an order
-    /// edit (keys `…:edit-{n}`); the order's own charge goes through.
-    DeclineEditCharges,
+    /// The issuer declines every charge on top of the order's own: the
+    /// difference of an edit (keys `…:edit-{n}`) or of an exchange
+    /// (`…:exchange-{n}`). The order's own charge goes through.
+    DeclineAddedCharges,
 }
 
 impl PaymentFault {
@@ -38,7 +39,7 @@ impl PaymentFault {
         match self {
             PaymentFault::LoseChargeAnswers
             | PaymentFault::FailRefunds
-            | PaymentFault::DeclineEditCharges => PaymentMethod::Card,
+            | PaymentFault::DeclineAddedCharges => PaymentMethod::Card,
             PaymentFault::SlowCollectRequests => PaymentMethod::Upi,
         }
     }
@@ -62,8 +63,10 @@ impl PaymentProvider for FaultyProvider {
     }
 
     async fn charge(&self, req: &PaymentRequest) -> Result<ProviderReceipt, PaymentError> {
-        if self.fault == PaymentFault::DeclineEditCharges && req.idempotency_key.contains(":edit-")
-        {
+        let added = [":edit-", ":exchange-"]
+            .iter()
+            .any(|part| req.idempotency_key.contains(part));
+        if self.fault == PaymentFault::DeclineAddedCharges && added {
             return Err(PaymentError::Declined(
                 "injected: the issuer declined the difference".into(),
             ));
@@ -75,7 +78,7 @@ impl PaymentProvider for FaultyProvider {
             )),
             PaymentFault::FailRefunds
             | PaymentFault::SlowCollectRequests
-            | PaymentFault::DeclineEditCharges => answer,
+            | PaymentFault::DeclineAddedCharges => answer,
         }
     }
 
@@ -105,7 +108,7 @@ impl PaymentProvider for FaultyProvider {
             )),
             PaymentFault::LoseChargeAnswers
             | PaymentFault::SlowCollectRequests
-            | PaymentFault::DeclineEditCharges => self.inner.refund(req).await,
+            | PaymentFault::DeclineAddedCharges => self.inner.refund(req).await,
         }
     }
 

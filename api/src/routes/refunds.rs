@@ -109,6 +109,12 @@ pub async fn refund_order(
 ) -> Result<Response, ApiError> {
     user.require(&[Role::Admin])?;
     let key = idempotency_key(&headers)?;
+    if key.as_deref().is_some_and(is_a_return_key) {
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "return-{n} is the key of return n's own refund; use another key",
+        ));
+    }
     let view = visible_order(&state, &user, &id).await?;
     let problems = body.problems(&view);
     if !problems.is_empty() {
@@ -140,6 +146,13 @@ pub async fn refund_order(
         RefundOutcome::Refused(problem) => Err(ApiError::UnprocessableEntity(problem.to_string())),
         RefundOutcome::KeyReused => Err(ApiError::IdempotencyMismatch),
     }
+}
+
+/// The order refunds return n under the key `return-{n}`: a staff refund
+/// under that key would be taken for it (or take its place).
+fn is_a_return_key(key: &str) -> bool {
+    key.strip_prefix("return-")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

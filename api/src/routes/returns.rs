@@ -5,6 +5,10 @@
 //! the price paid. The order workflow checks each step against the return's
 //! status and the order's lines; the API checks the request's shape and
 //! the windows, which depend on the catalogue, and maps answers to HTTP.
+//!
+//! A return may ask for an exchange instead of a refund: the API prices the
+//! replacement from today's catalogue ([`exchange_difference`]: nothing for
+//! the same lines again), and the order ships it once staff approve.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,11 +20,12 @@ use temporalio_client::WorkflowExecuteUpdateOptions;
 use temporalio_client::errors::WorkflowUpdateError;
 
 use orderly_domain::{
-    ImageUrl, InspectedLine, OrderStatus, OrderView, RefundLineRequest, ReturnLine, ReturnView,
-    Role, Sku, return_refusal,
+    ExchangeProblem, ImageUrl, InspectedLine, OrderLine, OrderStatus, OrderView, PaymentMethod,
+    RefundLineRequest, ReturnLine, ReturnView, Role, Sku, exchange_difference, return_refusal,
 };
+use orderly_store::Product;
 use orderly_workflows::{
-    OrderWorkflow, ReturnDecision, ReturnInspection, ReturnRequest, ReturnedGoods,
+    ExchangeRequest, OrderWorkflow, ReturnDecision, ReturnInspection, ReturnRequest, ReturnedGoods,
     order_workflow_id,
 };
 
@@ -63,6 +68,11 @@ pub struct ReturnBody {
     /// Pictures of what is wrong, as http(s) URLs (at most 5).
     #[serde(default)]
     pub photos: Vec<String>,
+    /// What to take instead of a refund: the same lines again, or other
+    /// products worth at least what the returned units were paid (a card
+    /// order pays the difference). Left out: the return is refunded.
+    #[serde(default)]
+    pub exchange: Vec<RefundLineRequest>,
 }
 
 /// Ask to return delivered lines (the order's customer, or an admin).
@@ -72,8 +82,8 @@ pub struct ReturnBody {
     params(("id" = String, Path, description = "Order id")),
     responses(
         (status = 201, description = "The return, requested", body = ReturnView),
-        (status = 409, description = "The order is not delivered, or a line's return window has closed"),
-        (status = 422, description = "Invalid request, or more units than are left to return"),
+        (status = 409, description = "The order is not delivered, a line's return window has closed, or the exchange cannot be paid for or delivered"),
+        (status = 422, description = "Invalid request, more units than are left to return, or a replacement that is not for sale or worth less"),
     ),
     security(("bearer" = []))
 )]
@@ -116,14 +126,96 @@ pub async fn request_return(
             .find(|p| &p.sku == sku)
             .is_some_and(|p| p.attributes.shelf_life_days.is_some())
     };
+    let exchange = exchange(&state, &body.exchange, &view, &lines).await?;
     let request = ReturnRequest {
         collect: !skus.iter().all(perishable),
         lines,
         reason: body.reason.trim().to_owned(),
         photos,
+        exchange,
     };
     let made = send(&state, &view, OrderWorkflow::request_return, request).await?;
     Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// The replacement asked for, priced: `None` when the return asks for a
+/// refund.
+async fn exchange(
+    state: &AppState,
+    asked: &[RefundLineRequest],
+    view: &OrderView,
+    returned: &[ReturnLine],
+) -> Result<Option<ExchangeRequest>, ApiError> {
+    if asked.is_empty() {
+        return Ok(None);
+    }
+    if view.fulfillment.is_pickup() {
+        return Err(ApiError::Conflict(
+            "a collected order cannot be exchanged: replacements are delivered".into(),
+        ));
+    }
+    let skus: Vec<Sku> = asked.iter().map(|line| line.sku.clone()).collect();
+    let products = state.store.catalog().products_by_skus(&skus).await?;
+    let lines = replacement_lines(asked, &products)?;
+    let difference = exchange_difference(
+        &view.items,
+        &view.discounts,
+        &view.refunds,
+        returned,
+        &lines,
+    )
+    .map_err(|problem| match problem {
+        ExchangeProblem::Repeated(sku) => ApiError::Validation(vec![FieldError::new(
+            "exchange",
+            format!("{sku} is listed twice; give each replacement line once"),
+        )]),
+        other => ApiError::Validation(vec![FieldError::new("exchange", other.to_string())]),
+    })?;
+    let method = view.payment.method;
+    if difference.amount > 0 && method != PaymentMethod::Card {
+        return Err(ApiError::Conflict(format!(
+            "an order paid by {method} can only be exchanged for the same lines again: the \
+             difference of {difference} cannot be charged"
+        )));
+    }
+    Ok(Some(ExchangeRequest { lines, difference }))
+}
+
+/// The replacement at today's catalogue price; 422 naming each line that
+/// is not for sale or cannot be priced.
+fn replacement_lines(
+    asked: &[RefundLineRequest],
+    products: &[Product],
+) -> Result<Vec<OrderLine>, ApiError> {
+    let mut problems = Vec::new();
+    let mut lines = Vec::with_capacity(asked.len());
+    for (at, line) in asked.iter().enumerate() {
+        let Some(product) = products.iter().find(|p| p.sku == line.sku && p.active) else {
+            problems.push(FieldError::new(
+                format!("exchange[{at}].sku"),
+                format!("{} is not for sale", line.sku),
+            ));
+            continue;
+        };
+        let Some(subtotal) = product.price.times(line.quantity.get()) else {
+            problems.push(FieldError::new(
+                format!("exchange[{at}].quantity"),
+                "is too large to price",
+            ));
+            continue;
+        };
+        lines.push(OrderLine {
+            sku: line.sku.clone(),
+            name: product.name.clone(),
+            quantity: line.quantity,
+            unit_price: product.price,
+            subtotal,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    Ok(lines)
 }
 
 fn parsed_request(

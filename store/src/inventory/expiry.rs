@@ -11,6 +11,9 @@
 //! for a batch that is written off, or left by the same order, again
 //! later.
 //!
+//! Only an order's own holds (part 0) are moved: an exchange's
+//! replacement is held only until its parcel is booked, moments later.
+//!
 //! The listings page by key (`after`, then at most `limit` rows in key
 //! order), so a sweep over a large shop is many small reads.
 
@@ -257,11 +260,13 @@ impl Inventory {
         let rows = sqlx::query(
             "SELECT rb.order_id, rb.sku, rb.warehouse_id, rb.batch_code, rb.quantity, b.expires_on
              FROM reservation_batches rb
-             JOIN reservations r ON r.order_id = rb.order_id AND r.sku = rb.sku
+             JOIN reservations r
+               ON r.order_id = rb.order_id AND r.part = rb.part AND r.sku = rb.sku
              JOIN stock_batches b
                ON b.sku = rb.sku AND b.warehouse_id = rb.warehouse_id
               AND b.batch_code = rb.batch_code
-             WHERE rb.state = 'held' AND b.good_until IS NOT NULL AND b.good_until < $1
+             WHERE rb.part = 0 AND rb.state = 'held'
+               AND b.good_until IS NOT NULL AND b.good_until < $1
                AND NOT EXISTS (SELECT 1 FROM orders o
                                WHERE o.id = rb.order_id AND o.status IN ($2, $3))
                AND (rb.order_id, rb.sku, rb.warehouse_id, rb.batch_code) > ($4, $5, $6, $7)
@@ -300,11 +305,12 @@ impl Inventory {
         lock_stock(&mut tx, &batch.sku).await?;
         let held = sqlx::query(
             "SELECT rb.quantity FROM reservation_batches rb
-             JOIN reservations r ON r.order_id = rb.order_id AND r.sku = rb.sku
+             JOIN reservations r
+               ON r.order_id = rb.order_id AND r.part = rb.part AND r.sku = rb.sku
              JOIN stock_batches b
                ON b.sku = rb.sku AND b.warehouse_id = rb.warehouse_id
               AND b.batch_code = rb.batch_code
-             WHERE rb.order_id = $1 AND rb.sku = $2 AND rb.warehouse_id = $3
+             WHERE rb.order_id = $1 AND rb.part = 0 AND rb.sku = $2 AND rb.warehouse_id = $3
                AND rb.batch_code = $4 AND rb.state = 'held'
                AND b.good_until IS NOT NULL AND b.good_until < $5",
         )
@@ -385,7 +391,8 @@ impl Inventory {
         .await?;
         sqlx::query(
             "DELETE FROM reservation_batches
-             WHERE order_id = $1 AND sku = $2 AND warehouse_id = $3 AND batch_code = $4",
+             WHERE order_id = $1 AND part = 0 AND sku = $2 AND warehouse_id = $3
+               AND batch_code = $4",
         )
         .bind(&order)
         .bind(batch.sku.as_str())
@@ -426,7 +433,7 @@ impl Inventory {
             sqlx::query(
                 "INSERT INTO reservation_batches (order_id, sku, warehouse_id, batch_code, quantity)
                  VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (order_id, sku, warehouse_id, batch_code)
+                 ON CONFLICT (order_id, part, sku, warehouse_id, batch_code)
                      DO UPDATE SET quantity = reservation_batches.quantity + excluded.quantity",
             )
             .bind(&order)

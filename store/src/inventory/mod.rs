@@ -21,8 +21,8 @@ pub(crate) use low_stock::rearm_low_stock;
 pub use movements::{LedgerTotals, StockMovement};
 pub use reports::WriteOff;
 pub use returns::ReturnedLine;
-pub use stock::StockLevel;
 pub(crate) use stock::count_stock;
+pub use stock::{Holder, StockLevel};
 
 use crate::database::Db;
 

@@ -44,7 +44,7 @@ impl Inventory {
             }
             let row = sqlx::query(
                 "SELECT sku, warehouse_id, batch_code FROM reservation_batches
-                 WHERE order_id = $1 AND sku = $2
+                 WHERE order_id = $1 AND part = 0 AND sku = $2
                  ORDER BY warehouse_id, batch_code LIMIT 1",
             )
             .bind(order_id.to_string())

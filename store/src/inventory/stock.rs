@@ -33,6 +33,40 @@ use super::movements::{Movement, record};
 use crate::StoreError;
 use crate::columns::{millis, now_millis, parsed, placeholders};
 
+/// Who holds a reservation: an order itself (part 0), or the replacement
+/// an exchange ships from it (part n, for the order's return n). An order
+/// holds stock once per part, and each part moves its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    pub order_id: OrderId,
+    pub part: u32,
+}
+
+impl Holder {
+    /// The replacement shipped for return `number` of an order.
+    pub fn exchange(order_id: OrderId, number: u32) -> Self {
+        Self {
+            order_id,
+            part: number,
+        }
+    }
+
+    /// The start of the keys of the part's stock movements. The order's
+    /// own are the keys they always were.
+    fn stamp(&self) -> String {
+        match self.part {
+            0 => format!("order:{}", self.order_id),
+            n => format!("order:{}:exchange-{n}", self.order_id),
+        }
+    }
+}
+
+impl From<OrderId> for Holder {
+    fn from(order_id: OrderId) -> Self {
+        Self { order_id, part: 0 }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockLevel {
     pub sku: Sku,
@@ -143,7 +177,7 @@ impl Inventory {
     /// order already uses, and a line no single warehouse can fill is
     /// spread over them in order.
     ///
-    /// Idempotent per order: once reservation rows exist for it, this
+    /// Idempotent per holder: once reservation rows exist for it, this
     /// answers the allocation they hold without touching stock, even if the
     /// stock has run out since. Lines with the same SKU are added up. An
     /// order without lines holds nothing. A shortage reports what the order
@@ -151,27 +185,29 @@ impl Inventory {
     /// warehouses it may come from.
     pub async fn reserve(
         &self,
-        order_id: OrderId,
+        holder: impl Into<Holder>,
         lines: &[(Sku, Quantity)],
         fresh_until: DateTime<Utc>,
         sourcing: &Sourcing,
     ) -> Result<ReserveOutcome, StoreError> {
+        let holder = holder.into();
         let wanted = wanted_units(lines);
-        let order = order_id.to_string();
         let now = now_millis();
         let mut tx = self.db.begin_write().await?;
-        let existing = sqlx::query("SELECT sku FROM reservations WHERE order_id = $1 LIMIT 1")
-            .bind(&order)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing =
+            sqlx::query("SELECT sku FROM reservations WHERE order_id = $1 AND part = $2 LIMIT 1")
+                .bind(holder.order_id.to_string())
+                .bind(i64::from(holder.part))
+                .fetch_optional(&mut *tx)
+                .await?;
         if existing.is_some() {
             tx.rollback().await?;
-            return self.allocation(order_id, sourcing).await;
+            return self.allocation(holder, sourcing).await;
         }
         match hold_lines(
             &mut tx,
-            order_id,
-            &format!("order:{order_id}"),
+            holder,
+            &holder.stamp(),
             &wanted,
             fresh_until,
             sourcing,
@@ -194,7 +230,7 @@ impl Inventory {
                 // A concurrent call for the same order committed first
                 // (PostgreSQL); its reservation stands, ours is undone.
                 tx.rollback().await?;
-                self.allocation(order_id, sourcing).await
+                self.allocation(holder, sourcing).await
             }
         }
     }
@@ -230,11 +266,11 @@ impl Inventory {
         .rows_affected();
         if first == 0 {
             tx.rollback().await?;
-            return self.allocation(order_id, sourcing).await;
+            return self.allocation(order_id.into(), sourcing).await;
         }
         let rows = sqlx::query(
             "SELECT sku, warehouse_id, batch_code, quantity, state FROM reservation_batches
-             WHERE order_id = $1 ORDER BY sku, warehouse_id, batch_code",
+             WHERE order_id = $1 AND part = 0 ORDER BY sku, warehouse_id, batch_code",
         )
         .bind(&order)
         .fetch_all(&mut *tx)
@@ -293,14 +329,16 @@ impl Inventory {
             .await?;
         }
         for table in ["reservation_batches", "reservations"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE order_id = $1"))
-                .bind(&order)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE order_id = $1 AND part = 0"
+            ))
+            .bind(&order)
+            .execute(&mut *tx)
+            .await?;
         }
         match hold_lines(
             &mut tx,
-            order_id,
+            order_id.into(),
             &stamp,
             &wanted,
             fresh_until,
@@ -336,10 +374,10 @@ impl Inventory {
     /// `sourcing` (warehouses it does not list last).
     async fn allocation(
         &self,
-        order_id: OrderId,
+        holder: Holder,
         sourcing: &Sourcing,
     ) -> Result<ReserveOutcome, StoreError> {
-        let held = self.reserved_batches(order_id).await?;
+        let held = self.reserved_batches(holder).await?;
         Ok(ReserveOutcome::Allocated(allocation_of(
             held.iter().map(|(batch, units)| (batch, *units)),
             sourcing,
@@ -351,10 +389,10 @@ impl Inventory {
     /// repeat.
     pub async fn release_reservation(
         &self,
-        order_id: OrderId,
+        holder: impl Into<Holder>,
         warehouse: Option<WarehouseId>,
     ) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, warehouse, "held", "released", &RELEASE)
+        self.move_reservations(holder.into(), warehouse, "held", "released", &RELEASE)
             .await
     }
 
@@ -363,10 +401,10 @@ impl Inventory {
     /// lines changed; 0 on a repeat.
     pub async fn commit_reservation(
         &self,
-        order_id: OrderId,
+        holder: impl Into<Holder>,
         warehouse: Option<WarehouseId>,
     ) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, warehouse, "held", "committed", &COMMIT)
+        self.move_reservations(holder.into(), warehouse, "held", "committed", &COMMIT)
             .await
     }
 
@@ -376,23 +414,25 @@ impl Inventory {
     /// repeat.
     pub async fn restock_reservation(
         &self,
-        order_id: OrderId,
+        holder: impl Into<Holder>,
         warehouse: Option<WarehouseId>,
     ) -> Result<u64, StoreError> {
-        self.move_reservations(order_id, warehouse, "committed", "restocked", &RESTOCK)
+        self.move_reservations(holder.into(), warehouse, "committed", "restocked", &RESTOCK)
             .await
     }
 
     /// The batches an order's reservation holds, by SKU.
     pub async fn reserved_batches(
         &self,
-        order_id: OrderId,
+        holder: impl Into<Holder>,
     ) -> Result<Vec<(BatchKey, i64)>, StoreError> {
+        let holder = holder.into();
         let rows = sqlx::query(
             "SELECT sku, warehouse_id, batch_code, quantity FROM reservation_batches
-             WHERE order_id = $1 ORDER BY sku, warehouse_id, batch_code",
+             WHERE order_id = $1 AND part = $2 ORDER BY sku, warehouse_id, batch_code",
         )
-        .bind(order_id.to_string())
+        .bind(holder.order_id.to_string())
+        .bind(i64::from(holder.part))
         .fetch_all(&self.db.pool)
         .await?;
         rows.iter()
@@ -402,25 +442,32 @@ impl Inventory {
 
     async fn move_reservations(
         &self,
-        order_id: OrderId,
+        holder: Holder,
         warehouse: Option<WarehouseId>,
         from: &str,
         to: &str,
         change: &StockMove,
     ) -> Result<u64, StoreError> {
+        let Holder { order_id, part } = holder;
         let order = order_id.to_string();
+        let part = i64::from(part);
+        let stamp = holder.stamp();
         let now = now_millis();
         let mut tx = self.db.begin_write().await?;
         let scope = match warehouse {
-            Some(_) => " AND warehouse_id = $4",
+            Some(_) => " AND warehouse_id = $5",
             None => "",
         };
         let sql = format!(
             "UPDATE reservation_batches SET state = $1
-             WHERE order_id = $2 AND state = $3{scope}
+             WHERE order_id = $2 AND part = $3 AND state = $4{scope}
              RETURNING sku, warehouse_id, batch_code, quantity"
         );
-        let mut query = sqlx::query(&sql).bind(to).bind(&order).bind(from);
+        let mut query = sqlx::query(&sql)
+            .bind(to)
+            .bind(&order)
+            .bind(part)
+            .bind(from);
         if let Some(warehouse) = warehouse {
             query = query.bind(warehouse.to_string());
         }
@@ -457,7 +504,7 @@ impl Inventory {
                     &mut tx,
                     Movement {
                         key: format!(
-                            "order:{order_id}:{}:{}:{}:{}",
+                            "{stamp}:{}:{}:{}:{}",
                             change.reason.as_str(),
                             batch.sku,
                             batch.warehouse_id,
@@ -476,13 +523,15 @@ impl Inventory {
             // left behind.
             sqlx::query(
                 "UPDATE reservations SET state = $1, updated_at = $2
-                 WHERE order_id = $3 AND sku = $4 AND state = $5
+                 WHERE order_id = $3 AND part = $4 AND sku = $5 AND state = $6
                    AND NOT EXISTS (SELECT 1 FROM reservation_batches b
-                                   WHERE b.order_id = $3 AND b.sku = $4 AND b.state = $5)",
+                                   WHERE b.order_id = $3 AND b.part = $4 AND b.sku = $5
+                                     AND b.state = $6)",
             )
             .bind(to)
             .bind(now)
             .bind(&order)
+            .bind(part)
             .bind(sku.as_str())
             .bind(from)
             .execute(&mut *tx)
@@ -522,7 +571,7 @@ enum Held {
 /// reservation of the order.
 async fn hold_lines(
     tx: &mut Transaction<'static, Any>,
-    order_id: OrderId,
+    holder: Holder,
     stamp: &str,
     wanted: &BTreeMap<&Sku, u32>,
     fresh_until: DateTime<Utc>,
@@ -558,11 +607,12 @@ async fn hold_lines(
     };
     for (sku, requested) in wanted {
         let recorded = sqlx::query(
-            "INSERT INTO reservations (order_id, sku, quantity, state, created_at, updated_at)
-             VALUES ($1, $2, $3, 'held', $4, $4)
-             ON CONFLICT (order_id, sku) DO NOTHING",
+            "INSERT INTO reservations (order_id, part, sku, quantity, state, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'held', $5, $5)
+             ON CONFLICT (order_id, part, sku) DO NOTHING",
         )
-        .bind(order_id.to_string())
+        .bind(holder.order_id.to_string())
+        .bind(i64::from(holder.part))
         .bind(sku.as_str())
         .bind(i64::from(*requested))
         .bind(now)
@@ -574,7 +624,7 @@ async fn hold_lines(
         }
     }
     for (batch, units) in &plan {
-        hold_batch(tx, order_id, stamp, batch, *units).await?;
+        hold_batch(tx, holder, stamp, batch, *units).await?;
     }
     Ok(Held::Planned(plan))
 }
@@ -613,7 +663,7 @@ async fn fresh_batches(
 /// cannot take more than the batch has free.
 async fn hold_batch(
     tx: &mut Transaction<'static, Any>,
-    order_id: OrderId,
+    holder: Holder,
     stamp: &str,
     batch: &BatchKey,
     units: i64,
@@ -636,10 +686,11 @@ async fn hold_batch(
         )));
     }
     sqlx::query(
-        "INSERT INTO reservation_batches (order_id, sku, warehouse_id, batch_code, quantity)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO reservation_batches (order_id, part, sku, warehouse_id, batch_code, quantity)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(order_id.to_string())
+    .bind(holder.order_id.to_string())
+    .bind(i64::from(holder.part))
     .bind(batch.sku.as_str())
     .bind(batch.warehouse_id.to_string())
     .bind(batch.batch_code.as_str())
@@ -657,7 +708,7 @@ async fn hold_batch(
             reason: StockReason::Reserved,
             on_hand_change: 0,
             reserved_change: units,
-            order_id: Some(order_id),
+            order_id: Some(holder.order_id),
         },
     )
     .await

@@ -190,6 +190,9 @@ pub struct ReserveInput {
     /// before warehouses were ranked (any warehouse then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<StockSource>,
+    /// 0 for the order's own stock; n for the replacement of its return n.
+    #[serde(default, skip_serializing_if = "is_the_order")]
+    pub part: u32,
 }
 
 /// The stock of one parcel of an order: what one warehouse holds for it.
@@ -197,6 +200,14 @@ pub struct ReserveInput {
 pub struct ParcelStock {
     pub order_id: OrderId,
     pub warehouse_id: WarehouseId,
+    /// 0 for a parcel of the order; n for the replacement of its return n.
+    #[serde(default, skip_serializing_if = "is_the_order")]
+    pub part: u32,
+}
+
+/// Part 0: the order's own stock, left out of payloads as it always was.
+fn is_the_order(part: &u32) -> bool {
+    *part == 0
 }
 
 /// What the workflow asks of the payment provider.

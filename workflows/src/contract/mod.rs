@@ -44,8 +44,9 @@ pub use order::{
 };
 pub use orderly_domain::{Allocation, ReserveOutcome, Shortage, StockSource};
 pub use returns::{
-    BookedPickup, PickupOutcome, ReturnDecision, ReturnInput, ReturnInspection, ReturnMove,
-    ReturnPickupRequest, ReturnProgress, ReturnRequest, ReturnReview, ReturnedGoods, ReturnedStock,
+    BookedPickup, ExchangeRequest, PickupOutcome, ReturnDecision, ReturnInput, ReturnInspection,
+    ReturnMove, ReturnPickupRequest, ReturnProgress, ReturnRequest, ReturnReview, ReturnedGoods,
+    ReturnedStock,
 };
 pub use shipment::{
     DEFAULT_SHIPMENT_HISTORY_LIMIT, ShipmentInput, ShipmentProgress, ShipmentResume,

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::OrderTimings;
 use orderly_domain::{
-    Address, ImageUrl, InspectedLine, OrderId, ReturnLine, TrackingId, WarehouseId,
+    Address, ImageUrl, InspectedLine, Money, OrderId, OrderLine, ReturnLine, TrackingId,
+    WarehouseId,
 };
 
 /// A customer asks to send lines of a delivered order back (the order's
@@ -17,6 +18,18 @@ pub struct ReturnRequest {
     pub reason: String,
     pub photos: Vec<ImageUrl>,
     pub collect: bool,
+    /// The replacement the customer takes instead of a refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<ExchangeRequest>,
+}
+
+/// A replacement asked for with a return, priced by the API: the lines at
+/// today's catalogue price, and what the customer pays on top of what the
+/// returned units were paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeRequest {
+    pub lines: Vec<OrderLine>,
+    pub difference: Money,
 }
 
 /// The input of a [`crate::ReturnWorkflow`].

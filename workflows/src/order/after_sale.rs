@@ -1,8 +1,9 @@
 //! The time after an order was delivered or collected: it stays open for
 //! its refund window (`OrderTimings::refund_window_secs`) and its return
 //! window (`return_window_secs`), taking in what its return workflows
-//! report, and closes once both windows ended and no refund, payout or
-//! return is left half done.
+//! report and the replacements exchanges sent, and closes once both
+//! windows ended and no refund, payout, return or replacement is left half
+//! done.
 
 use std::time::Duration;
 
@@ -12,8 +13,8 @@ use temporalio_sdk::workflows::select;
 use orderly_domain::RefundStatus;
 
 use super::lifecycle::{Ctx, now};
-use super::returns;
 use super::state::OrderWorkflow;
+use super::{exchanges, returns};
 
 /// Patch: a completed order waits out its refund window before it closes.
 const REFUND_WINDOW: &str = "refund-window";
@@ -53,9 +54,9 @@ pub(super) async fn window(ctx: &mut Ctx) {
         });
     }
     loop {
-        returns::follow(ctx).await;
+        take_news(ctx).await;
         let woke = ctx
-            .wait_condition(|s: &OrderWorkflow| !s.return_updates.is_empty() || settled(s))
+            .wait_condition(|s: &OrderWorkflow| news(s) || settled(s))
             .await;
         if woke.is_err() || ctx.state(settled) {
             return;
@@ -75,22 +76,34 @@ async fn follow_returns_for(ctx: &mut Ctx, wait: Duration) {
         }
         let news = select! {
             _ = ctx.timer(left).fuse() => false,
-            woke = ctx.wait_condition(|s: &OrderWorkflow| !s.return_updates.is_empty()).fuse() => woke.is_ok(),
+            woke = ctx.wait_condition(news).fuse() => woke.is_ok(),
         };
         if !news {
             return;
         }
-        returns::follow(ctx).await;
+        take_news(ctx).await;
     }
 }
 
+/// A return took a step, or the carrier moved a replacement.
+fn news(s: &OrderWorkflow) -> bool {
+    !s.return_updates.is_empty() || !s.shipment_updates.is_empty()
+}
+
+async fn take_news(ctx: &mut Ctx) {
+    returns::follow(ctx).await;
+    exchanges::follow(ctx).await;
+}
+
 /// Nothing is left half done: no refund waits for its provider or its
-/// update, no payout is owed, no return is open.
+/// update, no payout is owed, no return is open, no replacement is on its
+/// way.
 fn settled(s: &OrderWorkflow) -> bool {
     !s.refund_in_flight()
         && s.refund_handlers == 0
         && s.return_updates.is_empty()
         && !s.return_open()
+        && !s.exchange_in_transit()
         && !s
             .refunds
             .iter()

@@ -112,6 +112,7 @@ async fn admit(ctx: &mut Ctx) -> WorkflowResult<bool> {
         order_id: s.order.order_id,
         lines: s.order.items.clone(),
         source: Some(s.order.fulfillment.stock_source()),
+        part: 0,
     });
     let outcome = ctx
         .execute_local_activity(OrderActivities::reserve_stock, input, options::database())

@@ -27,6 +27,7 @@
 
 mod after_sale;
 mod edits;
+mod exchanges;
 mod lifecycle;
 mod options;
 mod parcels;

@@ -217,6 +217,7 @@ async fn pack_and_book(
     let stock = ParcelStock {
         order_id,
         warehouse_id: parcel.warehouse_id,
+        part: 0,
     };
     ctx.execute_local_activity(OrderActivities::commit_parcel, stock, options::database())
         .await?;
@@ -345,6 +346,7 @@ async fn follow(ctx: &mut Ctx, progress: ShipmentProgress) -> WorkflowResult<Fol
                 let stock = ParcelStock {
                     order_id,
                     warehouse_id,
+                    part: 0,
                 };
                 ctx.execute_local_activity(
                     OrderActivities::restock_parcel,
@@ -394,6 +396,7 @@ async fn not_sent(ctx: &mut Ctx, number: u32, reason: String) -> WorkflowResult<
         let stock = ParcelStock {
             order_id,
             warehouse_id,
+            part: 0,
         };
         ctx.execute_local_activity(OrderActivities::release_parcel, stock, options::database())
             .await?;

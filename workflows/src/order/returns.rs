@@ -10,17 +10,19 @@
 //! `return_progress` signal, which [`follow`] records, tells the customer
 //! about and, once the goods are inspected (or on approval of perishables,
 //! which are not collected), turns into a refund of the returned lines
-//! through the same refund step staff refunds take.
+//! through the same refund step staff refunds take, unless a replacement
+//! was sent instead (see [`exchanges`]).
 
 use std::collections::BTreeMap;
 
 use temporalio_sdk::{ChildWorkflowOptions, SignalWorkflowOptions};
 
 use orderly_domain::{
-    Fulfillment, InspectedLine, OrderStatus, Quantity, RefundLineRequest, RefundStatus,
-    ReturnStatus, ReturnStep, ReturnView, return_refusal,
+    ExchangeStatus, ExchangeView, Fulfillment, InspectedLine, OrderStatus, PaymentMethod, Quantity,
+    RefundLineRequest, RefundStatus, ReturnStatus, ReturnStep, ReturnView, return_refusal,
 };
 
+use super::exchanges;
 use super::lifecycle::{Ctx, alert, notify_return, now, persist};
 use super::refunds;
 use super::state::OrderWorkflow;
@@ -43,6 +45,26 @@ impl OrderWorkflow {
         }
         if self.returns_closed || self.order.timings.return_window_secs == 0 {
             return Some("the order's return window has closed".into());
+        }
+        if let Some(exchange) = &request.exchange {
+            if self.order.fulfillment.is_pickup() {
+                return Some(
+                    "a collected order cannot be exchanged: replacements are delivered".into(),
+                );
+            }
+            let method = self.order.payment.method();
+            if exchange.difference.amount < 0
+                || exchange.difference.currency != self.order.total.currency
+            {
+                return Some("the exchange is priced wrongly".into());
+            }
+            if exchange.difference.amount > 0 && method != PaymentMethod::Card {
+                return Some(format!(
+                    "an order paid by {method} can only be exchanged for the same lines again: \
+                     the difference of {} cannot be charged",
+                    exchange.difference
+                ));
+            }
         }
         return_refusal(
             &self.order.items,
@@ -163,6 +185,13 @@ pub(super) async fn request(ctx: &mut Ctx, request: ReturnRequest) -> Result<Ret
                 at,
                 detail: request.reason.clone(),
             }],
+            exchange: request.exchange.clone().map(|exchange| ExchangeView {
+                lines: exchange.lines,
+                difference: exchange.difference,
+                status: ExchangeStatus::Requested,
+                parcel: None,
+                note: None,
+            }),
         });
         s.record(s.status, at, detail);
         let pickup_address = match &s.order.fulfillment {
@@ -402,7 +431,10 @@ async fn take(ctx: &mut Ctx, progress: ReturnProgress) {
         return;
     }
     notify_return(ctx, number).await;
-    if refund {
+    if matches!(progress.step, ReturnMove::Approved { .. }) {
+        exchanges::send(ctx, number).await;
+    }
+    if refund && !exchanges::settled(ctx, number).await {
         refund_return(ctx, number).await;
     }
 }
@@ -422,7 +454,7 @@ fn inspected(lines: &[InspectedLine]) -> String {
 
 /// Refunds a return's lines at the price paid, through the refund step
 /// staff refunds take, under the return's own key.
-async fn refund_return(ctx: &mut Ctx, number: u32) {
+pub(super) async fn refund_return(ctx: &mut Ctx, number: u32) {
     let Some(found) = ctx.state(|s| s.return_by_number(number).cloned()) else {
         return;
     };
