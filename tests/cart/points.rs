@@ -174,29 +174,40 @@ async fn cancelling_an_order_paid_partly_with_points_gives_them_back() {
     wait_for_balance(&app, &customer, 100).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refunding_a_unit_paid_partly_with_points_gives_its_share_of_the_points_back() {
-    let app = spawn_app_with(TestOptions {
+/// A delivered order stays open for refunds for ten seconds.
+fn refunds_for_a_while() -> TestOptions {
+    TestOptions {
         timings: OrderTimings {
             refund_window_secs: 10,
             ..fast_timings()
         },
         ..TestOptions::default()
-    })
-    .await;
+    }
+}
+
+/// An admin, and a customer with 100 points whose order of two boxes,
+/// paid partly with 60 of them, was delivered.
+async fn two_boxes_delivered_for_60_points(app: &TestApp) -> (String, String, String) {
     app.stock_product(MANGO, PRICE, 5).await;
     let admin = app.admin().await;
     let customer = app.customer("Lakshmi").await;
-    earned(&app, &customer, 100).await;
-    assert_eq!(add(&app, &customer, MANGO, 2).await.status, 200);
-    let placed = checkout(&app, &customer, "two-boxes", &with_points(60)).await;
+    earned(app, &customer, 100).await;
+    assert_eq!(add(app, &customer, MANGO, 2).await.status, 200);
+    let placed = checkout(app, &customer, "two-boxes", &with_points(60)).await;
     assert_eq!(placed.status, 201, "{:#}", placed.body);
     let id = placed.body["id"].as_str().unwrap().to_owned();
     app.wait_for_status(&customer, &id, "paid").await;
     let tracking = app.ship(&admin, &customer, &id).await;
     app.carrier_delivers(&tracking).await;
     // 40 left, and ₹1,738.00 paid earns 17.
-    wait_for_balance(&app, &customer, 57).await;
+    wait_for_balance(app, &customer, 57).await;
+    (admin, customer, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunding_a_unit_paid_partly_with_points_gives_its_share_of_the_points_back() {
+    let app = spawn_app_with(refunds_for_a_while()).await;
+    let (admin, customer, id) = two_boxes_delivered_for_60_points(&app).await;
 
     let refund = json!({"lines": [{"sku": MANGO, "quantity": 1}], "reason": "bruised"});
     let refunded = app
@@ -219,26 +230,8 @@ async fn refunding_a_unit_paid_partly_with_points_gives_its_share_of_the_points_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refunds_sent_together_give_back_the_points_of_each_unit_exactly_once() {
-    let app = spawn_app_with(TestOptions {
-        timings: OrderTimings {
-            refund_window_secs: 10,
-            ..fast_timings()
-        },
-        ..TestOptions::default()
-    })
-    .await;
-    app.stock_product(MANGO, PRICE, 5).await;
-    let admin = app.admin().await;
-    let customer = app.customer("Lakshmi").await;
-    earned(&app, &customer, 100).await;
-    assert_eq!(add(&app, &customer, MANGO, 2).await.status, 200);
-    let placed = checkout(&app, &customer, "two-boxes", &with_points(60)).await;
-    assert_eq!(placed.status, 201, "{:#}", placed.body);
-    let id = placed.body["id"].as_str().unwrap().to_owned();
-    app.wait_for_status(&customer, &id, "paid").await;
-    let tracking = app.ship(&admin, &customer, &id).await;
-    app.carrier_delivers(&tracking).await;
-    wait_for_balance(&app, &customer, 57).await;
+    let app = spawn_app_with(refunds_for_a_while()).await;
+    let (admin, customer, id) = two_boxes_delivered_for_60_points(&app).await;
 
     let one_box = json!({"lines": [{"sku": MANGO, "quantity": 1}], "reason": "bruised"});
     let path = format!("/v1/orders/{id}/refunds");

@@ -67,6 +67,19 @@ async fn make_perishable(app: &TestApp, sku: &str) {
     app.store.catalog().upsert_product(&product).await.unwrap();
 }
 
+/// A shop selling perishable Alphonso boxes and `kesar_boxes` Kesar boxes,
+/// and a customer's delivered card order of three Alphonso boxes, asking
+/// to exchange one for a Kesar box.
+async fn kesar_exchange_asked(app: &TestApp, kesar_boxes: i64) -> (String, String, String) {
+    app.stock_product(SKU, PRICE, ON_HAND).await;
+    app.stock_product(KESAR, KESAR_PRICE, kesar_boxes).await;
+    make_perishable(app, SKU).await;
+    let (admin, customer, id) = delivered_order(app, card(CARD_APPROVED)).await;
+    let asked = ask_exchange(app, &customer, &id, a_kesar_box()).await;
+    assert_eq!(asked.status, 201, "{:#}", asked.body);
+    (admin, customer, id)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_like_for_like_exchange_ships_the_same_box_again_and_refunds_nothing() {
     let app = spawn_app_with(windows(6, &[])).await;
@@ -154,16 +167,14 @@ async fn a_dearer_replacement_of_perishables_charges_the_difference_on_approval(
         ..an_hour_to_return()
     })
     .await;
-    app.stock_product(SKU, PRICE, ON_HAND).await;
-    app.stock_product(KESAR, KESAR_PRICE, 5).await;
-    make_perishable(&app, SKU).await;
-    let (admin, customer, id) = delivered_order(&app, card(CARD_APPROVED)).await;
-
-    let asked = ask_exchange(&app, &customer, &id, a_kesar_box()).await;
-    assert_eq!(asked.status, 201, "{:#}", asked.body);
-    assert_eq!(asked.body["collect"], false);
+    let (admin, customer, id) = kesar_exchange_asked(&app, 5).await;
+    let order = app
+        .get(&format!("/v1/orders/{id}"), Some(&customer))
+        .await
+        .body;
+    assert_eq!(order["returns"][0]["collect"], false);
     assert_eq!(
-        asked.body["exchange"]["difference"]["amount"],
+        order["returns"][0]["exchange"]["difference"]["amount"],
         KESAR_PRICE - PRICE
     );
     let approved = approve(&app, &admin, &id, 1).await;
@@ -203,16 +214,7 @@ async fn a_dearer_replacement_of_perishables_charges_the_difference_on_approval(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exchange_whose_replacement_is_out_of_stock_falls_back_to_a_refund() {
     let app = spawn_app_with(windows(6, &[])).await;
-    app.stock_product(SKU, PRICE, ON_HAND).await;
-    app.stock_product(KESAR, KESAR_PRICE, 1).await;
-    make_perishable(&app, SKU).await;
-    let (admin, customer, id) = delivered_order(&app, card(CARD_APPROVED)).await;
-    assert_eq!(
-        ask_exchange(&app, &customer, &id, a_kesar_box())
-            .await
-            .status,
-        201
-    );
+    let (admin, _, id) = kesar_exchange_asked(&app, 1).await;
     // The last Kesar box sells before staff get to the return.
     app.stock_product(KESAR, KESAR_PRICE, 0).await;
 
@@ -253,16 +255,7 @@ async fn an_exchange_whose_difference_is_declined_gives_the_stock_back_and_refun
         ..an_hour_to_return()
     })
     .await;
-    app.stock_product(SKU, PRICE, ON_HAND).await;
-    app.stock_product(KESAR, KESAR_PRICE, 5).await;
-    make_perishable(&app, SKU).await;
-    let (admin, customer, id) = delivered_order(&app, card(CARD_APPROVED)).await;
-    assert_eq!(
-        ask_exchange(&app, &customer, &id, a_kesar_box())
-            .await
-            .status,
-        201
-    );
+    let (admin, _, id) = kesar_exchange_asked(&app, 5).await;
     let approved = approve(&app, &admin, &id, 1).await;
     assert_eq!(approved.body["status"], "refunded", "{:#}", approved.body);
     assert_eq!(approved.body["exchange"]["status"], "fell_back");
@@ -277,15 +270,9 @@ async fn an_exchange_whose_difference_is_declined_gives_the_stock_back_and_refun
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_exchanges_approved_together_for_the_last_box_ship_one_and_refund_the_other() {
     let app = spawn_app_with(an_hour_to_return()).await;
-    app.stock_product(SKU, PRICE, ON_HAND).await;
-    app.stock_product(KESAR, KESAR_PRICE, 1).await;
-    make_perishable(&app, SKU).await;
     let mut orders = Vec::new();
     for _ in 0..2 {
-        let (admin, customer, id) = delivered_order(&app, card(CARD_APPROVED)).await;
-        let asked = ask_exchange(&app, &customer, &id, a_kesar_box()).await;
-        assert_eq!(asked.status, 201, "{:#}", asked.body);
-        orders.push((admin, customer, id));
+        orders.push(kesar_exchange_asked(&app, 1).await);
     }
 
     let answers = join_all(
@@ -383,16 +370,7 @@ async fn an_exchange_whose_worker_dies_during_approval_ships_the_replacement_onc
     .await;
     let spec = app.worker_spec();
     let mut first_worker = crate::children::spawn_worker_process(&spec).await;
-    app.stock_product(SKU, PRICE, ON_HAND).await;
-    app.stock_product(KESAR, KESAR_PRICE, 5).await;
-    make_perishable(&app, SKU).await;
-    let (admin, customer, id) = delivered_order(&app, card(CARD_APPROVED)).await;
-    assert_eq!(
-        ask_exchange(&app, &customer, &id, a_kesar_box())
-            .await
-            .status,
-        201
-    );
+    let (admin, customer, id) = kesar_exchange_asked(&app, 5).await;
 
     // Staff approve; the worker dies while the replacement is on its way
     // through stock, payment and carrier.

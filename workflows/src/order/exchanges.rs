@@ -11,7 +11,7 @@
 //! refund the return would have had; so does a replacement the carrier
 //! brings back.
 
-use temporalio_sdk::ChildWorkflowOptions;
+use temporalio_sdk::{ChildWorkflowOptions, ParentClosePolicy};
 
 use orderly_domain::{
     ExchangeStatus, ExchangeView, Fulfillment, Money, ParcelStatus, ParcelView, ReserveOutcome,
@@ -19,12 +19,12 @@ use orderly_domain::{
 };
 
 use super::lifecycle::{Ctx, Portion, alert, move_money, notify_return, now, persist, settle};
-use super::options;
 use super::returns::refund_return;
 use super::state::OrderWorkflow;
+use super::{options, parcels};
 use crate::contract::{
-    BookingOutcome, BookingRequest, OrderActivities, ParcelStock, PaymentOp, ReserveInput,
-    ShipmentInput, ShipmentProgress, shipment_workflow_id,
+    BookingRequest, OrderActivities, ParcelStock, PaymentOp, ReserveInput, ShipmentProgress,
+    shipment_workflow_id,
 };
 use crate::shipment::ShipmentWorkflow;
 
@@ -82,18 +82,13 @@ fn difference_of(number: u32, difference: Money) -> Portion {
 /// Sends the replacement of return `number`, approved just now, if it
 /// asks for one. Falls back to a refund when it cannot be sent.
 pub(super) async fn send(ctx: &mut Ctx, number: u32) {
-    let Some((exchange, fulfillment, order_id, timings)) = ctx.state(|s| {
+    let Some((exchange, fulfillment, order_id)) = ctx.state(|s| {
         let exchange = s
             .return_by_number(number)?
             .exchange
             .clone()
             .filter(|e| e.status == ExchangeStatus::Requested)?;
-        Some((
-            exchange,
-            s.order.fulfillment.clone(),
-            s.order.order_id,
-            s.order.timings.clone(),
-        ))
+        Some((exchange, s.order.fulfillment.clone(), s.order.order_id))
     }) else {
         return;
     };
@@ -185,24 +180,10 @@ pub(super) async fn send(ctx: &mut Ctx, number: u32) {
         address,
         idempotency_key: format!("order:{order_id}:shipment:{shipment_number}"),
     };
-    let booked = ctx
-        .execute_local_activity(
-            OrderActivities::book_shipment,
-            request,
-            options::booking(&timings),
-        )
-        .await;
-    let shipment = match booked {
-        Ok(BookingOutcome::Booked(shipment)) => shipment,
-        Ok(BookingOutcome::Rejected { reason }) => {
+    let shipment = match parcels::book(ctx, request).await {
+        Ok(shipment) => shipment,
+        Err(reason) => {
             give_back(ctx, stock, charged.then_some(&portion)).await;
-            let reason = format!("the carrier refused the replacement: {reason}");
-            fall_back(ctx, number, reason).await;
-            return;
-        }
-        Err(err) => {
-            give_back(ctx, stock, charged.then_some(&portion)).await;
-            let reason = format!("the replacement could not be booked: {err}");
             fall_back(ctx, number, reason).await;
             return;
         }
@@ -212,21 +193,14 @@ pub(super) async fn send(ctx: &mut Ctx, number: u32) {
         .await;
     // The shipment workflow exists before anyone can see the tracking id,
     // so the carrier's first webhook always finds it.
-    let input = ctx.state(|s| ShipmentInput {
-        order_id,
-        shipment_number,
-        tracking_id: shipment.tracking_id,
-        carrier: shipment.carrier.clone(),
-        carrier_silence_secs: s.order.timings.carrier_silence_secs,
-        history_limit: s.order.timings.shipment_history_limit,
-        resumed: None,
-    });
+    let input = ctx.state(|s| parcels::shipment_input(s, shipment_number, &shipment));
+    // The order waits for the replacement to arrive or come back before it
+    // closes; a shipment workflow still finishing then is left to finish.
+    let mut following =
+        ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id, shipment_number));
+    following.parent_close_policy = ParentClosePolicy::Abandon;
     let started = ctx
-        .start_child_workflow(
-            ShipmentWorkflow::run,
-            input,
-            ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id, shipment_number)),
-        )
+        .start_child_workflow(ShipmentWorkflow::run, input, following)
         .await;
     if let Err(err) = started {
         alert(

@@ -24,10 +24,9 @@ use super::options;
 use super::parcels;
 use super::state::OrderWorkflow;
 use crate::contract::{
-    Admission, BookedShipment, BookingOutcome, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
+    Admission, BookedShipment, BookingRequest, CUSTOMER_ID_ATTRIBUTE, NotifyInput,
     ORDER_STATUS_ATTRIBUTE, OpsAlertInput, OrderActivities, OrderOutcome, PaymentOp,
-    PaymentOutcome, PaymentStep, Recipient, ReserveInput, ReserveOutcome, ShipmentInput,
-    shipment_workflow_id,
+    PaymentOutcome, PaymentStep, Recipient, ReserveInput, ReserveOutcome, shipment_workflow_id,
 };
 use crate::shipment::ShipmentWorkflow;
 
@@ -412,7 +411,7 @@ async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowRes
     }
     ctx.state_mut(|s| s.dispatching = true);
 
-    let (order_id, timings) = ctx.state(|s| (s.order.order_id, s.order.timings.clone()));
+    let order_id = ctx.state(|s| s.order.order_id);
     let request = BookingRequest {
         order_id,
         shipment_number: 0,
@@ -420,42 +419,19 @@ async fn deliver(ctx: &mut Ctx, address: orderly_domain::Address) -> WorkflowRes
         address,
         idempotency_key: format!("order:{order_id}:shipment"),
     };
-    let booked = ctx
-        .execute_local_activity(
-            OrderActivities::book_shipment,
-            request,
-            options::booking(&timings),
-        )
-        .await;
-    let shipment = match booked {
-        Ok(BookingOutcome::Booked(shipment)) => shipment,
-        Ok(BookingOutcome::Rejected { reason }) => {
-            return Ok(Ending::Cancel(format!(
-                "the carrier refused the shipment: {reason}"
-            )));
-        }
-        Err(err) => {
-            return Ok(Ending::Cancel(format!(
-                "the shipment could not be booked: {err}"
-            )));
-        }
+    let shipment = match parcels::book(ctx, request).await {
+        Ok(shipment) => shipment,
+        Err(reason) => return Ok(Ending::Cancel(reason)),
     };
     ctx.execute_local_activity(OrderActivities::commit_stock, order_id, options::database())
         .await?;
     // The shipment workflow exists before anyone can see the tracking id,
     // so the carrier's first webhook always finds it.
+    let input = ctx.state(|s| parcels::shipment_input(s, 0, &shipment));
     let child = ctx
         .start_child_workflow(
             ShipmentWorkflow::run,
-            ShipmentInput {
-                order_id,
-                shipment_number: 0,
-                tracking_id: shipment.tracking_id,
-                carrier: shipment.carrier.clone(),
-                carrier_silence_secs: timings.carrier_silence_secs,
-                history_limit: timings.shipment_history_limit,
-                resumed: None,
-            },
+            input,
             ChildWorkflowOptions::workflow_id(shipment_workflow_id(order_id, 0)),
         )
         .await?;

@@ -88,15 +88,7 @@ pub(super) async fn ship(ctx: &mut Ctx, address: Address) -> WorkflowResult<Endi
             if let Some(shipment) = pack_and_book(ctx, &address, number).await? {
                 // The shipment workflow exists before anyone can see the
                 // tracking id, so the carrier's first webhook always finds it.
-                let input = ctx.state(|s| ShipmentInput {
-                    order_id: s.order.order_id,
-                    shipment_number: number,
-                    tracking_id: shipment.tracking_id,
-                    carrier: shipment.carrier.clone(),
-                    carrier_silence_secs: s.order.timings.carrier_silence_secs,
-                    history_limit: s.order.timings.shipment_history_limit,
-                    resumed: None,
-                });
+                let input = ctx.state(|s| shipment_input(s, number, &shipment));
                 let id = shipment_workflow_id(input.order_id, number);
                 let child = ctx
                     .start_child_workflow(
@@ -172,12 +164,12 @@ async fn pack_and_book(
 
     // The address the order has now: an edit before packing may have
     // changed the one it was placed with.
-    let (order_id, timings, address) = ctx.state(|s| {
+    let (order_id, address) = ctx.state(|s| {
         let address = match &s.order.fulfillment {
             Fulfillment::Delivery { address } => address.clone(),
             Fulfillment::Pickup { .. } => placed_address.clone(),
         };
-        (s.order.order_id, s.order.timings.clone(), address)
+        (s.order.order_id, address)
     });
     let request = BookingRequest {
         order_id,
@@ -186,31 +178,10 @@ async fn pack_and_book(
         address,
         idempotency_key: format!("order:{order_id}:shipment:{number}"),
     };
-    let booked = ctx
-        .execute_local_activity(
-            OrderActivities::book_shipment,
-            request,
-            options::booking(&timings),
-        )
-        .await;
-    let shipment = match booked {
-        Ok(BookingOutcome::Booked(shipment)) => shipment,
-        Ok(BookingOutcome::Rejected { reason }) => {
-            not_sent(
-                ctx,
-                number,
-                format!("the carrier refused the shipment: {reason}"),
-            )
-            .await?;
-            return Ok(None);
-        }
-        Err(err) => {
-            not_sent(
-                ctx,
-                number,
-                format!("the shipment could not be booked: {err}"),
-            )
-            .await?;
+    let shipment = match book(ctx, request).await {
+        Ok(shipment) => shipment,
+        Err(reason) => {
+            not_sent(ctx, number, reason).await?;
             return Ok(None);
         }
     };
@@ -222,6 +193,42 @@ async fn pack_and_book(
     ctx.execute_local_activity(OrderActivities::commit_parcel, stock, options::database())
         .await?;
     Ok(Some(shipment))
+}
+
+/// Books a shipment with the carrier; `Err` says why it was not booked.
+pub(super) async fn book(ctx: &mut Ctx, request: BookingRequest) -> Result<BookedShipment, String> {
+    let timings = ctx.state(|s| s.order.timings.clone());
+    let booked = ctx
+        .execute_local_activity(
+            OrderActivities::book_shipment,
+            request,
+            options::booking(&timings),
+        )
+        .await;
+    match booked {
+        Ok(BookingOutcome::Booked(shipment)) => Ok(shipment),
+        Ok(BookingOutcome::Rejected { reason }) => {
+            Err(format!("the carrier refused the shipment: {reason}"))
+        }
+        Err(err) => Err(format!("the shipment could not be booked: {err}")),
+    }
+}
+
+/// What the `ShipmentWorkflow` following shipment `number` starts from.
+pub(super) fn shipment_input(
+    s: &OrderWorkflow,
+    number: u32,
+    shipment: &BookedShipment,
+) -> ShipmentInput {
+    ShipmentInput {
+        order_id: s.order.order_id,
+        shipment_number: number,
+        tracking_id: shipment.tracking_id,
+        carrier: shipment.carrier.clone(),
+        carrier_silence_secs: s.order.timings.carrier_silence_secs,
+        history_limit: s.order.timings.shipment_history_limit,
+        resumed: None,
+    }
 }
 
 /// Records that parcel `number` is with the carrier.
