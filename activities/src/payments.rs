@@ -140,8 +140,10 @@ impl PaymentActivities {
 
     /// For each of the order's movements still pending in the ledger, asks
     /// its provider by idempotency key: money the provider holds is
-    /// settled in the ledger and returned, so the workflow gives it back;
-    /// a movement the provider never made is marked failed.
+    /// settled in the ledger, and a movement the provider never made is
+    /// marked failed. Returns every settled movement of the order, so the
+    /// workflow also learns of one an attempt settled after the workflow
+    /// had stopped waiting for it (an attempt that overran its timeout).
     #[activity(definition = ReconcilePayments)]
     pub async fn reconcile_payments(
         self: Arc<Self>,
@@ -149,7 +151,6 @@ impl PaymentActivities {
         order_id: OrderId,
     ) -> Result<Vec<ReceiptEntry>, ActivityError> {
         let ledger = self.store.ledger();
-        let mut found = Vec::new();
         for pending in ledger
             .pending_for_order(order_id)
             .await
@@ -172,7 +173,7 @@ impl PaymentActivities {
                         kind = pending.kind.as_str(),
                         "a money movement whose answer was lost went through; recording it"
                     );
-                    let entry = ledger
+                    ledger
                         .settle_ledger_entry(
                             &pending.idempotency_key,
                             &receipt.reference,
@@ -181,7 +182,6 @@ impl PaymentActivities {
                         )
                         .await
                         .map_err(retryable)?;
-                    found.push(receipt_entry(entry));
                 }
                 None => {
                     ledger
@@ -194,7 +194,15 @@ impl PaymentActivities {
                 }
             }
         }
-        Ok(found)
+        let settled = ledger
+            .ledger_for_order(order_id)
+            .await
+            .map_err(retryable)?
+            .into_iter()
+            .filter(|entry| entry.status == LedgerStatus::Settled)
+            .map(receipt_entry)
+            .collect();
+        Ok(settled)
     }
 }
 

@@ -90,7 +90,8 @@ impl OrderActivities {
 
     /// Asks the providers what became of the order's movements whose
     /// answer was lost (still pending in the ledger), records it, and
-    /// returns those that moved money, so compensation gives them back.
+    /// returns every settled movement of the order, so compensation gives
+    /// back money the workflow never heard was taken.
     #[activity]
     pub async fn reconcile_payments(order_id: OrderId) -> Result<Vec<ReceiptEntry>, ActivityError> {
         unimplemented!()

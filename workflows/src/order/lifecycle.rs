@@ -358,7 +358,7 @@ pub(super) async fn move_money(
     ctx.state_mut(|s| s.refunding -= held);
     match outcome {
         Ok(PaymentOutcome::Done(entry)) => {
-            ctx.state_mut(|s| s.entries.push(entry));
+            ctx.state_mut(|s| s.take_in_settled(vec![entry]));
             Ok(())
         }
         Ok(PaymentOutcome::Pending { .. }) => Ok(()),
@@ -644,7 +644,8 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
     let _ = ctx.wait_condition(|s: &OrderWorkflow| !s.editing).await;
     if ctx.patched(RECONCILE_BEFORE_COMPENSATING) {
         // Money whose answer was lost (the provider took it, the activity
-        // never heard) is found here, so it is refunded like the rest.
+        // never heard), or that an attempt settled after the order stopped
+        // waiting for it, is found here, so it is refunded like the rest.
         let found = ctx
             .execute_local_activity(
                 OrderActivities::reconcile_payments,
@@ -652,9 +653,7 @@ async fn compensate(ctx: &mut Ctx) -> WorkflowResult<()> {
                 options::database(),
             )
             .await?;
-        if !found.is_empty() {
-            ctx.state_mut(|s| s.entries.extend(found));
-        }
+        ctx.state_mut(|s| s.take_in_settled(found));
     }
     parcels::call_off(ctx).await?;
     let parcel = ctx.state(|s| s.shipment.clone());

@@ -148,6 +148,17 @@ impl OrderWorkflow {
         self.timeline.push(TimelineEntry { status, at, detail });
     }
 
+    /// Adds the ledger's settled movements the order has not heard of:
+    /// money taken by an answer that was lost, or by an attempt that
+    /// finished after the order had stopped waiting for it.
+    pub(crate) fn take_in_settled(&mut self, settled: Vec<ReceiptEntry>) {
+        for entry in settled {
+            if !self.entries.contains(&entry) {
+                self.entries.push(entry);
+            }
+        }
+    }
+
     fn sum(&self, kind: LedgerKind) -> Money {
         let currency = self.order.total.currency;
         let amount = self
