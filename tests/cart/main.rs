@@ -1,5 +1,6 @@
 //! The cart and checkout through the REST API.
 
 mod cart;
+mod children;
 mod coupons;
 mod points;

@@ -1,98 +1,17 @@
-//! Child processes of the crash and replica tests: this test binary run
-//! again as `--exact children::<entry> --ignored`, with what to run in an
-//! environment variable, so that a test can SIGKILL a real worker or API
-//! process and watch the others carry on.
-
-use std::net::SocketAddr;
-use std::process::Stdio;
-use std::time::Duration;
-
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-use orderly_tests::app::{ApiSpec, TestOptions, WorkerSpec};
-
-/// Carries the serialized [`WorkerSpec`] into a worker process.
-const WORKER_SPEC_ENV: &str = "ORDERLY_CHILD_WORKER_SPEC";
-/// Carries the serialized [`ApiSpec`] into an API process.
-const API_SPEC_ENV: &str = "ORDERLY_CHILD_API_SPEC";
-/// What a child prints once it serves, followed by details.
-const READY: &str = "child-ready";
+//! The entries `orderly_tests::children` starts this binary at: a worker
+//! process and an API process, each until it is killed.
 
 /// A worker process. Without its environment variable (a plain
 /// `--ignored` run) it does nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a worker process of the crash and replica tests"]
 async fn worker_process() {
-    let Ok(raw) = std::env::var(WORKER_SPEC_ENV) else {
-        return;
-    };
-    let spec: WorkerSpec = serde_json::from_str(&raw).expect("a serialized worker spec");
-    spec.run(|_stop| println!("{READY}")).await;
+    orderly_tests::children::serve_worker().await;
 }
 
 /// An API process, with the default limits, until it is killed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "an API process of the replica test"]
 async fn api_process() {
-    let Ok(raw) = std::env::var(API_SPEC_ENV) else {
-        return;
-    };
-    let spec: ApiSpec = serde_json::from_str(&raw).expect("a serialized API spec");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binding port 0");
-    let address = listener.local_addr().expect("the bound address");
-    let options = TestOptions {
-        timings: spec.timings.clone(),
-        ..TestOptions::default()
-    };
-    let store = orderly_store::Store::connect(&spec.database_url)
-        .await
-        .expect("opening the test database");
-    let _api = spec.serve(store, listener, &options, None).await;
-    println!("{READY} {address}");
-    std::future::pending::<()>().await;
-}
-
-/// Starts [`worker_process`] and waits until its worker polls.
-pub async fn spawn_worker_process(spec: &WorkerSpec) -> Child {
-    let (child, _) = spawn("children::worker_process", WORKER_SPEC_ENV, spec).await;
-    child
-}
-
-/// Starts [`api_process`] and waits until it serves; returns its address.
-pub async fn spawn_api_process(spec: &ApiSpec) -> (Child, SocketAddr) {
-    let (child, detail) = spawn("children::api_process", API_SPEC_ENV, spec).await;
-    let address = detail.parse().expect("the child API's address");
-    (child, address)
-}
-
-async fn spawn(entry: &str, env: &str, spec: &impl serde::Serialize) -> (Child, String) {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let mut child = Command::new(exe)
-        .args(["--exact", entry, "--ignored", "--nocapture"])
-        .env(env, serde_json::to_string(spec).expect("spec JSON"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("starting the child process");
-    let stdout = child.stdout.take().expect("the child's stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.expect("reading the child") {
-            if let Some(detail) = line.trim().strip_prefix(READY) {
-                return Some(detail.trim().to_owned());
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten();
-    let detail = ready.unwrap_or_else(|| panic!("{entry} did not start"));
-    // Keep draining, so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, detail)
+    orderly_tests::children::serve_api().await;
 }

@@ -25,7 +25,7 @@ use orderly_tests::shopper::{Answer, card, delivery_order, placed_id};
 use orderly_tests::split_order::{MANGO, OKRA, OKRA_PRICE, pack_route, tracking};
 use orderly_workflows::OrderTimings;
 
-use crate::children::spawn_worker_process;
+use orderly_tests::children::spawn_worker_process;
 
 const SKU: &str = "RICE-5KG";
 const PRICE: i64 = 45_000;

@@ -425,7 +425,7 @@ async fn an_edit_whose_worker_is_killed_is_charged_once_when_retried() {
     })
     .await;
     let spec = app.worker_spec();
-    let mut first_worker = crate::children::spawn_worker_process(&spec).await;
+    let mut first_worker = orderly_tests::children::spawn_worker_process(&spec).await;
     let (_admin, customer) = shop(&app, ON_HAND).await;
     let id = paid_order(&app, &customer, 0, card(CARD_APPROVED)).await;
 

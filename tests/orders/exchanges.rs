@@ -369,7 +369,7 @@ async fn an_exchange_whose_worker_dies_during_approval_ships_the_replacement_onc
     })
     .await;
     let spec = app.worker_spec();
-    let mut first_worker = crate::children::spawn_worker_process(&spec).await;
+    let mut first_worker = orderly_tests::children::spawn_worker_process(&spec).await;
     let (admin, customer, id) = kesar_exchange_asked(&app, 5).await;
 
     // Staff approve; the worker dies while the replacement is on its way

@@ -419,7 +419,7 @@ async fn refunds_whose_worker_dies_mid_way_give_each_amount_back_once() {
     })
     .await;
     let spec = app.worker_spec();
-    let mut first_worker = crate::children::spawn_worker_process(&spec).await;
+    let mut first_worker = orderly_tests::children::spawn_worker_process(&spec).await;
     app.stock_product(SKU, PRICE, 50).await;
     let admin = app.admin().await;
     let customer = app.customer("Nisha").await;

@@ -27,7 +27,7 @@ use orderly_store::LedgerStatus;
 use orderly_tests::app::{ApiSpec, TestApp, TestOptions, spawn_app_with};
 use orderly_tests::shopper::{Answer, card, delivery_order, pickup_order};
 
-use crate::children::{spawn_api_process, spawn_worker_process};
+use orderly_tests::children::{spawn_api_process, spawn_worker_process};
 
 const SKU: &str = "DAL-1KG";
 const PRICE: i64 = 14_000;

@@ -546,7 +546,7 @@ async fn a_return_whose_worker_dies_mid_way_is_refunded_once_by_the_next_worker(
     })
     .await;
     let spec = app.worker_spec();
-    let mut first_worker = crate::children::spawn_worker_process(&spec).await;
+    let mut first_worker = orderly_tests::children::spawn_worker_process(&spec).await;
     let (admin, customer, id) = delivered_order(&app, card(CARD_APPROVED)).await;
     assert_eq!(ask_return(&app, &customer, &id, 2).await.status, 201);
     let approved = approve(&app, &admin, &id, 1).await;

@@ -131,7 +131,38 @@ const POSTGRES_BLOCK: [&str; 2] = [
      FOR EACH ROW WHEN (NEW.status = 'settled') EXECUTE FUNCTION injected_ledger_fault()",
 ];
 
+const SQLITE_POINTS_BLOCK: &str = "CREATE TRIGGER injected_points_fault
+    BEFORE INSERT ON loyalty_points
+    BEGIN SELECT RAISE(ABORT, 'injected points fault'); END";
+const POSTGRES_POINTS_BLOCK: [&str; 2] = [
+    "CREATE OR REPLACE FUNCTION injected_points_fault() RETURNS trigger AS $$
+     BEGIN RAISE EXCEPTION 'injected points fault'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER injected_points_fault BEFORE INSERT ON loyalty_points
+     FOR EACH ROW EXECUTE FUNCTION injected_points_fault()",
+];
+
 impl TestApp {
+    /// From now on the points ledger refuses every new entry, as a
+    /// database that fails the write after the money moved.
+    pub async fn break_points_ledger(&self) {
+        let statements: Vec<&str> = if uses_postgres() {
+            POSTGRES_POINTS_BLOCK.to_vec()
+        } else {
+            vec![SQLITE_POINTS_BLOCK]
+        };
+        self.run_sql(&statements).await;
+    }
+
+    /// The points ledger takes entries again.
+    pub async fn mend_points_ledger(&self) {
+        let statement = if uses_postgres() {
+            "DROP TRIGGER injected_points_fault ON loyalty_points"
+        } else {
+            "DROP TRIGGER injected_points_fault"
+        };
+        self.run_sql(&[statement]).await;
+    }
+
     /// From now on the ledger refuses to record money as settled, as a
     /// database that fails every write after the provider answered.
     pub async fn break_ledger_settlements(&self) {

@@ -6,6 +6,7 @@
 //! own task queue and worker, and the API on port 0.
 
 pub mod app;
+pub mod children;
 pub mod database;
 pub mod faults;
 pub mod histories;
