@@ -59,6 +59,17 @@ pub struct CarrierEvent {
     pub location: Option<Location>,
 }
 
+impl CarrierEvent {
+    /// Where it happened, as the tail of a timeline entry (" at Pune hub"),
+    /// or nothing when the carrier did not say.
+    pub fn place(&self) -> String {
+        self.location
+            .as_ref()
+            .map(|l| format!(" at {}", l.as_str()))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentWebhookStatus {

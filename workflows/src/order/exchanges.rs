@@ -144,12 +144,16 @@ pub(super) async fn send(ctx: &mut Ctx, number: u32) {
             return;
         }
         Err(err) => {
-            fall_back(
+            // The customer reads the note; what went wrong inside is for
+            // operators.
+            alert(
                 ctx,
-                number,
-                format!("the replacement could not be held: {err}"),
+                "exchange_unheld",
+                format!("the replacement of return {number} could not be held: {err}"),
+                format!("order:{order_id}:exchange_unheld:return-{number}"),
             )
             .await;
+            fall_back(ctx, number, "the replacement could not be held".into()).await;
             return;
         }
     };
@@ -188,9 +192,23 @@ pub(super) async fn send(ctx: &mut Ctx, number: u32) {
             return;
         }
     };
-    let _ = ctx
+    let committed = ctx
         .execute_local_activity(OrderActivities::commit_parcel, stock, options::database())
         .await;
+    if let Err(err) = committed {
+        // The replacement is with the carrier either way; its stock still
+        // held rather than taken off the shelf is for operators to settle.
+        alert(
+            ctx,
+            "exchange_stock_uncommitted",
+            format!(
+                "the replacement of return {number} was booked as {} but its stock could not be taken off the shelf: {err}",
+                shipment.tracking_id
+            ),
+            format!("order:{order_id}:exchange_stock_uncommitted:return-{number}"),
+        )
+        .await;
+    }
     // The shipment workflow exists before anyone can see the tracking id,
     // so the carrier's first webhook always finds it.
     let input = ctx.state(|s| parcels::shipment_input(s, shipment_number, &shipment));
@@ -324,11 +342,7 @@ pub(super) async fn follow(ctx: &mut Ctx) {
 async fn track(ctx: &mut Ctx, number: u32, progress: ShipmentProgress) {
     let event = progress.event;
     let at = now(ctx);
-    let place = event
-        .location
-        .as_ref()
-        .map(|l| format!(" at {}", l.as_str()))
-        .unwrap_or_default();
+    let place = event.place();
     let moved = ctx.state_mut(|s| {
         let exchange = s.exchange_mut(number)?;
         if exchange.status != ExchangeStatus::Shipped {

@@ -474,11 +474,7 @@ async fn follow_shipment(ctx: &mut Ctx) -> WorkflowResult<Ending> {
         };
         let event = progress.event;
         let at = now(ctx);
-        let place = event
-            .location
-            .as_ref()
-            .map(|l| format!(" at {}", l.as_str()))
-            .unwrap_or_default();
+        let place = event.place();
         ctx.state_mut(|s| {
             if let Some(shipment) = s.shipment.as_mut() {
                 shipment.status = event.status;

@@ -286,11 +286,7 @@ async fn follow(ctx: &mut Ctx, progress: ShipmentProgress) -> WorkflowResult<Fol
     let event = progress.event;
     let count = ctx.state(|s| s.parcels.len());
     let at = now(ctx);
-    let place = event
-        .location
-        .as_ref()
-        .map(|l| format!(" at {}", l.as_str()))
-        .unwrap_or_default();
+    let place = event.place();
     let prefix = which(number, count);
     ctx.state_mut(|s| {
         if let Some(parcel) = s.parcel_mut(number) {
