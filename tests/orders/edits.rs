@@ -10,11 +10,11 @@ use futures::future::join_all;
 use orderly_providers::sandbox_values::{CARD_APPROVED, POSTAL_CODE_UNDELIVERABLE};
 use serde_json::{Value, json};
 
-use orderly_domain::NotificationKind;
+use orderly_domain::{LedgerKind, NotificationKind};
 use orderly_tests::app::{TestApp, TestOptions, spawn_app, spawn_app_with};
 use orderly_tests::faults::PaymentFault;
 use orderly_tests::histories::record_history;
-use orderly_tests::money::{captured_total, refunded_total};
+use orderly_tests::money::{captured_total, refunded_total, settled_total};
 use orderly_tests::shopper::{Answer, card, cash_on_delivery, delivery_order, placed_id, upi};
 
 const MANGO: &str = "ALPHONSO-1KG";
@@ -410,10 +410,66 @@ async fn cash_on_delivery_collects_the_edited_total_at_the_door() {
     let edited = edit(&app, &customer, &id, None, &set(MANGO, 2)).await;
     assert_eq!(edited.status, 200, "{:#}", edited.body);
     assert_eq!(edited.body["versions"][1]["settlement"], "on_delivery");
+    let ledger = app.ledger(&id).await;
+    let voided: Vec<_> = ledger
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Void)
+        .collect();
+    assert_eq!(voided.len(), 1, "{ledger:?}");
+    assert_eq!(voided[0].amount.amount, MANGO_PRICE);
+    assert_eq!(voided[0].idempotency_key, format!("order:{id}:void:edit-2"));
     let tracking = app.ship(&admin, &customer, &id).await;
     app.carrier_delivers(&tracking).await;
     app.wait_for_status(&customer, &id, "delivered").await;
-    assert_eq!(captured_total(&app.ledger(&id).await), 2 * MANGO_PRICE);
+    let ledger = app.ledger(&id).await;
+    assert_eq!(captured_total(&ledger), 2 * MANGO_PRICE);
+    assert_eq!(
+        settled_total(&ledger, LedgerKind::Authorize) - settled_total(&ledger, LedgerKind::Void),
+        2 * MANGO_PRICE,
+        "{ledger:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cash_on_delivery_order_that_grows_is_authorized_for_the_new_total_and_a_cancel_voids_all_of_it()
+ {
+    let app = spawn_app().await;
+    let (_admin, customer) = shop(&app, ON_HAND).await;
+    let id = paid_order(&app, &customer, 0, cash_on_delivery()).await;
+    let edited = edit(&app, &customer, &id, Some("a-fourth-box"), &set(MANGO, 4)).await;
+    assert_eq!(edited.status, 200, "{:#}", edited.body);
+    assert_eq!(edited.body["versions"][1]["settlement"], "on_delivery");
+    assert_eq!(
+        edited.body["payment"]["receipt"]["authorized"]["amount"],
+        4 * MANGO_PRICE
+    );
+    let retried = edit(&app, &customer, &id, Some("a-fourth-box"), &set(MANGO, 4)).await;
+    assert_eq!(retried.status, 200, "{:#}", retried.body);
+    let ledger = app.ledger(&id).await;
+    assert_eq!(
+        settled_total(&ledger, LedgerKind::Authorize),
+        4 * MANGO_PRICE,
+        "{ledger:?}"
+    );
+
+    let cancelled = app
+        .post(
+            &format!("/v1/orders/{id}/cancel"),
+            Some(&customer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
+    app.wait_for_status(&customer, &id, "cancelled").await;
+    let ledger = app.ledger(&id).await;
+    assert_eq!(
+        settled_total(&ledger, LedgerKind::Void),
+        4 * MANGO_PRICE,
+        "{ledger:?}"
+    );
+    assert_eq!(captured_total(&ledger), 0);
+    assert_eq!(app.stock_levels(MANGO).await, (ON_HAND, 0));
+    record_history(&app, &workflow_of(&id), "cod_edit_then_cancelled").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

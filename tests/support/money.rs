@@ -16,11 +16,16 @@ pub fn refunded_total(ledger: &[LedgerEntry]) -> i64 {
     refunds_in(ledger).iter().map(|e| e.amount.amount).sum()
 }
 
-/// What the ledger's settled captures add up to, in minor units.
-pub fn captured_total(ledger: &[LedgerEntry]) -> i64 {
+/// What the ledger's settled movements of `kind` add up to, in minor units.
+pub fn settled_total(ledger: &[LedgerEntry], kind: LedgerKind) -> i64 {
     ledger
         .iter()
-        .filter(|e| e.kind == LedgerKind::Capture && e.status == LedgerStatus::Settled)
+        .filter(|e| e.kind == kind && e.status == LedgerStatus::Settled)
         .map(|e| e.amount.amount)
         .sum()
+}
+
+/// What the ledger's settled captures add up to, in minor units.
+pub fn captured_total(ledger: &[LedgerEntry]) -> i64 {
+    settled_total(ledger, LedgerKind::Capture)
 }

@@ -799,7 +799,7 @@ pub(crate) async fn count_stock(
         let countable: i64 = free.iter().map(|(_, units)| units).sum();
         if countable < -change {
             return Err(StoreError::Conflict(format!(
-                "the default warehouse has only {countable} free units of {sku}; a count can                  remove at most that (on_hand cannot drop to {on_hand})"
+                "the default warehouse has only {countable} free units of {sku}; a count can remove at most that (on_hand cannot drop to {on_hand})"
             )));
         }
         let mut left = -change;

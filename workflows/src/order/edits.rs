@@ -24,6 +24,10 @@ use crate::contract::{
     EditOutcome, OrderActivities, OrderEdit, PaymentOp, PlaceOrder, ReviseInput,
 };
 
+/// Patch: an edit of a cash-on-delivery order authorizes the difference
+/// (or voids it, when the order costs less).
+const COD_EDIT_AUTHORIZATION: &str = "cod-edit-authorization";
+
 impl OrderWorkflow {
     /// Why `edit` cannot be applied now; `None` when it can (or it is a
     /// retry of an edit already applied).
@@ -131,6 +135,18 @@ async fn apply(ctx: &mut Ctx, edit: OrderEdit) -> Result<EditOutcome, Refusal> {
     let settlement = if difference.amount == 0 {
         EditSettlement::Unchanged
     } else if before.payment.method() == PaymentMethod::Cod {
+        if ctx.patched(COD_EDIT_AUTHORIZATION) {
+            // The authorization follows the total, so the receipt says what
+            // the courier collects and a cancel voids what was authorized.
+            let op = if difference.amount > 0 {
+                PaymentOp::Authorize
+            } else {
+                PaymentOp::Void
+            };
+            if let Err(reason) = move_money(ctx, op, Some(&portion)).await {
+                return restore(ctx, &before, portion.amount, reason).await;
+            }
+        }
         EditSettlement::OnDelivery
     } else if difference.amount > 0 {
         if let Err(reason) = move_money(ctx, PaymentOp::Charge, Some(&portion)).await {
@@ -218,7 +234,7 @@ async fn restore(
     {
         let order_id = before.order_id;
         let detail = format!(
-            "an edit's difference of {amount} was declined and {} of the order's own stock              was taken meanwhile; the order is cancelled",
+            "an edit's difference of {amount} was declined and {} of the order's own stock was taken meanwhile; the order is cancelled",
             shortage.sku
         );
         alert(
@@ -234,7 +250,7 @@ async fn restore(
             });
         });
         return Ok(EditOutcome::Refused(format!(
-            "the difference of {amount} could not be charged ({reason}), and the order could              not be restored: it is being cancelled"
+            "the difference of {amount} could not be charged ({reason}), and the order could not be restored: it is being cancelled"
         )));
     }
     Ok(EditOutcome::Refused(format!(
