@@ -17,6 +17,19 @@ use super::stats::Latencies;
 
 pub const BENCH_SKU: &str = "BENCH-APPLE-1KG";
 
+/// How often an order left open is sent before the bench gives up on it.
+const PLACING_ATTEMPTS: u32 = 8;
+
+/// The one-box card order every bench order is.
+fn order_body() -> Value {
+    json!({
+        "items": [{"sku": BENCH_SKU, "quantity": 1}],
+        "payment": {"method": "card", "card_number": CARD_APPROVED},
+        "fulfillment": {"type": "delivery", "address": {
+            "name": "Bench", "line1": "1 Load St", "city": "Pune", "postal_code": "411001", "country": "IN"}}
+    })
+}
+
 #[derive(Clone)]
 pub struct Api {
     pub http: reqwest::Client,
@@ -79,18 +92,12 @@ impl Api {
 
     /// Places a card order; returns its id and how long the POST took.
     pub async fn place(&self, token: &str) -> anyhow::Result<(String, Duration)> {
-        let body = json!({
-            "items": [{"sku": BENCH_SKU, "quantity": 1}],
-            "payment": {"method": "card", "card_number": CARD_APPROVED},
-            "fulfillment": {"type": "delivery", "address": {
-                "name": "Bench", "line1": "1 Load St", "city": "Pune", "postal_code": "411001", "country": "IN"}}
-        });
         let sent = Instant::now();
         let response = self
             .http
             .post(format!("{}/v1/orders", self.base))
             .bearer_auth(token)
-            .json(&body)
+            .json(&order_body())
             .send()
             .await?;
         let took = sent.elapsed();
@@ -101,6 +108,33 @@ impl Api {
         }
         let id = answer["id"].as_str().context("order id")?.to_owned();
         Ok((id, took))
+    }
+
+    /// Places a card order as a patient client does: an answer of 503
+    /// (Temporal did not answer within the API's deadline) is sent again
+    /// under the same `Idempotency-Key`, so the order is placed once
+    /// however often it is sent.
+    async fn place_patiently(&self, token: &str, key: &str) -> anyhow::Result<()> {
+        for attempt in 0..PLACING_ATTEMPTS {
+            let response = self
+                .http
+                .post(format!("{}/v1/orders", self.base))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&order_body())
+                .send()
+                .await?;
+            let status = response.status();
+            match status.as_u16() {
+                200 | 201 => return Ok(()),
+                503 => tokio::time::sleep(Duration::from_secs(1 << attempt.min(4))).await,
+                _ => {
+                    let answer: Value = response.json().await.unwrap_or(Value::Null);
+                    bail!("POST /v1/orders answered {status}: {answer}");
+                }
+            }
+        }
+        bail!("POST /v1/orders was still unavailable after {PLACING_ATTEMPTS} attempts")
     }
 
     async fn order(&self, token: &str, id: &str) -> anyhow::Result<Value> {
@@ -259,7 +293,8 @@ pub async fn paced(
     Ok(latencies)
 }
 
-/// Places `count` orders and leaves them waiting to be packed.
+/// Places `count` orders, each sent again while the API is too busy to
+/// answer in time, and leaves them waiting to be packed.
 pub async fn open_orders(api: &Api, tokens: &[String], count: usize) -> anyhow::Result<()> {
     let permits = Arc::new(Semaphore::new(tokens.len().max(1)));
     let mut tasks = Vec::with_capacity(count);
@@ -268,7 +303,9 @@ pub async fn open_orders(api: &Api, tokens: &[String], count: usize) -> anyhow::
         let api = api.clone();
         let token = tokens[i % tokens.len()].clone();
         tasks.push(tokio::spawn(async move {
-            let result = api.place(&token).await;
+            let result = api
+                .place_patiently(&token, &format!("bench-open-{i}"))
+                .await;
             drop(permit);
             result
         }));

@@ -158,28 +158,34 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
         None
     };
 
-    eprintln!(
-        "bench: {} reservations against 5 warehouses x 50 batches, then 1 x 1",
-        args.reservations
-    );
-    let spread = reservations::run(
-        reservations::Layout {
-            warehouses: 5,
-            batches_per_sku: 50,
-        },
-        args.reservations,
-        concurrency,
-    )
-    .await?;
-    let single = reservations::run(
-        reservations::Layout {
-            warehouses: 1,
-            batches_per_sku: 1,
-        },
-        args.reservations,
-        concurrency,
-    )
-    .await?;
+    // `--reservations 0` skips these runs and their rows.
+    let reserved = if args.reservations > 0 {
+        eprintln!(
+            "bench: {} reservations against 5 warehouses x 50 batches, then 1 x 1",
+            args.reservations
+        );
+        let spread = reservations::run(
+            reservations::Layout {
+                warehouses: 5,
+                batches_per_sku: 50,
+            },
+            args.reservations,
+            concurrency,
+        )
+        .await?;
+        let single = reservations::run(
+            reservations::Layout {
+                warehouses: 1,
+                batches_per_sku: 1,
+            },
+            args.reservations,
+            concurrency,
+        )
+        .await?;
+        Some((spread, single))
+    } else {
+        None
+    };
 
     let mut out = String::new();
     let line = |out: &mut String, s: String| {
@@ -291,27 +297,29 @@ async fn measure(stack: &stack::Stack, args: &BenchArgs) -> anyhow::Result<Strin
                 / (bare_reads.requests as f64 / bare_reads.elapsed.as_secs_f64()).max(1.0)
         ),
     );
-    for run in [&spread, &single] {
+    if let Some((spread, single)) = &reserved {
+        for run in [spread, single] {
+            line(
+                &mut out,
+                format!(
+                    "| reserve, stock in {} warehouse(s) x {} batch(es) per SKU, {concurrency} at a time | {:.0} orders/s; {} of {} held, {} units oversold |",
+                    run.layout.warehouses,
+                    run.layout.batches_per_sku,
+                    run.per_second(),
+                    run.held,
+                    run.orders,
+                    run.oversold,
+                ),
+            );
+        }
         line(
             &mut out,
             format!(
-                "| reserve, stock in {} warehouse(s) x {} batch(es) per SKU, {concurrency} at a time | {:.0} orders/s; {} of {} held, {} units oversold |",
-                run.layout.warehouses,
-                run.layout.batches_per_sku,
-                run.per_second(),
-                run.held,
-                run.orders,
-                run.oversold,
+                "| reserve across 5 x 50 batches as a ratio to 1 x 1 | {:.2} |",
+                spread.per_second() / single.per_second().max(f64::MIN_POSITIVE)
             ),
         );
     }
-    line(
-        &mut out,
-        format!(
-            "| reserve across 5 x 50 batches as a ratio to 1 x 1 | {:.2} |",
-            spread.per_second() / single.per_second().max(f64::MIN_POSITIVE)
-        ),
-    );
     if let Some((current, peak)) = peak_after_lifecycle {
         line(
             &mut out,
