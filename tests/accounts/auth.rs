@@ -373,9 +373,7 @@ async fn a_customer_cannot_see_track_or_cancel_another_customers_order() {
     app.get(&format!("/v1/orders/{id}/tracking"), Some(&ravi))
         .await
         .assert_complete_problem(404);
-    app.post(&format!("/v1/orders/{id}/cancel"), Some(&ravi), &json!({}))
-        .await
-        .assert_complete_problem(404);
+    app.cancel(&ravi, &id).await.assert_complete_problem(404);
 
     let still = app.get(&format!("/v1/orders/{id}"), Some(&asha)).await;
     assert_eq!(still.body["status"], "paid");

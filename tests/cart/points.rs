@@ -159,13 +159,7 @@ async fn cancelling_an_order_paid_partly_with_points_gives_them_back() {
     let id = placed.body["id"].as_str().unwrap().to_owned();
     app.wait_for_status(&customer, &id, "paid").await;
     wait_for_balance(&app, &customer, 40).await;
-    let cancelled = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancelled = app.cancel(&customer, &id).await;
     assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
     assert_eq!(
         cancelled.body["payment"]["receipt"]["refunded"],

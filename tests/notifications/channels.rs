@@ -226,13 +226,7 @@ async fn sms_chosen_without_a_phone_number_sends_nothing_and_the_order_still_pro
 
     let id = placed_id(&app.place(&customer, &one_kilo(CARD_APPROVED)).await);
     app.wait_for_status(&customer, &id, "paid").await;
-    let cancelled = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancelled = app.cancel(&customer, &id).await;
     assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
     app.finished_order(&id).await;
 

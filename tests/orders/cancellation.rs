@@ -33,11 +33,6 @@ async fn paid_card_order(app: &TestApp, customer: &str) -> String {
     id
 }
 
-async fn cancel(app: &TestApp, token: &str, id: &str) -> orderly_tests::shopper::Answer {
-    app.post(&format!("/v1/orders/{id}/cancel"), Some(token), &json!({}))
-        .await
-}
-
 /// Asserts the order's capture was refunded in full, once.
 async fn assert_refunded_once(app: &TestApp, id: &str) {
     let ledger = app.ledger(id).await;
@@ -57,7 +52,7 @@ async fn cancelling_a_paid_card_order_refunds_it_and_releases_the_stock() {
     let id = paid_card_order(&app, &customer).await;
     assert_eq!(app.stock_levels(SKU).await, (ON_HAND, 3));
 
-    let answer = cancel(&app, &customer, &id).await;
+    let answer = app.cancel(&customer, &id).await;
     assert_eq!(answer.status, 200, "{:#}", answer.body);
     let order = &answer.body;
     assert_eq!(order["status"], "cancelled");
@@ -104,9 +99,9 @@ async fn cancelling_twice_refunds_once() {
     let customer = app.customer("Ravi").await;
     let id = paid_card_order(&app, &customer).await;
 
-    let first = cancel(&app, &customer, &id).await;
+    let first = app.cancel(&customer, &id).await;
     assert_eq!(first.status, 200, "{:#}", first.body);
-    let second = cancel(&app, &customer, &id).await;
+    let second = app.cancel(&customer, &id).await;
     match second.status {
         200 => assert_eq!(second.body["status"], "cancelled"),
         409 => {
@@ -144,7 +139,7 @@ async fn a_shipped_order_cannot_be_cancelled_and_is_still_delivered() {
         .unwrap()
         .to_owned();
 
-    let refused = cancel(&app, &customer, &id).await;
+    let refused = app.cancel(&customer, &id).await;
     refused.assert_problem(409);
     let detail = refused.body["detail"].as_str().unwrap();
     assert!(detail.contains("shipped"), "{detail}");
@@ -186,7 +181,7 @@ async fn cancelling_an_order_awaiting_upi_payment_takes_no_money_and_releases_th
     app.wait_for_status(&customer, &id, "awaiting_payment")
         .await;
 
-    let answer = cancel(&app, &customer, &id).await;
+    let answer = app.cancel(&customer, &id).await;
     assert_eq!(answer.status, 200, "{:#}", answer.body);
     assert_eq!(answer.body["status"], "cancelled");
     assert_eq!(answer.body["payment"]["receipt"]["captured"]["amount"], 0);

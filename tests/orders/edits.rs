@@ -136,13 +136,7 @@ async fn taking_a_line_off_refunds_what_it_cost_and_gives_its_stock_back() {
     let ledger = app.ledger(&id).await;
     assert_eq!(refunded_total(&ledger), 2 * OKRA_PRICE, "{ledger:?}");
     app.assert_stock_ledger_adds_up(&admin, OKRA).await;
-    let cancelled = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancelled = app.cancel(&customer, &id).await;
     assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
     let ledger = app.ledger(&id).await;
     assert_eq!(refunded_total(&ledger), captured_total(&ledger));
@@ -374,13 +368,7 @@ async fn a_declined_difference_leaves_the_order_as_it_was() {
     assert_eq!(app.stock_levels(MANGO).await, (ON_HAND, 3));
     assert_eq!(captured_total(&app.ledger(&id).await), 3 * MANGO_PRICE);
     app.assert_stock_ledger_adds_up(&admin, MANGO).await;
-    let cancelled = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancelled = app.cancel(&customer, &id).await;
     assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
     record_history(&app, &workflow_of(&id), "edit_declined_then_cancelled").await;
 }
@@ -452,13 +440,7 @@ async fn a_cash_on_delivery_order_that_grows_is_authorized_for_the_new_total_and
         "{ledger:?}"
     );
 
-    let cancelled = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancelled = app.cancel(&customer, &id).await;
     assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
     app.wait_for_status(&customer, &id, "cancelled").await;
     let ledger = app.ledger(&id).await;

@@ -87,13 +87,7 @@ async fn without_a_worker_pack_and_cancel_answer_503_with_retry_after_instead_of
         .expect("the request");
     assert_eq!(response.status().as_u16(), 503);
     assert!(response.headers().contains_key("retry-after"));
-    let cancel = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancel = app.cancel(&customer, &id).await;
     assert_eq!(cancel.status, 503, "{:#}", cancel.body);
     // Reads never wait on Temporal.
     let read = app.get(&format!("/v1/orders/{id}"), Some(&customer)).await;

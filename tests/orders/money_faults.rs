@@ -139,13 +139,7 @@ async fn a_refund_that_keeps_failing_stops_after_its_rounds_and_alerts_operators
     );
     app.wait_for_status(&customer, &id, "paid").await;
 
-    let cancel = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancel = app.cancel(&customer, &id).await;
     assert_eq!(cancel.status, 200, "{:#}", cancel.body);
     assert_eq!(cancel.body["status"], "cancelled");
     assert_eq!(cancel.body["payment"]["receipt"]["refunded"]["amount"], 0);
@@ -256,9 +250,7 @@ async fn an_order_on_hold_cancelled_by_an_operator_refunds_what_was_captured() {
     );
     app.wait_for_status(&customer, &id, "on_hold").await;
 
-    let cancelled = app
-        .post(&format!("/v1/orders/{id}/cancel"), Some(&admin), &json!({}))
-        .await;
+    let cancelled = app.cancel(&admin, &id).await;
     assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
     assert_eq!(cancelled.body["status"], "cancelled");
     let ledger = app.ledger(&id).await;

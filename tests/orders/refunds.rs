@@ -131,13 +131,7 @@ async fn a_refund_by_line_and_amount_is_in_the_ledger_the_receipt_and_the_inbox(
     );
 
     // Cancelling afterwards gives back only what is left.
-    let cancelled = app
-        .post(
-            &format!("/v1/orders/{id}/cancel"),
-            Some(&customer),
-            &json!({}),
-        )
-        .await;
+    let cancelled = app.cancel(&customer, &id).await;
     assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
     app.finished_order(&id).await;
     let ledger = app.ledger(&id).await;

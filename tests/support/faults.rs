@@ -121,67 +121,81 @@ impl PaymentProvider for FaultyProvider {
     }
 }
 
-const SQLITE_BLOCK: &str = "CREATE TRIGGER injected_ledger_fault
-    BEFORE UPDATE OF status ON payment_ledger WHEN NEW.status = 'settled'
-    BEGIN SELECT RAISE(ABORT, 'injected ledger fault'); END";
-const POSTGRES_BLOCK: [&str; 2] = [
-    "CREATE OR REPLACE FUNCTION injected_ledger_fault() RETURNS trigger AS $$
-     BEGIN RAISE EXCEPTION 'injected ledger fault'; END $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER injected_ledger_fault BEFORE UPDATE ON payment_ledger
-     FOR EACH ROW WHEN (NEW.status = 'settled') EXECUTE FUNCTION injected_ledger_fault()",
-];
+/// A trigger that makes the database refuse a write, and how to drop it.
+struct InjectedTrigger {
+    name: &'static str,
+    table: &'static str,
+    sqlite: &'static str,
+    /// The trigger function, then the trigger.
+    postgres: [&'static str; 2],
+}
 
-const SQLITE_POINTS_BLOCK: &str = "CREATE TRIGGER injected_points_fault
+const LEDGER_SETTLEMENTS: InjectedTrigger = InjectedTrigger {
+    name: "injected_ledger_fault",
+    table: "payment_ledger",
+    sqlite: "CREATE TRIGGER injected_ledger_fault
+    BEFORE UPDATE OF status ON payment_ledger WHEN NEW.status = 'settled'
+    BEGIN SELECT RAISE(ABORT, 'injected ledger fault'); END",
+    postgres: [
+        "CREATE OR REPLACE FUNCTION injected_ledger_fault() RETURNS trigger AS $$
+     BEGIN RAISE EXCEPTION 'injected ledger fault'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER injected_ledger_fault BEFORE UPDATE ON payment_ledger
+     FOR EACH ROW WHEN (NEW.status = 'settled') EXECUTE FUNCTION injected_ledger_fault()",
+    ],
+};
+
+const POINTS_ENTRIES: InjectedTrigger = InjectedTrigger {
+    name: "injected_points_fault",
+    table: "loyalty_points",
+    sqlite: "CREATE TRIGGER injected_points_fault
     BEFORE INSERT ON loyalty_points
-    BEGIN SELECT RAISE(ABORT, 'injected points fault'); END";
-const POSTGRES_POINTS_BLOCK: [&str; 2] = [
-    "CREATE OR REPLACE FUNCTION injected_points_fault() RETURNS trigger AS $$
+    BEGIN SELECT RAISE(ABORT, 'injected points fault'); END",
+    postgres: [
+        "CREATE OR REPLACE FUNCTION injected_points_fault() RETURNS trigger AS $$
      BEGIN RAISE EXCEPTION 'injected points fault'; END $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER injected_points_fault BEFORE INSERT ON loyalty_points
+        "CREATE TRIGGER injected_points_fault BEFORE INSERT ON loyalty_points
      FOR EACH ROW EXECUTE FUNCTION injected_points_fault()",
-];
+    ],
+};
 
 impl TestApp {
     /// From now on the points ledger refuses every new entry, as a
     /// database that fails the write after the money moved.
     pub async fn break_points_ledger(&self) {
-        let statements: Vec<&str> = if uses_postgres() {
-            POSTGRES_POINTS_BLOCK.to_vec()
-        } else {
-            vec![SQLITE_POINTS_BLOCK]
-        };
-        self.run_sql(&statements).await;
+        self.inject(&POINTS_ENTRIES).await;
     }
 
     /// The points ledger takes entries again.
     pub async fn mend_points_ledger(&self) {
-        let statement = if uses_postgres() {
-            "DROP TRIGGER injected_points_fault ON loyalty_points"
-        } else {
-            "DROP TRIGGER injected_points_fault"
-        };
-        self.run_sql(&[statement]).await;
+        self.remove(&POINTS_ENTRIES).await;
     }
 
     /// From now on the ledger refuses to record money as settled, as a
     /// database that fails every write after the provider answered.
     pub async fn break_ledger_settlements(&self) {
-        let statements: Vec<&str> = if uses_postgres() {
-            POSTGRES_BLOCK.to_vec()
-        } else {
-            vec![SQLITE_BLOCK]
-        };
-        self.run_sql(&statements).await;
+        self.inject(&LEDGER_SETTLEMENTS).await;
     }
 
     /// The ledger records settled money again.
     pub async fn mend_ledger_settlements(&self) {
-        let statement = if uses_postgres() {
-            "DROP TRIGGER injected_ledger_fault ON payment_ledger"
+        self.remove(&LEDGER_SETTLEMENTS).await;
+    }
+
+    async fn inject(&self, trigger: &InjectedTrigger) {
+        if uses_postgres() {
+            self.run_sql(&trigger.postgres).await;
         } else {
-            "DROP TRIGGER injected_ledger_fault"
+            self.run_sql(&[trigger.sqlite]).await;
+        }
+    }
+
+    async fn remove(&self, trigger: &InjectedTrigger) {
+        let statement = if uses_postgres() {
+            format!("DROP TRIGGER {} ON {}", trigger.name, trigger.table)
+        } else {
+            format!("DROP TRIGGER {}", trigger.name)
         };
-        self.run_sql(&[statement]).await;
+        self.run_sql(&[&statement]).await;
     }
 
     async fn run_sql(&self, statements: &[&str]) {

@@ -575,6 +575,16 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Asks to cancel the order, as the holder of `token`.
+    pub async fn cancel(&self, token: &str, order_id: &str) -> Answer {
+        self.post(
+            &format!("/v1/orders/{order_id}/cancel"),
+            Some(token),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
     /// Packs a paid delivery order and waits until the parcel is with the
     /// carrier and its shipment workflow runs, so that carrier webhooks
     /// reach it. Returns the tracking id.

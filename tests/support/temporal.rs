@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use orderly_devtools::dev_server::{DevServer, DevServerOptions};
+use orderly_devtools::dev_server::{DevServer, DevServerError, DevServerOptions};
 use orderly_workflows::SEARCH_ATTRIBUTES;
 
 static SERVER: OnceLock<DevServer> = OnceLock::new();
@@ -18,6 +18,12 @@ pub fn address() -> &'static str {
     SERVER.get_or_init(start).address()
 }
 
+/// Attempts at starting the server. The CLI sets up its internal services
+/// on ports of its own choosing, and on a busy machine a port can be taken
+/// between its choice and its bind: the server then exits at once, and a new
+/// attempt chooses again.
+const START_ATTEMPTS: u32 = 3;
+
 fn start() -> DevServer {
     let options = DevServerOptions {
         search_attributes: SEARCH_ATTRIBUTES
@@ -26,6 +32,17 @@ fn start() -> DevServer {
             .collect(),
         ..DevServerOptions::default()
     };
+    let mut attempt = 1;
+    loop {
+        match start_once(options.clone()) {
+            Ok(server) => return server,
+            Err(DevServerError::Exited { .. }) if attempt < START_ATTEMPTS => attempt += 1,
+            Err(err) => panic!("the Temporal dev server did not start: {err}"),
+        }
+    }
+}
+
+fn start_once(options: DevServerOptions) -> Result<DevServer, DevServerError> {
     // A runtime of its own: the caller may be inside a test's runtime, which
     // cannot block on another future.
     std::thread::spawn(move || {
@@ -37,5 +54,4 @@ fn start() -> DevServer {
     })
     .join()
     .expect("the dev server thread")
-    .unwrap_or_else(|err| panic!("the Temporal dev server did not start: {err}"))
 }
